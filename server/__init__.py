@@ -1,0 +1,71 @@
+"""ClientBase server: create_app() builds the Flask application."""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any, Mapping
+
+from flask import Flask, Response, g, jsonify
+
+from .config import Config, default_database_url
+from .core import problems
+from .core.api import new_request_id
+from .db import Database
+
+
+def create_app(config: Mapping[str, Any] | None = None) -> Flask:
+    """Build the app: defaults, instance/clientbase.cfg, CLIENTBASE_* variables, then `config`."""
+    instance = os.environ.get("CLIENTBASE_INSTANCE_PATH") or str(Path.cwd() / "instance")
+    app = Flask(__name__, instance_path=instance, instance_relative_config=True)
+    app.config.from_object(Config)
+    app.config.from_pyfile("clientbase.cfg", silent=True)
+    app.config.from_prefixed_env("CLIENTBASE", loads=_loads)
+    if config:
+        app.config.update(config)
+    if not app.config.get("DATABASE_URL"):
+        app.config["DATABASE_URL"] = default_database_url(app.config["DATA_DIR"])
+    app.json.ensure_ascii = False  # Khmer and Cyrillic as themselves
+
+    db = Database(app.config["DATABASE_URL"], busy_timeout_ms=app.config["SQLITE_BUSY_TIMEOUT_MS"])
+    app.extensions["clientbase.db"] = db
+    if app.config["AUTO_MIGRATE"]:
+        from .migrate import upgrade
+
+        upgrade(db.engine)
+
+    @app.before_request
+    def _request_id() -> None:
+        g.request_id = new_request_id()
+
+    @app.after_request
+    def _headers(resp: Response) -> Response:
+        resp.headers["X-Request-Id"] = g.get("request_id", "")
+        resp.headers["X-Content-Type-Options"] = "nosniff"
+        return resp
+
+    @app.get("/healthz")
+    def healthz() -> Response:
+        """Liveness and database reachability, without auth."""
+        with db.read_session() as s:
+            s.connection().exec_driver_sql("SELECT 1")
+        return jsonify(status="ok", database=db.dialect)
+
+    problems.register(app)
+    from .audit.api import bp as audit_bp
+    from .openapi import bp as openapi_bp
+    from .org.api import bp as org_bp
+    from .parties.api import bp as parties_bp
+
+    for bp in (org_bp, parties_bp, audit_bp, openapi_bp):
+        app.register_blueprint(bp)
+    return app
+
+
+def _loads(value: str) -> Any:
+    """CLIENTBASE_* values: JSON when it parses (numbers, true/false), text otherwise."""
+    import json
+
+    try:
+        return json.loads(value)
+    except ValueError:
+        return value

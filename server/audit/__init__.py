@@ -1,0 +1,1 @@
+"""The operations log (every change, append-only) and idempotency records."""

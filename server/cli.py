@@ -1,0 +1,198 @@
+"""`clientbase` command line: serve, db, init, users, tokens, demo."""
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+from sqlalchemy import select
+
+from . import create_app
+from .config import LANGUAGES
+from .core.actor import Actor
+
+
+def _app(**config: object):  # type: ignore[no-untyped-def]
+    return create_app(config or None)
+
+
+def _db(app):  # type: ignore[no-untyped-def]
+    return app.extensions["clientbase.db"]
+
+
+@click.group()
+def main() -> None:
+    """ClientBase server and tools."""
+
+
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True, help="Listen address (keep 127.0.0.1 unless you mean it).")
+@click.option("--port", default=5000, show_default=True, type=int)
+@click.option("--threads", default=8, show_default=True, type=int)
+def serve(host: str, port: int, threads: int) -> None:
+    """Apply migrations and serve the API with waitress."""
+    from waitress import serve as waitress_serve
+
+    app = _app(AUTO_MIGRATE=True)
+    click.echo(f"ClientBase on http://{host}:{port}  (database: {_db(app).dialect})")
+    waitress_serve(app, host=host, port=port, threads=threads, ident="clientbase")
+
+
+@main.group()
+def db() -> None:
+    """Database schema."""
+
+
+@db.command("upgrade")
+@click.argument("revision", default="head")
+def db_upgrade(revision: str) -> None:
+    """Apply migrations up to REVISION (default: head)."""
+    from .migrate import upgrade
+
+    app = _app()
+    upgrade(_db(app).engine, revision)
+    click.echo(f"database at {revision}")
+
+
+@db.command("downgrade")
+@click.argument("revision")
+def db_downgrade(revision: str) -> None:
+    """Undo migrations down to REVISION."""
+    from .migrate import downgrade
+
+    downgrade(_db(_app()).engine, revision)
+
+
+@main.command()
+@click.option("--company", "company_name", required=True, help="Your company's name.")
+@click.option("--country", default="KH", show_default=True, help="Two-letter country code.")
+@click.option("--currency", default="USD", show_default=True)
+@click.option("--second-currency", default=None, help="Shown beside the base currency (e.g. KHR).")
+@click.option("--language", type=click.Choice(LANGUAGES), default="en", show_default=True)
+@click.option("--owner-email", required=True)
+@click.option("--owner-name", default="Owner", show_default=True)
+def init(company_name: str, country: str, currency: str, second_currency: str | None, language: str,
+         owner_email: str, owner_name: str) -> None:
+    """Create the database, your company and its owner; print the owner's API token."""
+    from .migrate import upgrade
+    from .org.setup import create_company
+
+    app = _app()
+    upgrade(_db(app).engine)
+    with _db(app).write_session() as s, s.begin():
+        _company, _owner, token = create_company(
+            s, name=company_name, country=country.upper(), currency=currency.upper(),
+            second_currency=second_currency, language=language, owner_email=owner_email, owner_name=owner_name,
+        )
+    cfg = Path(app.instance_path) / "clientbase.cfg"
+    cfg.parent.mkdir(parents=True, exist_ok=True)
+    cfg.write_text(f"DEFAULT_LANGUAGE = {language!r}\n", encoding="utf-8")
+    click.echo(f"company created; messages in {language}; settings in {cfg}")
+    click.echo(f"owner token (shown once): {token}")
+
+
+@main.group()
+def users() -> None:
+    """Users of a company."""
+
+
+@users.command("add")
+@click.option("--email", required=True)
+@click.option("--name", required=True)
+@click.option("--role", type=click.Choice(("owner", "accountant", "sales", "warehouse", "hr")), required=True)
+@click.option("--language", type=click.Choice(LANGUAGES), default="en", show_default=True)
+@click.option("--branch", "branches", multiple=True, help="Branch code of the user's scope (repeat); none = all.")
+@click.option("--company-id", type=int, default=None, help="Default: the first company.")
+def users_add(email: str, name: str, role: str, language: str, branches: tuple[str, ...], company_id: int | None) -> None:
+    """Add a user (and print nothing secret: create a token with `clientbase tokens create`)."""
+    from pydantic import ValidationError
+
+    from .core.errors import DomainError
+    from .org import schemas, service
+    from .org.models import Branch
+
+    app = _app()
+    with _db(app).write_session() as s, s.begin():
+        actor = Actor.system(_company_id(s, company_id))
+        ids = []
+        for code in branches:
+            bid = s.scalar(select(Branch.id).where(Branch.company_id == actor.company_id, Branch.code == code))
+            if bid is None:
+                raise click.ClickException(f"no branch with code {code!r}")
+            ids.append(bid)
+        try:
+            user = service.create_user(s, actor, schemas.UserIn(email=email, name=name, role=role, language=language,
+                                                                  branch_ids=ids))
+        except (ValidationError, DomainError) as exc:
+            raise click.ClickException(_describe(exc)) from None
+        click.echo(f"user {user.id} {user.email} ({user.role})")
+
+
+@main.group()
+def tokens() -> None:
+    """Personal API tokens."""
+
+
+@tokens.command("create")
+@click.option("--email", required=True, help="The user's email.")
+@click.option("--name", default="cli", show_default=True, help="What the token is for.")
+def tokens_create(email: str, name: str) -> None:
+    """Create an API token for a user and print it (once)."""
+    from .org.auth import issue_token
+    from .org.models import User
+
+    app = _app()
+    with _db(app).write_session() as s, s.begin():
+        user = s.scalar(select(User).where(User.email == email.lower()))
+        if user is None:
+            raise click.ClickException(f"no user with email {email!r}")
+        _token, text = issue_token(s, user, name)
+    click.echo(text)
+
+
+@main.command()
+@click.option("--clients", default=2000, show_default=True, type=int)
+@click.option("--seed", default=20261128, show_default=True, type=int)
+@click.option("--if-empty", is_flag=True, help="Do nothing if a company already exists.")
+def demo(clients: int, seed: int, if_empty: bool) -> None:
+    """Load the demo company (three branches, staff, clients) and print the owner's token."""
+    from .demo import load_demo
+    from .migrate import upgrade
+    from .org.models import Company
+
+    app = _app()
+    upgrade(_db(app).engine)
+    with _db(app).write_session() as s, s.begin():
+        if s.scalar(select(Company.id).limit(1)) is not None:
+            if if_empty:
+                from .demo import owner_token
+
+                click.echo("demo data already loaded")
+                click.echo(f"owner token: {owner_token(s)}")
+                return
+            raise click.ClickException("the database already holds a company; use a fresh database for the demo")
+        token = load_demo(s, clients=clients, seed=seed)
+    click.echo(f"demo company loaded with {clients} clients")
+    click.echo(f"owner token: {token}")
+
+
+def _company_id(session, company_id: int | None) -> int:  # type: ignore[no-untyped-def]
+    from .org.models import Company
+
+    cid = company_id or session.scalar(select(Company.id).order_by(Company.id).limit(1))
+    if cid is None:
+        raise click.ClickException("no company yet: run `clientbase init` or `clientbase demo` first")
+    return cid
+
+
+def _describe(exc: Exception) -> str:
+    errors = getattr(exc, "errors", None)
+    if callable(errors):
+        return "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in errors())
+    if errors:
+        return "; ".join(f"{e.field}: {e.code}" for e in errors)
+    return str(getattr(exc, "code", exc))
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

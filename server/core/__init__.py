@@ -1,0 +1,1 @@
+"""Pieces every business package uses: money, dates, errors, i18n, the API route helper."""

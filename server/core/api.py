@@ -1,0 +1,283 @@
+"""The one way a route is declared: auth and role rule, input parsing, transaction, serialisation.
+
+A view receives parsed input and a Session and calls a service; this module does the rest,
+and records what it did so the OpenAPI document is generated from the same declarations.
+"""
+from __future__ import annotations
+
+import functools
+import hashlib
+import json
+import uuid
+from dataclasses import dataclass, field
+from typing import Any, Callable, Iterable
+
+from flask import Blueprint, Response, current_app, g, request
+from pydantic import BaseModel, ValidationError
+from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.orm import Session
+
+from . import dates
+from .actor import Actor
+from .errors import Conflict, DomainError, FieldError, Forbidden, ValidationFailed
+from .validation import field_errors
+
+ALL_ROLES = ("owner", "accountant", "sales", "warehouse", "hr")
+PUBLIC = "public"
+
+
+@dataclass
+class Endpoint:
+    """What a route declares; read by the auth test and by the OpenAPI generator."""
+
+    method: str
+    roles: tuple[str, ...] | str
+    summary: str
+    tag: str
+    body: type[BaseModel] | None = None
+    query: type[BaseModel] | None = None
+    response: Any = None
+    status: int = 200
+    produces: tuple[str, ...] = ("application/json",)
+    errors: tuple[int, ...] = ()
+    path_params: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def public(self) -> bool:
+        return self.roles == PUBLIC
+
+
+def route(
+    bp: Blueprint,
+    rule: str,
+    *,
+    method: str = "GET",
+    roles: Iterable[str] | str,
+    body: type[BaseModel] | None = None,
+    query: type[BaseModel] | None = None,
+    response: Any = None,
+    status: int = 200,
+    produces: tuple[str, ...] = ("application/json",),
+    errors: tuple[int, ...] = (),
+) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """Declare an API route. `roles` is required: there is no route without a role rule."""
+    roles = roles if roles == PUBLIC else tuple(roles)
+    if not roles:
+        raise ValueError(f"{rule}: a route needs a role rule")
+
+    def deco(fn: Callable[..., Any]) -> Callable[..., Any]:
+        summary = (fn.__doc__ or "").strip().splitlines()[0] if fn.__doc__ else fn.__name__
+        meta = Endpoint(
+            method=method, roles=roles, summary=summary, tag=bp.name, body=body, query=query,
+            response=response, status=status, produces=produces, errors=errors,
+        )
+
+        @functools.wraps(fn)
+        def view(**path: Any) -> Response:
+            return _handle(fn, meta, path)
+
+        view.cb_endpoint = meta  # type: ignore[attr-defined]
+        bp.add_url_rule(rule, fn.__name__, view, methods=[method])
+        return view
+
+    return deco
+
+
+def _handle(fn: Callable[..., Any], meta: Endpoint, path: dict[str, Any]) -> Response:
+    from ..org.auth import authenticate  # the org package owns users and tokens
+
+    db = current_app.extensions["clientbase.db"]
+    write = meta.method != "GET"
+    actor: Actor | None = None
+    if not meta.public:
+        with db.read_session() as s:
+            actor = authenticate(s, request.headers.get("Authorization"), request_id=g.request_id)
+        g.actor = actor
+        if actor.role not in meta.roles:
+            raise Forbidden("role_forbidden", params={"role": actor.role, "allowed": ", ".join(meta.roles)})
+    kwargs: dict[str, Any] = dict(path)
+    if meta.query is not None:
+        kwargs["query"] = parse_query(meta.query)
+    elif request.args and meta.method != "GET":
+        pass
+    raw = b""
+    if meta.body is not None:
+        raw = request.get_data(cache=True)
+        kwargs["body"] = parse_body(meta.body, raw)
+    idem_key = request.headers.get("Idempotency-Key") if meta.method == "POST" and actor else None
+    session_factory = db.write_session if write else db.read_session
+    try:
+        with session_factory() as session:
+            with session.begin():
+                if idem_key:
+                    replay = _idempotent_replay(session, actor, idem_key, raw)
+                    if replay is not None:
+                        return replay
+                if actor is not None:
+                    kwargs["actor"] = actor
+                result = fn(session, **kwargs)
+                response = _serialize(result, meta)
+                if idem_key and response.status_code < 500:
+                    _idempotent_store(session, actor, idem_key, raw, response)
+            return response
+    except IntegrityError as exc:
+        if idem_key and "idempotency" in str(exc.orig).lower():
+            raise Conflict("idempotency_in_progress") from exc
+        raise
+
+
+def parse_body(model: type[BaseModel], raw: bytes) -> BaseModel:
+    ctype = (request.mimetype or "").lower()
+    if ctype != "application/json" and not ctype.endswith("+json"):
+        raise DomainError("unsupported_media_type", status=415)
+    try:
+        return model.model_validate_json(raw or b"")
+    except ValidationError as exc:
+        first = exc.errors(include_url=False)[0]
+        if first["type"] == "json_invalid":
+            reason = str((first.get("ctx") or {}).get("error", "invalid JSON"))
+            raise DomainError("malformed_json", status=400, params={"reason": reason}) from None
+        if first["type"] in ("model_type", "model_attributes_type") and not first.get("loc"):
+            raise DomainError("json_object_expected", status=400) from None
+        raise ValidationFailed(errors=field_errors(exc)) from None
+
+
+def parse_query(model: type[BaseModel]) -> BaseModel:
+    """Query parameters into a model; a parameter declared as a list collects repeated keys."""
+    data: dict[str, Any] = {}
+    for key in request.args:
+        values = request.args.getlist(key)
+        info = model.model_fields.get(key)
+        is_list = info is not None and getattr(info.annotation, "__origin__", None) in (list, tuple)
+        if info is not None and not is_list:
+            ann = info.annotation
+            is_list = any(getattr(a, "__origin__", None) in (list, tuple) for a in getattr(ann, "__args__", ()))
+        data[key] = values if is_list else values[-1]
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        raise ValidationFailed(errors=field_errors(exc)) from None
+
+
+def _serialize(result: Any, meta: Endpoint) -> Response:
+    status = meta.status
+    if isinstance(result, Response):
+        return result
+    if isinstance(result, tuple):
+        result, status = result
+    if isinstance(result, BaseModel):
+        payload = result.model_dump_json()
+    elif result is None:
+        return Response(status=204 if status == 200 else status)
+    else:
+        payload = json.dumps(result, default=_json_default, ensure_ascii=False)
+    return Response(payload, status=status, mimetype="application/json")
+
+
+def _json_default(value: Any) -> Any:
+    if isinstance(value, BaseModel):
+        return value.model_dump(mode="json")
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    return str(value)
+
+
+def _request_hash(raw: bytes) -> str:
+    return hashlib.sha256(request.method.encode() + b" " + request.full_path.encode() + b"\n" + raw).hexdigest()
+
+
+def _idempotent_replay(session: Session, actor: Actor, key: str, raw: bytes) -> Response | None:
+    from ..audit.models import IdempotencyRecord
+
+    if len(key) > 200 or not key.isprintable():
+        raise ValidationFailed(errors=[FieldError("Idempotency-Key", "too_long", {"max": 200})])
+    rec = session.query(IdempotencyRecord).filter_by(user_id=actor.user_id, key=key).one_or_none()
+    if rec is None:
+        return None
+    if rec.request_hash != _request_hash(raw):
+        raise DomainError("idempotency_key_reused", status=422)
+    resp = Response(rec.body, status=rec.status, mimetype="application/json")
+    resp.headers["Idempotent-Replayed"] = "true"
+    return resp
+
+
+def _idempotent_store(session: Session, actor: Actor, key: str, raw: bytes, response: Response) -> None:
+    from ..audit.models import IdempotencyRecord
+
+    session.add(
+        IdempotencyRecord(
+            user_id=actor.user_id, key=key, method=request.method, path=request.path[:500],
+            request_hash=_request_hash(raw), status=response.status_code,
+            body=response.get_data(as_text=True), created_at=dates.now(),
+        )
+    )
+    session.flush()
+
+
+def new_request_id() -> str:
+    incoming = request.headers.get("X-Request-Id", "")
+    if incoming and len(incoming) <= 64 and incoming.replace("-", "").isalnum():
+        return incoming
+    return uuid.uuid4().hex
+
+
+def is_locked(exc: OperationalError) -> bool:
+    return "locked" in str(exc.orig).lower()
+
+
+class VersionIn(BaseModel):
+    """The body of archive/restore: the version the user last saw."""
+
+    model_config = {"extra": "forbid", "strict": True}
+    version: int
+
+
+def crud_routes(
+    bp: Blueprint, plural: str, entity: str, *, schema_in: type[BaseModel], schema_patch: type[BaseModel],
+    schema_out: type[BaseModel], schema_list: type[BaseModel], list_query: type[BaseModel],
+    service: Any, read_roles: Iterable[str], write_roles: Iterable[str],
+) -> None:
+    """List/create/read/update/archive routes for a simple versioned record kind.
+
+    `service` names the functions list_<plural>, create_<entity>, update_<entity>, archive_<entity>.
+    """
+    read_roles, write_roles = tuple(read_roles), tuple(write_roles)
+    list_fn = getattr(service, f"list_{plural}")
+    create_fn = getattr(service, f"create_{entity}")
+    update_fn = getattr(service, f"update_{entity}")
+    archive_fn = getattr(service, f"archive_{entity}")
+    model = schema_out
+
+    def list_view(session: Session, actor: Actor, query: Any) -> Any:
+        return schema_list(items=[model.model_validate(o) for o in list_fn(session, actor, query.include_archived)])
+
+    def create_view(session: Session, actor: Actor, body: Any) -> Any:
+        return model.model_validate(create_fn(session, actor, body))
+
+    def get_view(session: Session, actor: Actor, id: int) -> Any:
+        from .records import get_owned
+
+        return model.model_validate(get_owned(session, actor, _model_of(service, entity), id, entity))
+
+    def update_view(session: Session, actor: Actor, id: int, body: Any) -> Any:
+        return model.model_validate(update_fn(session, actor, id, body))
+
+    def archive_view(session: Session, actor: Actor, id: int, body: VersionIn) -> Any:
+        return model.model_validate(archive_fn(session, actor, id, body.version))
+
+    label = entity.replace("_", " ")
+    for fn, doc in (
+        (list_view, f"List the {plural}."), (create_view, f"Create a {label}."), (get_view, f"Read one {label}."),
+        (update_view, f"Change a {label} (needs its current version)."), (archive_view, f"Archive a {label}."),
+    ):
+        fn.__doc__ = doc
+        fn.__name__ = f"{fn.__name__.replace('_view', '')}_{entity}"
+    route(bp, f"/{plural}", roles=read_roles, query=list_query, response=schema_list)(list_view)
+    route(bp, f"/{plural}", method="POST", roles=write_roles, body=schema_in, response=model, status=201)(create_view)
+    route(bp, f"/{plural}/<int:id>", roles=read_roles, response=model)(get_view)
+    route(bp, f"/{plural}/<int:id>", method="PATCH", roles=write_roles, body=schema_patch, response=model)(update_view)
+    route(bp, f"/{plural}/<int:id>/archive", method="POST", roles=write_roles, body=VersionIn, response=model)(archive_view)
+
+
+def _model_of(service: Any, entity: str) -> Any:
+    return getattr(service, "MODELS")[entity]

@@ -1,0 +1,83 @@
+"""Shared moves on versioned records: snapshot, version check, change-with-log, archive."""
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any, Callable
+
+from sqlalchemy import inspect
+from sqlalchemy.orm import Session
+
+from ..audit.service import log_change
+from . import dates
+from .actor import Actor
+from .errors import Conflict, DomainError, ValidationFailed, FieldError
+
+Present = Callable[[Any], dict[str, Any]]
+
+
+def snapshot(obj: Any) -> dict[str, Any]:
+    """The record's own columns as plain values (what the operations log stores)."""
+    return {c.key: getattr(obj, c.key) for c in inspect(obj).mapper.column_attrs}
+
+
+def check_version(obj: Any, given: int | None, present: Present) -> None:
+    """Refuse a write made against an old version, answering with the current record."""
+    if given is None:
+        raise ValidationFailed(errors=[FieldError("version", "version_required")])
+    if given != obj.version:
+        raise Conflict(
+            "stale_version", params={"given": given, "current": obj.version}, extra={"current": present(obj)}
+        )
+
+
+def create(session: Session, actor: Actor, obj: Any, entity: str) -> Any:
+    session.add(obj)
+    session.flush()
+    log_change(session, actor, entity, obj.id, "create", None, snapshot(obj))
+    return obj
+
+
+def change(session: Session, actor: Actor, obj: Any, changes: dict[str, Any], entity: str) -> Any:
+    """Apply field changes, bump the version (ORM version_id_col) and log before/after."""
+    before = snapshot(obj)
+    for key, value in changes.items():
+        setattr(obj, key, value)
+    session.flush()
+    after = snapshot(obj)
+    if after != before:
+        log_change(session, actor, entity, obj.id, "update", before, after)
+    return obj
+
+
+def archive(session: Session, actor: Actor, obj: Any, entity: str) -> Any:
+    """Archive (never delete). Archiving twice is a no-op, not an error."""
+    if obj.archived_at is None:
+        before = snapshot(obj)
+        obj.archived_at = dates.now()
+        session.flush()
+        log_change(session, actor, entity, obj.id, "archive", before, snapshot(obj))
+    return obj
+
+
+def restore(session: Session, actor: Actor, obj: Any, entity: str) -> Any:
+    if obj.archived_at is not None:
+        before = snapshot(obj)
+        obj.archived_at = None
+        session.flush()
+        log_change(session, actor, entity, obj.id, "restore", before, snapshot(obj))
+    return obj
+
+
+def get_owned(session: Session, actor: Actor, model: Any, id: int, entity: str) -> Any:
+    """A record of the actor's company and branch scope, or 404/403."""
+    obj = session.get(model, id)
+    if obj is None or getattr(obj, "company_id", actor.company_id) != actor.company_id:
+        raise DomainError("not_found", status=404, params={"entity": entity, "id": id})
+    branch_id = getattr(obj, "branch_id", None)
+    if not actor.sees_branch(branch_id):
+        raise DomainError("out_of_branch_scope", status=403, errors=[FieldError("branch_id", "out_of_branch_scope")])
+    return obj
+
+
+def utcnow() -> dt.datetime:
+    return dates.now()

@@ -1,0 +1,159 @@
+"""Input models' shared base and the mapping from pydantic's errors to our stable field-error codes."""
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, StringConstraints
+from pydantic_core import PydanticCustomError
+
+from .errors import FieldError
+from .messages import MESSAGES
+
+# Control characters other than tab/newline have no business in a business record.
+_CONTROL = {chr(c) for c in range(32) if chr(c) not in "\t\n\r"} | {"\x7f"}
+
+
+def _no_control(value: str) -> str:
+    if any(ch in _CONTROL for ch in value):
+        raise PydanticCustomError("control_characters", "contains control characters")
+    return value
+
+
+def _single_line(value: str) -> str:
+    if any(ch in _CONTROL or ch in "\r\n\t" for ch in value):
+        raise PydanticCustomError("control_characters", "contains control characters")
+    return value
+
+
+def Text(max_length: int, min_length: int = 0) -> Any:
+    """A single-line string, stripped, with a length limit."""
+    return Annotated[
+        str,
+        StringConstraints(strip_whitespace=True, max_length=max_length, min_length=min_length),
+        AfterValidator(_single_line),
+    ]
+
+
+def LongText(max_length: int) -> Any:
+    """Multi-line text (notes): newlines and tabs allowed, other control characters not."""
+    return Annotated[str, StringConstraints(max_length=max_length), AfterValidator(_no_control)]
+
+
+class Input(BaseModel):
+    """Request bodies: unknown fields refused, types strict (JSON "12" is not a number)."""
+
+    model_config = ConfigDict(extra="forbid", strict=True, str_strip_whitespace=False)
+
+
+class QueryInput(BaseModel):
+    """Query strings arrive as text, so types are coerced; unknown parameters are still refused."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
+class Output(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+
+_TYPE_NAMES = {
+    "int": "an integer",
+    "bool": "true or false",
+    "string": "a string",
+    "dict": "an object",
+    "list": "a list",
+    "decimal": "a number",
+    "float": "a number",
+    "model": "an object",
+    "none": "null",
+}
+
+
+def field_errors(exc: Any, prefix: tuple[Any, ...] = ()) -> list[FieldError]:
+    """pydantic ValidationError → our FieldErrors, with stable codes and named parameters."""
+    out: list[FieldError] = []
+    for err in exc.errors(include_url=False):
+        loc = prefix + tuple(err.get("loc", ()))
+        # Drop pydantic's union/function tags from the path ("function-after[...]").
+        path = ".".join(str(p) for p in loc if not (isinstance(p, str) and ("[" in p or p in _TAGS)))
+        kind = err["type"]
+        ctx = err.get("ctx") or {}
+        out.append(_to_field_error(path or "body", kind, ctx))
+    return out
+
+
+_TAGS = {"str", "int", "bool", "list", "dict", "none", "date", "datetime", "decimal", "float"}
+
+
+def _to_field_error(path: str, kind: str, ctx: dict[str, Any]) -> FieldError:
+    if kind in MESSAGES and kind not in ("too_long", "too_short"):
+        return FieldError(path, kind, {k: v for k, v in ctx.items() if isinstance(v, (str, int, float))})
+    if kind == "missing":
+        return FieldError(path, "required")
+    if kind == "extra_forbidden":
+        return FieldError(path, "unknown_field")
+    if kind == "string_too_long":
+        return FieldError(path, "too_long", {"max": ctx.get("max_length")})
+    if kind == "string_too_short":
+        # An empty (or all-space) required text is "required", not "at least 1 character".
+        if ctx.get("min_length") == 1:
+            return FieldError(path, "required")
+        return FieldError(path, "too_short", {"min": ctx.get("min_length")})
+    if kind == "too_long":
+        return FieldError(path, "too_many", {"max": ctx.get("max_length")})
+    if kind == "too_short":
+        return FieldError(path, "too_short", {"min": ctx.get("min_length")})
+    if kind in ("literal_error", "enum"):
+        return FieldError(path, "invalid_choice", {"choices": str(ctx.get("expected", "")).replace("'", "")})
+    if kind in ("greater_than_equal", "greater_than"):
+        return FieldError(path, "too_small", {"min": ctx.get("ge", ctx.get("gt"))})
+    if kind in ("less_than_equal", "less_than"):
+        return FieldError(path, "too_large", {"max": ctx.get("le", ctx.get("lt"))})
+    if kind.startswith("date_") or kind == "date_type":
+        return FieldError(path, "invalid_date")
+    if kind.startswith("datetime_"):
+        return FieldError(path, "invalid_datetime")
+    for prefix, name in _TYPE_NAMES.items():
+        if kind.startswith(prefix + "_"):
+            return FieldError(path, "wrong_type", {"expected": name})
+    if kind in ("model_type", "model_attributes_type", "dict_type"):
+        return FieldError(path, "wrong_type", {"expected": "an object"})
+    return FieldError(path, "invalid_value")
+
+
+def _countries() -> frozenset[str]:
+    from babel import Locale
+
+    return frozenset(c for c in Locale("en").territories if len(c) == 2 and c.isalpha())
+
+
+_COUNTRIES: frozenset[str] | None = None
+
+
+def check_country(value: str) -> str:
+    global _COUNTRIES
+    if _COUNTRIES is None:
+        _COUNTRIES = _countries()
+    code = value.strip().upper()
+    if code not in _COUNTRIES:
+        raise PydanticCustomError("invalid_country", "unknown country")
+    return code
+
+
+def _check_currency(value: str) -> str:
+    from .money import CURRENCIES
+
+    if value not in CURRENCIES:
+        raise PydanticCustomError("invalid_currency", "unknown currency")
+    return value
+
+
+def _check_language(value: str) -> str:
+    if value not in ("en", "km", "ru"):
+        raise PydanticCustomError("invalid_language", "unknown language")
+    return value
+
+
+Country = Annotated[str, StringConstraints(max_length=3), AfterValidator(check_country)]
+CurrencyCode = Annotated[str, StringConstraints(max_length=3), AfterValidator(_check_currency)]
+Language = Annotated[str, StringConstraints(max_length=2), AfterValidator(_check_language)]
+Code = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=20, pattern=r"^[A-Za-z0-9_.\-]+$")]

@@ -1,0 +1,132 @@
+"""The OpenAPI 3.1 document, generated from the routes' own declarations (so it matches the code)."""
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from flask import Blueprint, Flask, Response, current_app, json
+
+from .core.api import Endpoint
+
+bp = Blueprint("openapi", __name__)
+
+_ERROR_STATUSES = {
+    400: "Malformed request",
+    401: "Missing or invalid token",
+    403: "Role or branch scope forbids it",
+    404: "Not found",
+    405: "Method not allowed",
+    409: "Conflict: stale version or a state that refuses the change",
+    413: "Request too large",
+    415: "Body must be JSON",
+    422: "Validation failed; every field error listed",
+}
+
+PROBLEM = {
+    "type": "object",
+    "required": ["type", "title", "status", "code"],
+    "properties": {
+        "type": {"type": "string"},
+        "title": {"type": "string"},
+        "status": {"type": "integer"},
+        "code": {"type": "string"},
+        "request_id": {"type": ["string", "null"]},
+        "params": {"type": "object"},
+        "errors": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "required": ["field", "code", "message"],
+                "properties": {"field": {"type": "string"}, "code": {"type": "string"}, "message": {"type": "string"}},
+            },
+        },
+        "current": {"type": "object"},
+    },
+}
+
+
+def build(app: Flask) -> dict[str, Any]:
+    components: dict[str, Any] = {"Problem": PROBLEM}
+    paths: dict[str, Any] = {}
+    for rule in sorted(app.url_map.iter_rules(), key=lambda r: r.rule):
+        view = app.view_functions.get(rule.endpoint)
+        meta: Endpoint | None = getattr(view, "cb_endpoint", None)
+        if meta is None:
+            continue
+        path = re.sub(r"<(?:int:)?(\w+)>", r"{\1}", rule.rule)
+        op: dict[str, Any] = {
+            "operationId": rule.endpoint.replace(".", "_"),
+            "summary": meta.summary,
+            "tags": [meta.tag],
+            "parameters": [],
+            "responses": {},
+        }
+        for name in rule.arguments:
+            op["parameters"].append({"name": name, "in": "path", "required": True,
+                                     "schema": {"type": "integer", "minimum": 0, "maximum": 2**62}})
+        if meta.query is not None:
+            schema = _schema(meta.query, components)
+            required = set(schema.get("required", ()))
+            for name, prop in schema.get("properties", {}).items():
+                param: dict[str, Any] = {"name": name, "in": "query", "required": name in required, "schema": prop}
+                if prop.get("type") == "array":
+                    param.update(style="form", explode=True)
+                op["parameters"].append(param)
+        if meta.method == "POST" and not meta.public:
+            op["parameters"].append({"name": "Idempotency-Key", "in": "header", "required": False,
+                                     "schema": {"type": "string", "maxLength": 200}})
+        if meta.body is not None:
+            op["requestBody"] = {"required": True, "content": {"application/json": {"schema": _ref(meta.body, components)}}}
+        ok: dict[str, Any] = {"description": "OK"}
+        if meta.response is not None:
+            ok["content"] = {"application/json": {"schema": _ref(meta.response, components)}}
+        elif meta.produces != ("application/json",):
+            ok["content"] = {ct: {"schema": {"type": "string", "format": "binary"}} for ct in meta.produces}
+        op["responses"][str(meta.status)] = ok
+        for status, text in _ERROR_STATUSES.items():
+            if status == 401 and meta.public:
+                continue
+            op["responses"][str(status)] = {"description": text, "content": {
+                "application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}}}
+        if meta.public:
+            op["security"] = []
+        paths.setdefault(path, {})[meta.method.lower()] = op
+    return {
+        "openapi": "3.1.0",
+        "info": {"title": "ClientBase API", "version": "1"},
+        "servers": [{"url": "/"}],
+        "paths": paths,
+        "components": {
+            "schemas": components,
+            "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
+        },
+        "security": [{"bearer": []}],
+    }
+
+
+def _schema(model: Any, components: dict[str, Any]) -> dict[str, Any]:
+    schema = model.model_json_schema(ref_template="#/components/schemas/{model}", mode="validation")
+    for name, sub in schema.pop("$defs", {}).items():
+        components.setdefault(name, sub)
+    return schema
+
+
+def _ref(model: Any, components: dict[str, Any]) -> dict[str, Any]:
+    mode = "validation" if model.__name__.endswith(("In", "Patch", "Query")) else "serialization"
+    schema = model.model_json_schema(ref_template="#/components/schemas/{model}", mode=mode)
+    for name, sub in schema.pop("$defs", {}).items():
+        components.setdefault(name, sub)
+    components.setdefault(model.__name__, schema)
+    return {"$ref": f"#/components/schemas/{model.__name__}"}
+
+
+@bp.get("/api/v1/openapi.json")
+def document() -> Response:
+    """The OpenAPI document of this server, without auth."""
+    doc = current_app.extensions.get("clientbase.openapi")
+    if doc is None:
+        doc = current_app.extensions["clientbase.openapi"] = build(current_app)
+    return Response(json.dumps(doc), mimetype="application/json")
+
+
+document.cb_public = True  # type: ignore[attr-defined]

@@ -1,0 +1,1 @@
+"""The organisation: companies, branches, departments, warehouses, users and their tokens."""

@@ -1,0 +1,1 @@
+"""Counterparties: clients and suppliers, their phones, emails, addresses, contacts and tags."""

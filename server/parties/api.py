@@ -1,0 +1,130 @@
+"""Client base API: the list (search, filters, sort, pages, groups, exports), writes, batch, references."""
+from __future__ import annotations
+
+from flask import Blueprint, Response, current_app
+from sqlalchemy.orm import Session
+
+from ..core.actor import Actor
+from ..core.api import ALL_ROLES, VersionIn, crud_routes, route
+from ..core.i18n import translate
+from . import export, query, reference, schemas, service
+
+bp = Blueprint("parties", __name__, url_prefix="/api/v1")
+
+READ = ("owner", "accountant", "sales", "warehouse")
+WRITE = ("owner", "accountant", "sales")
+SETUP = ("owner",)
+
+
+def _query_from_params(p: schemas.ClientListParams | schemas.ExportParams, limit: int = 50) -> schemas.ClientQuery:
+    return schemas.ClientQuery(
+        q=p.q, filters=query.parse_filter_params(p.filter), sort=query.parse_sort_param(p.sort),
+        limit=getattr(p, "limit", limit), cursor=getattr(p, "cursor", None),
+        include_archived=p.include_archived, with_total=getattr(p, "with_total", False),
+    )
+
+
+def _page(session: Session, actor: Actor, q: schemas.ClientQuery) -> schemas.ClientPage:
+    rows, cursor, total = query.list_clients(session, actor, q)
+    return schemas.ClientPage(items=[service.present(c) for c in rows], next_cursor=cursor, total=total)
+
+
+@route(bp, "/clients", roles=READ, query=schemas.ClientListParams, response=schemas.ClientPage)
+def list_clients(session: Session, actor: Actor, query: schemas.ClientListParams) -> schemas.ClientPage:
+    """List clients: `q` search, `filter=field:op:value`, `sort=-created_at,name`, keyset `cursor`."""
+    return _page(session, actor, _query_from_params(query))
+
+
+@route(bp, "/clients/query", method="POST", roles=READ, body=schemas.ClientQuery, response=schemas.ClientPage)
+def query_clients(session: Session, actor: Actor, body: schemas.ClientQuery) -> schemas.ClientPage:
+    """List clients with the query as JSON (the same as GET /clients, for long filters)."""
+    return _page(session, actor, body)
+
+
+@route(bp, "/clients/groups", roles=READ, query=schemas.GroupParams, response=schemas.GroupResult)
+def group_clients(session: Session, actor: Actor, query: schemas.GroupParams) -> schemas.GroupResult:
+    """Count clients per value of one to three fields (`by=segment,branch_id`), with filters."""
+    by = [b.strip() for b in query.by.split(",") if b.strip()]
+    from .query import group_clients as group, parse_filter_params
+
+    groups, total = group(session, actor, by, query.q, parse_filter_params(query.filter), query.include_archived)
+    return schemas.GroupResult(by=by, groups=[schemas.Group(key=k, count=n) for k, n in groups], total=total)
+
+
+@route(bp, "/clients/export", roles=READ, query=schemas.ExportParams,
+       produces=("text/csv", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"))
+def export_clients(session: Session, actor: Actor, query: schemas.ExportParams) -> Response:
+    """Export the filtered, sorted view as CSV (UTF-8 with BOM) or xlsx."""
+    from .query import extra_types, iter_clients
+
+    q = _query_from_params(query)
+    rows = iter_clients(session, actor, q)
+    keys = sorted(extra_types(session, actor))
+    if query.format == "xlsx":
+        body = export.to_xlsx(rows, keys)
+        mimetype = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    else:
+        body, mimetype = export.to_csv(rows, keys), "text/csv"
+    resp = Response(body, mimetype=mimetype)
+    resp.headers["Content-Disposition"] = f"attachment; filename=clients.{query.format}"
+    return resp
+
+
+@route(bp, "/clients", method="POST", roles=WRITE, body=schemas.ClientIn, response=schemas.ClientOut, status=201)
+def create_client(session: Session, actor: Actor, body: schemas.ClientIn) -> schemas.ClientOut:
+    """Create a client or supplier."""
+    return service.present(service.create_client(session, actor, body))
+
+
+@route(bp, "/clients/<int:id>", roles=READ, response=schemas.ClientOut)
+def get_client(session: Session, actor: Actor, id: int) -> schemas.ClientOut:
+    """Read one client."""
+    return service.present(service.get_client(session, actor, id))
+
+
+@route(bp, "/clients/<int:id>", method="PATCH", roles=WRITE, body=schemas.ClientPatch, response=schemas.ClientOut)
+def update_client(session: Session, actor: Actor, id: int, body: schemas.ClientPatch) -> schemas.ClientOut:
+    """Change a client; a stale `version` answers 409 with the current record."""
+    return service.present(service.update_client(session, actor, id, body))
+
+
+@route(bp, "/clients/<int:id>/archive", method="POST", roles=WRITE, body=VersionIn, response=schemas.ClientOut)
+def archive_client(session: Session, actor: Actor, id: int, body: VersionIn) -> schemas.ClientOut:
+    """Archive a client (records are never deleted)."""
+    return service.present(service.archive_client(session, actor, id, body.version))
+
+
+@route(bp, "/clients/<int:id>/restore", method="POST", roles=WRITE, body=VersionIn, response=schemas.ClientOut)
+def restore_client(session: Session, actor: Actor, id: int, body: VersionIn) -> schemas.ClientOut:
+    """Bring an archived client back."""
+    return service.present(service.restore_client(session, actor, id, body.version))
+
+
+@route(bp, "/clients/batch", method="POST", roles=WRITE, body=schemas.BatchIn, response=schemas.BatchOut)
+def batch_clients(session: Session, actor: Actor, body: schemas.BatchIn) -> dict:
+    """Apply many creates/updates/archives; each row is applied whole or refused, with its own answer."""
+    results = service.apply_batch(session, actor, body.rows, current_app.config["BATCH_MAX_ROWS"])
+    for r in results:
+        if r.get("errors"):
+            r["errors"] = [
+                {"field": e.field, "code": e.code, "message": translate(e.code, actor.language, **e.params)}
+                for e in r["errors"]
+            ]
+    failed = sum(1 for r in results if r["status"] != "ok")
+    return {"results": results, "ok": len(results) - failed, "failed": failed}
+
+
+@route(bp, "/tags", roles=READ, response=schemas.TagList)
+def list_tags(session: Session, actor: Actor) -> schemas.TagList:
+    """List the company's tags."""
+    return schemas.TagList(items=[schemas.TagOut.model_validate(t) for t in reference.list_tags(session, actor)])
+
+
+for plural, entity, s_in, s_patch, s_out, s_list in (
+    ("segments", "segment", schemas.RefIn, schemas.RefPatch, schemas.RefOut, schemas.RefList),
+    ("lead_sources", "lead_source", schemas.RefIn, schemas.RefPatch, schemas.RefOut, schemas.RefList),
+    ("extra_fields", "extra_field", schemas.ExtraFieldIn, schemas.ExtraFieldPatch, schemas.ExtraFieldOut,
+     schemas.ExtraFieldList),
+):
+    crud_routes(bp, plural, entity, schema_in=s_in, schema_patch=s_patch, schema_out=s_out, schema_list=s_list,
+                list_query=schemas.ListQuery, service=reference, read_roles=ALL_ROLES, write_roles=SETUP)

@@ -1,0 +1,81 @@
+"""CSV and xlsx exports of any filtered view of the client list."""
+from __future__ import annotations
+
+import csv
+import io
+from typing import Any, Iterable
+
+import xlsxwriter
+
+from .models import Counterparty
+
+COLUMNS: list[tuple[str, str]] = [
+    ("id", "ID"), ("kind", "Kind"), ("person_type", "Type"), ("name", "Name"), ("legal_name", "Legal name"),
+    ("country", "Country"), ("tax_id", "Tax ID"), ("phones", "Phones"), ("emails", "Emails"),
+    ("segment", "Segment"), ("lead_source", "Lead source"), ("tags", "Tags"), ("manager_id", "Manager"),
+    ("branch_id", "Branch"), ("consent_to_mailings", "Consent"), ("notes", "Notes"),
+    ("created_at", "Created"), ("updated_at", "Updated"), ("archived_at", "Archived"), ("version", "Version"),
+]
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _cells(c: Counterparty, extra_keys: list[str]) -> list[Any]:
+    values: dict[str, Any] = {
+        "phones": ", ".join(p.e164 for p in c.phones),
+        "emails": ", ".join(e.email for e in c.emails),
+        "tags": ", ".join(t.name for t in c.tags),
+        "segment": c.segment_ref.code if c.segment_ref else None,
+        "lead_source": c.lead_source_ref.code if c.lead_source_ref else None,
+    }
+    row = [values[k] if k in values else getattr(c, k) for k, _ in COLUMNS]
+    row += [(c.extra or {}).get(k) for k in extra_keys]
+    return row
+
+
+def safe_text(value: str) -> str:
+    """Text that a spreadsheet would read as a formula is prefixed with an apostrophe (CSV only)."""
+    return "'" + value if value.startswith(_FORMULA_START) else value
+
+
+def to_csv(rows: Iterable[Counterparty], extra_keys: list[str]) -> bytes:
+    buf = io.StringIO()
+    # A BOM so Excel opens Khmer and Cyrillic text as UTF-8.
+    buf.write("\ufeff")
+    w = csv.writer(buf)
+    w.writerow([label for _, label in COLUMNS] + [f"extra.{k}" for k in extra_keys])
+    for c in rows:
+        w.writerow(["" if v is None else safe_text(v.isoformat() if hasattr(v, "isoformat") else str(v))
+                    for v in _cells(c, extra_keys)])
+    return buf.getvalue().encode("utf-8")
+
+
+def to_xlsx(rows: Iterable[Counterparty], extra_keys: list[str]) -> bytes:
+    out = io.BytesIO()
+    # strings_to_formulas off: a client named "=1+1" stays text in the sheet.
+    wb = xlsxwriter.Workbook(out, {"in_memory": True, "strings_to_formulas": False, "strings_to_urls": False,
+                                   "constant_memory": True})
+    ws = wb.add_worksheet("Clients")
+    bold = wb.add_format({"bold": True, "bg_color": "#DDEBF7"})
+    dates = wb.add_format({"num_format": "yyyy-mm-dd hh:mm"})
+    headers = [label for _, label in COLUMNS] + [f"extra.{k}" for k in extra_keys]
+    ws.write_row(0, 0, headers, bold)
+    n = 0
+    for n, c in enumerate(rows, start=1):
+        for col, value in enumerate(_cells(c, extra_keys)):
+            if value is None:
+                continue
+            if hasattr(value, "tzinfo"):
+                ws.write_datetime(n, col, value.replace(tzinfo=None), dates)
+            elif isinstance(value, bool):
+                ws.write_boolean(n, col, value)
+            elif isinstance(value, int):
+                ws.write_number(n, col, value)
+            else:
+                ws.write_string(n, col, str(value))
+    ws.freeze_panes(1, 0)
+    ws.autofilter(0, 0, max(n, 1), len(headers) - 1)
+    ws.set_column(0, 0, 8)
+    ws.set_column(3, 4, 30)
+    ws.set_column(5, len(headers) - 1, 16)
+    wb.close()
+    return out.getvalue()

@@ -1,0 +1,115 @@
+"""Normalise what people type: phones to E.164, emails, tax ids by country scheme, names."""
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+from typing import Any
+
+import phonenumbers
+from email_validator import EmailNotValidError, validate_email
+from stdnum.exceptions import ValidationError as StdnumError
+from stdnum.util import get_cc_module
+
+_SPACES = re.compile(r"\s+")
+_NOT_ALNUM = re.compile(r"[^0-9A-Za-z]")
+# Khmer digits ០-៩ and Arabic-Indic digits count as digits in phone numbers people paste.
+_DIGIT_MAP = str.maketrans("០១២៣៤៥៦៧៨៩", "0123456789")
+
+
+def fold_spaces(text: str) -> str:
+    return _SPACES.sub(" ", text).strip()
+
+
+def name_key(name: str) -> str:
+    """The sort/search key of a name: spaces folded, case folded (works for Cyrillic too)."""
+    return fold_spaces(name).casefold()
+
+
+class PhoneError(ValueError):
+    pass
+
+
+def normalise_phone(text: str, country: str | None) -> str:
+    """A phone in any format the user types → E.164, using `country` for local numbers."""
+    raw = text.translate(_DIGIT_MAP).strip()
+    try:
+        number = phonenumbers.parse(raw, country or None)
+    except phonenumbers.NumberParseException as exc:
+        raise PhoneError(str(exc)) from None
+    if not phonenumbers.is_valid_number(number):
+        raise PhoneError("not a valid number")
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+def phone_digits_rev(e164: str) -> str:
+    return e164.lstrip("+")[::-1]
+
+
+def search_digits(text: str) -> str | None:
+    """Digits of a search string that looks like a phone or a tax id (≥ 5 digits, phone punctuation only)."""
+    raw = text.translate(_DIGIT_MAP).strip()
+    if not raw or not re.fullmatch(r"[+\d\s().\-/]+", raw):
+        return None
+    digits = re.sub(r"\D", "", raw)
+    return digits if len(digits) >= 5 else None
+
+
+class EmailError(ValueError):
+    pass
+
+
+def normalise_email(text: str) -> str:
+    try:
+        result = validate_email(text.strip(), check_deliverability=False)
+    except EmailNotValidError as exc:
+        raise EmailError(str(exc).rstrip(".")) from None
+    return result.normalized.lower()
+
+
+class TaxIdError(ValueError):
+    pass
+
+
+# Cambodia's TIN has no python-stdnum module: a format check only (K/L/B/E + 3 digits + 9 digits),
+# with or without the dash; individuals' 9-digit TINs are accepted too.
+_KH_TIN = re.compile(r"^(?:[KLBE]\d{3}-?)?\d{9}$")
+
+
+@lru_cache(maxsize=None)
+def _tax_module(country: str) -> Any:
+    for kind in ("vat", "tin", "inn"):
+        try:
+            return get_cc_module(country.lower(), kind)
+        except Exception:  # noqa: BLE001 - stdnum raises ImportError or AttributeError variants
+            continue
+    return None
+
+
+def tax_id_key(text: str) -> str:
+    return _NOT_ALNUM.sub("", text).upper()
+
+
+def normalise_tax_id(text: str, country: str | None) -> tuple[str, str]:
+    """(display form, compact key). Validated when the country has a scheme we know."""
+    value = fold_spaces(text)
+    if not value:
+        raise TaxIdError("empty")
+    if country == "KH":
+        compact = value.upper().replace(" ", "")
+        if not _KH_TIN.match(compact):
+            raise TaxIdError("expected e.g. K001-901234567")
+        return compact, tax_id_key(compact)
+    if country == "RU":
+        from stdnum.ru import inn
+
+        module: Any = inn
+    else:
+        module = _tax_module(country) if country else None
+    if module is None:
+        return value, tax_id_key(value)
+    try:
+        compact = module.validate(value)
+    except StdnumError as exc:
+        raise TaxIdError(str(exc).rstrip(".")) from None
+    display = module.format(compact) if hasattr(module, "format") else compact
+    return display, tax_id_key(compact)

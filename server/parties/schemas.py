@@ -1,0 +1,307 @@
+"""Input and output shapes of the client base API."""
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any, Literal, Optional, Union
+
+from pydantic import Field
+
+from ..core.validation import Code, Country, Input, LongText, Output, QueryInput, Text
+
+Kind = Literal["client", "supplier", "both"]
+PersonType = Literal["person", "company"]
+PhoneKind = Literal["work", "mobile", "home", "fax", "other"]
+EmailKind = Literal["work", "personal", "billing", "other"]
+AddressKind = Literal["legal", "actual", "postal", "delivery"]
+ExtraValue = Union[str, int, float, bool, None]
+
+
+class PhoneIn(Input):
+    number: Text(40, 1)  # type: ignore[valid-type]
+    kind: PhoneKind = "work"
+
+
+class EmailIn(Input):
+    email: Text(254, 1)  # type: ignore[valid-type]
+    kind: EmailKind = "work"
+
+
+class AddressIn(Input):
+    kind: AddressKind = "actual"
+    country: Optional[Country] = None
+    region: Optional[Text(100)] = None  # type: ignore[valid-type]
+    city: Optional[Text(100)] = None  # type: ignore[valid-type]
+    line1: Optional[Text(300)] = None  # type: ignore[valid-type]
+    line2: Optional[Text(300)] = None  # type: ignore[valid-type]
+    postal_code: Optional[Text(20)] = None  # type: ignore[valid-type]
+
+
+class ContactIn(Input):
+    name: Text(200, 1)  # type: ignore[valid-type]
+    role: Optional[Text(100)] = None  # type: ignore[valid-type]
+    phone: Optional[Text(40)] = None  # type: ignore[valid-type]
+    email: Optional[Text(254)] = None  # type: ignore[valid-type]
+    notes: Optional[LongText(2000)] = None  # type: ignore[valid-type]
+
+
+class ClientFields(Input):
+    """Every writable field of a counterparty; all optional here (a patch)."""
+
+    kind: Kind = None  # type: ignore[assignment]
+    person_type: PersonType = None  # type: ignore[assignment]
+    name: Text(200, 1) = None  # type: ignore[valid-type]
+    legal_name: Optional[Text(300)] = None  # type: ignore[valid-type]
+    country: Optional[Country] = None
+    tax_id: Optional[Text(40)] = None  # type: ignore[valid-type]
+    phones: list[PhoneIn] = Field(default=None, max_length=20)  # type: ignore[arg-type]
+    emails: list[EmailIn] = Field(default=None, max_length=20)  # type: ignore[arg-type]
+    addresses: list[AddressIn] = Field(default=None, max_length=20)  # type: ignore[arg-type]
+    contacts: list[ContactIn] = Field(default=None, max_length=100)  # type: ignore[arg-type]
+    tags: list[Text(60, 1)] = Field(default=None, max_length=50)  # type: ignore[valid-type]
+    segment: Optional[Code] = None
+    lead_source: Optional[Code] = None
+    manager_id: Optional[int] = None
+    branch_id: Optional[int] = None
+    consent_to_mailings: bool = None  # type: ignore[assignment]
+    notes: Optional[LongText(10_000)] = None  # type: ignore[valid-type]
+    extra: dict[Text(40, 1), ExtraValue] = Field(default=None, max_length=100)  # type: ignore[valid-type]
+
+
+class ClientIn(ClientFields):
+    """A new counterparty: a name is required; the rest has defaults."""
+
+    name: Text(200, 1)  # type: ignore[valid-type]
+
+
+class ClientPatch(ClientFields):
+    """A change: only the fields given are changed; lists given replace the old list."""
+
+    version: int
+
+
+class PhoneOut(Output):
+    number: str
+    kind: str
+
+
+class EmailOut(Output):
+    email: str
+    kind: str
+
+
+class AddressOut(Output):
+    kind: str
+    country: Optional[str]
+    region: Optional[str]
+    city: Optional[str]
+    line1: Optional[str]
+    line2: Optional[str]
+    postal_code: Optional[str]
+
+
+class ContactOut(Output):
+    name: str
+    role: Optional[str]
+    phone: Optional[str]
+    email: Optional[str]
+    notes: Optional[str]
+
+
+class ClientOut(Output):
+    id: int
+    kind: str
+    person_type: str
+    name: str
+    legal_name: Optional[str]
+    country: Optional[str]
+    tax_id: Optional[str]
+    phone: Optional[str]
+    email: Optional[str]
+    phones: list[PhoneOut]
+    emails: list[EmailOut]
+    addresses: list[AddressOut]
+    contacts: list[ContactOut]
+    tags: list[str]
+    segment: Optional[str]
+    lead_source: Optional[str]
+    manager_id: Optional[int]
+    branch_id: Optional[int]
+    consent_to_mailings: bool
+    consent_at: Optional[dt.datetime]
+    notes: Optional[str]
+    extra: dict[str, Any]
+    archived_at: Optional[dt.datetime]
+    created_at: dt.datetime
+    updated_at: dt.datetime
+    version: int
+
+
+class ClientPage(Output):
+    items: list[ClientOut]
+    next_cursor: Optional[str] = Field(description="Pass as `cursor` for the next page; null on the last page.")
+    total: Optional[int] = Field(default=None, description="Only when with_total=true.")
+
+
+Operator = Literal["eq", "ne", "lt", "le", "gt", "ge", "between", "contains", "starts_with", "in", "empty"]
+
+
+class Filter(Input):
+    field: Text(60, 1)  # type: ignore[valid-type]
+    op: Operator
+    value: Union[str, int, float, bool, None, list[Union[str, int, float, bool, None]]] = None
+
+
+class ClientQuery(Input):
+    """The client list query: search, filters, sort, keyset page."""
+
+    q: Optional[Text(200)] = None  # type: ignore[valid-type]
+    filters: list[Filter] = Field(default_factory=list, max_length=50)
+    sort: list[Text(60, 1)] = Field(default_factory=list, max_length=5)  # type: ignore[valid-type]
+    limit: int = Field(default=50, ge=1, le=1000)
+    cursor: Optional[Text(2000)] = None  # type: ignore[valid-type]
+    include_archived: bool = False
+    with_total: bool = False
+
+
+class ClientListParams(QueryInput):
+    """GET /clients: filters as `filter=field:op:value` (lists comma-separated), sort as `-created_at,name`."""
+
+    q: Optional[Text(200)] = None  # type: ignore[valid-type]
+    filter: list[Text(500)] = Field(default_factory=list, max_length=50)  # type: ignore[valid-type]
+    sort: Optional[Text(300)] = None  # type: ignore[valid-type]
+    limit: int = Field(default=50, ge=1, le=1000)
+    cursor: Optional[Text(2000)] = None  # type: ignore[valid-type]
+    include_archived: bool = False
+    with_total: bool = False
+
+
+class GroupParams(QueryInput):
+    by: Text(200, 1)  # type: ignore[valid-type]
+    q: Optional[Text(200)] = None  # type: ignore[valid-type]
+    filter: list[Text(500)] = Field(default_factory=list, max_length=50)  # type: ignore[valid-type]
+    include_archived: bool = False
+
+
+class Group(Output):
+    key: list[Any]
+    count: int
+
+
+class GroupResult(Output):
+    by: list[str]
+    groups: list[Group]
+    total: int
+
+
+class ExportParams(QueryInput):
+    format: Literal["csv", "xlsx"] = "csv"
+    q: Optional[Text(200)] = None  # type: ignore[valid-type]
+    filter: list[Text(500)] = Field(default_factory=list, max_length=50)  # type: ignore[valid-type]
+    sort: Optional[Text(300)] = None  # type: ignore[valid-type]
+    include_archived: bool = False
+
+
+class BatchIn(Input):
+    """Many creates/updates/archives in one request; each row is applied or refused on its own."""
+
+    rows: list[dict[str, Any]] = Field(max_length=100_000)
+
+
+class BatchRow(Input):
+    op: Literal["create", "update", "archive", "restore"]
+    ref: Optional[Text(100)] = None  # type: ignore[valid-type]
+    id: Optional[int] = None
+    version: Optional[int] = None
+    data: Optional[dict[str, Any]] = None
+
+
+class RowError(Output):
+    field: str
+    code: str
+    message: str
+
+
+class BatchResult(Output):
+    index: int
+    ref: Optional[str]
+    status: Literal["ok", "error", "conflict"]
+    id: Optional[int] = None
+    version: Optional[int] = None
+    errors: list[RowError] = Field(default_factory=list)
+    current: Optional[ClientOut] = None
+
+
+class BatchOut(Output):
+    results: list[BatchResult]
+    ok: int
+    failed: int
+
+
+class VersionIn(Input):
+    version: int
+
+
+class RefIn(Input):
+    code: Code
+    name: Text(200, 1)  # type: ignore[valid-type]
+
+
+class RefPatch(Input):
+    version: int
+    code: Code = None  # type: ignore[assignment]
+    name: Text(200, 1) = None  # type: ignore[valid-type]
+
+
+class RefOut(Output):
+    id: int
+    code: str
+    name: str
+    archived_at: Optional[dt.datetime]
+    version: int
+
+
+class RefList(Output):
+    items: list[RefOut]
+
+
+class TagOut(Output):
+    id: int
+    name: str
+
+
+class TagList(Output):
+    items: list[TagOut]
+
+
+class ExtraFieldIn(Input):
+    key: Code
+    label: Text(200, 1)  # type: ignore[valid-type]
+    type: Literal["text", "number", "date", "bool", "choice"]
+    choices: Optional[list[Text(100, 1)]] = Field(default=None, max_length=200)  # type: ignore[valid-type]
+    required: bool = False
+
+
+class ExtraFieldPatch(Input):
+    version: int
+    label: Text(200, 1) = None  # type: ignore[valid-type]
+    choices: Optional[list[Text(100, 1)]] = Field(default=None, max_length=200)  # type: ignore[valid-type]
+    required: bool = None  # type: ignore[assignment]
+
+
+class ExtraFieldOut(Output):
+    id: int
+    key: str
+    label: str
+    type: str
+    choices: Optional[list[str]]
+    required: bool
+    archived_at: Optional[dt.datetime]
+    version: int
+
+
+class ExtraFieldList(Output):
+    items: list[ExtraFieldOut]
+
+
+class ListQuery(QueryInput):
+    include_archived: bool = False

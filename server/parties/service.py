@@ -1,0 +1,488 @@
+"""Rules of the client base: normalise and validate, create, change, archive, batch."""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any, Iterable
+
+from pydantic import ValidationError
+from sqlalchemy import insert, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from ..audit.service import log_change, log_many
+from ..core import dates, records
+from ..core.actor import Actor
+from ..core.errors import Conflict, DomainError, ErrorList, FieldError, ValidationFailed
+from ..core.validation import field_errors
+from ..org.models import Branch, Company, User
+from . import schemas
+from .models import (
+    Address, Contact, Counterparty, Email, ExtraField, LeadSource, Phone, Segment, Tag, counterparty_tags,
+)
+from .normalize import (
+    EmailError, PhoneError, TaxIdError, fold_spaces, name_key, normalise_email, normalise_phone,
+    normalise_tax_id, phone_digits_rev,
+)
+
+ENTITY = "counterparty"
+
+
+def present(c: Counterparty) -> schemas.ClientOut:
+    return schemas.ClientOut(
+        id=c.id, kind=c.kind, person_type=c.person_type, name=c.name, legal_name=c.legal_name,
+        country=c.country, tax_id=c.tax_id, phone=c.phone, email=c.email,
+        phones=[schemas.PhoneOut(number=p.e164, kind=p.kind) for p in c.phones],
+        emails=[schemas.EmailOut.model_validate(e) for e in c.emails],
+        addresses=[schemas.AddressOut.model_validate(a) for a in c.addresses],
+        contacts=[schemas.ContactOut.model_validate(x) for x in c.contacts],
+        tags=[t.name for t in c.tags],
+        segment=c.segment_ref.code if c.segment_ref else None,
+        lead_source=c.lead_source_ref.code if c.lead_source_ref else None,
+        manager_id=c.manager_id, branch_id=c.branch_id, consent_to_mailings=c.consent_to_mailings,
+        consent_at=c.consent_at, notes=c.notes, extra=c.extra or {}, archived_at=c.archived_at,
+        created_at=c.created_at, updated_at=c.updated_at, version=c.version,
+    )
+
+
+def present_json(c: Counterparty) -> dict[str, Any]:
+    return present(c).model_dump(mode="json")
+
+
+@dataclass
+class Refs:
+    """The company's reference lists, loaded once per request (batch rows share them)."""
+
+    company: Company
+    segments: dict[str, int]
+    lead_sources: dict[str, int]
+    users: set[int]
+    branches: set[int]
+    tags: dict[str, int]
+    extra_fields: dict[str, ExtraField]
+    new_tags: dict[str, int] = field(default_factory=dict)
+
+    @classmethod
+    def load(cls, session: Session, actor: Actor) -> "Refs":
+        cid = actor.company_id
+        return cls(
+            company=session.get_one(Company, cid),
+            segments=dict(session.execute(select(Segment.code, Segment.id).where(Segment.company_id == cid, Segment.archived_at.is_(None))).all()),
+            lead_sources=dict(session.execute(select(LeadSource.code, LeadSource.id).where(LeadSource.company_id == cid, LeadSource.archived_at.is_(None))).all()),
+            users=set(session.scalars(select(User.id).where(User.company_id == cid, User.archived_at.is_(None)))),
+            branches=set(session.scalars(select(Branch.id).where(Branch.company_id == cid, Branch.archived_at.is_(None)))),
+            tags={name.casefold(): tid for name, tid in session.execute(select(Tag.name, Tag.id).where(Tag.company_id == cid)).all()},
+            extra_fields={f.key: f for f in session.scalars(select(ExtraField).where(ExtraField.company_id == cid, ExtraField.archived_at.is_(None)))},
+        )
+
+    def tag_id(self, session: Session, actor: Actor, name: str) -> int:
+        """The id of a tag by name (case-insensitive); new tags are created on first use."""
+        key = name.casefold()
+        if key not in self.tags:
+            self.tags[key] = session.execute(insert(Tag).returning(Tag.id), {"company_id": actor.company_id, "name": name}).scalar_one()
+        return self.tags[key]
+
+
+@dataclass
+class Normalised:
+    """A validated counterparty: its own columns plus child rows, ready to write."""
+
+    columns: dict[str, Any]
+    phones: list[dict[str, Any]] | None = None
+    emails: list[dict[str, Any]] | None = None
+    addresses: list[dict[str, Any]] | None = None
+    contacts: list[dict[str, Any]] | None = None
+    tags: list[str] | None = None
+
+
+def normalise(data: schemas.ClientFields, refs: Refs, actor: Actor, *, creating: bool,
+              current: Counterparty | None = None) -> tuple[Normalised, list[FieldError]]:
+    """Turn validated input into column values, reporting every rule broken (not only the first)."""
+    given = data.model_fields_set - {"version"}
+    errors = ErrorList()
+    cols: dict[str, Any] = {}
+    out = Normalised(columns=cols)
+    country = data.country if "country" in given else (current.country if current else None)
+    phone_country = country or refs.company.country
+
+    for key in ("kind", "person_type", "consent_to_mailings"):
+        if key in given:
+            value = getattr(data, key)
+            if value is None:
+                errors.add(key, "required")
+            else:
+                cols[key] = value
+    if "name" in given:
+        if data.name is None or not fold_spaces(data.name):
+            errors.add("name", "required")
+        else:
+            cols["name"] = fold_spaces(data.name)
+            cols["name_key"] = name_key(data.name)
+    for key in ("legal_name", "notes"):
+        if key in given:
+            value = getattr(data, key)
+            cols[key] = (fold_spaces(value) if key == "legal_name" else value) if value else None
+    if "country" in given:
+        cols["country"] = data.country
+    if "tax_id" in given or ("country" in given and current is not None and current.tax_id):
+        raw = data.tax_id if "tax_id" in given else current.tax_id  # type: ignore[union-attr]
+        if raw:
+            try:
+                cols["tax_id"], cols["tax_id_key"] = normalise_tax_id(raw, country)
+            except TaxIdError as exc:
+                errors.add("tax_id", "invalid_tax_id", country=country or "-", reason=str(exc))
+        else:
+            cols["tax_id"] = cols["tax_id_key"] = None
+    if "phones" in given:
+        out.phones = []
+        for i, p in enumerate(data.phones or []):
+            try:
+                e164 = normalise_phone(p.number, phone_country)
+            except PhoneError:
+                errors.add(f"phones.{i}.number", "invalid_phone", country=phone_country)
+                continue
+            if any(x["e164"] == e164 for x in out.phones):
+                continue  # the same number twice is kept once
+            out.phones.append({"e164": e164, "kind": p.kind, "digits_rev": phone_digits_rev(e164), "position": i})
+        cols["phone"] = out.phones[0]["e164"] if out.phones else None
+    if "emails" in given:
+        out.emails = []
+        for i, e in enumerate(data.emails or []):
+            try:
+                email = normalise_email(e.email)
+            except EmailError as exc:
+                errors.add(f"emails.{i}.email", "invalid_email", reason=str(exc))
+                continue
+            if any(x["email"] == email for x in out.emails):
+                continue
+            out.emails.append({"email": email, "kind": e.kind, "position": i})
+        cols["email"] = out.emails[0]["email"] if out.emails else None
+    if "addresses" in given:
+        out.addresses = [dict(a.model_dump(), position=i) for i, a in enumerate(data.addresses or [])]
+    if "contacts" in given:
+        out.contacts = []
+        for i, c in enumerate(data.contacts or []):
+            row = dict(c.model_dump(), position=i)
+            if c.phone:
+                try:
+                    row["phone"] = normalise_phone(c.phone, phone_country)
+                except PhoneError:
+                    errors.add(f"contacts.{i}.phone", "invalid_phone", country=phone_country)
+            if c.email:
+                try:
+                    row["email"] = normalise_email(c.email)
+                except EmailError as exc:
+                    errors.add(f"contacts.{i}.email", "invalid_email", reason=str(exc))
+            out.contacts.append(row)
+    if "tags" in given:
+        seen: dict[str, str] = {}
+        for t in data.tags or []:
+            seen.setdefault(fold_spaces(t).casefold(), fold_spaces(t))
+        out.tags = list(seen.values())
+    for key, table in (("segment", refs.segments), ("lead_source", refs.lead_sources)):
+        if key in given:
+            code = getattr(data, key)
+            if code is None:
+                cols[f"{key}_id"] = None
+            elif code in table:
+                cols[f"{key}_id"] = table[code]
+            else:
+                errors.add(key, "unknown_reference", entity=key.replace("_", " "), value=code)
+    if "manager_id" in given:
+        if data.manager_id is not None and data.manager_id not in refs.users:
+            errors.add("manager_id", "unknown_reference", entity="user", value=data.manager_id)
+        cols["manager_id"] = data.manager_id
+    if "branch_id" in given:
+        if data.branch_id is not None and data.branch_id not in refs.branches:
+            errors.add("branch_id", "unknown_reference", entity="branch", value=data.branch_id)
+        elif not actor.sees_branch(data.branch_id) or (data.branch_id is None and actor.branch_ids):
+            errors.add("branch_id", "out_of_branch_scope")
+        cols["branch_id"] = data.branch_id
+    elif creating and actor.branch_ids:
+        # A branch-scoped user's new client lands in their first branch.
+        cols["branch_id"] = actor.branch_ids[0]
+    if "extra" in given:
+        cols["extra"] = _check_extra(data.extra or {}, refs, errors, current.extra if current else {})
+    elif creating:
+        cols["extra"] = _check_extra({}, refs, errors, {})
+    if cols.get("consent_to_mailings") and not (current and current.consent_to_mailings):
+        cols["consent_at"] = dates.now()
+    elif cols.get("consent_to_mailings") is False:
+        cols["consent_at"] = None
+    return out, errors.items
+
+
+def _check_extra(values: dict[str, Any], refs: Refs, errors: ErrorList, old: dict[str, Any]) -> dict[str, Any]:
+    merged = dict(old or {})
+    for key, value in values.items():
+        definition = refs.extra_fields.get(key)
+        if definition is None:
+            errors.add(f"extra.{key}", "extra_field_unknown", key=key)
+            continue
+        if value is None or value == "":
+            merged.pop(key, None)
+            continue
+        ok = {
+            "text": isinstance(value, str) and len(value) <= 1000,
+            "number": isinstance(value, (int, float)) and not isinstance(value, bool),
+            "bool": isinstance(value, bool),
+            "date": isinstance(value, str) and _is_date(value),
+            "choice": isinstance(value, str) and value in (definition.choices or []),
+        }[definition.type]
+        if not ok:
+            expected = {"choice": ", ".join(definition.choices or [])}.get(definition.type, definition.type)
+            errors.add(f"extra.{key}", "extra_field_type", key=key, expected=expected)
+            continue
+        # Numbers are kept as decimal strings: JSON floats would lose money-like values.
+        merged[key] = str(value) if definition.type == "number" else value
+    for key, definition in refs.extra_fields.items():
+        if definition.required and merged.get(key) in (None, ""):
+            errors.add(f"extra.{key}", "required")
+    return merged
+
+
+def _is_date(text: str) -> bool:
+    try:
+        dt.date.fromisoformat(text)
+        return True
+    except ValueError:
+        return False
+
+
+def _search_text(cols: dict[str, Any], emails: Iterable[str]) -> str:
+    parts = [cols.get("name_key") or "", (cols.get("legal_name") or "").casefold(), cols.get("tax_id_key") or ""]
+    parts.extend(emails)
+    return " ".join(p for p in parts if p)
+
+
+# --- single-record writes ----------------------------------------------------------------
+
+def get_client(session: Session, actor: Actor, client_id: int) -> Counterparty:
+    return records.get_owned(session, actor, Counterparty, client_id, ENTITY)
+
+
+def create_client(session: Session, actor: Actor, data: schemas.ClientIn, refs: Refs | None = None) -> Counterparty:
+    refs = refs or Refs.load(session, actor)
+    norm, errors = normalise(data, refs, actor, creating=True)
+    if errors:
+        raise ValidationFailed(errors=errors)
+    return _insert_one(session, actor, refs, norm)
+
+
+def _insert_one(session: Session, actor: Actor, refs: Refs, norm: Normalised) -> Counterparty:
+    cols = dict(norm.columns)
+    cols["search_text"] = _search_text(cols, (e["email"] for e in norm.emails or []))
+    client = Counterparty(company_id=actor.company_id, **cols)
+    _set_children(session, actor, refs, client, norm)
+    session.add(client)
+    session.flush()
+    log_change(session, actor, ENTITY, client.id, "create", None, _log_snapshot(client))
+    return client
+
+
+def _set_children(session: Session, actor: Actor, refs: Refs, client: Counterparty, norm: Normalised) -> None:
+    if norm.phones is not None:
+        client.phones = [Phone(company_id=actor.company_id, **p) for p in norm.phones]
+    if norm.emails is not None:
+        client.emails = [Email(**e) for e in norm.emails]
+    if norm.addresses is not None:
+        client.addresses = [Address(**a) for a in norm.addresses]
+    if norm.contacts is not None:
+        client.contacts = [Contact(**c) for c in norm.contacts]
+    if norm.tags is not None:
+        ids = [refs.tag_id(session, actor, t) for t in norm.tags]
+        client.tags = [session.get_one(Tag, i) for i in ids]
+
+
+def _log_snapshot(client: Counterparty) -> dict[str, Any]:
+    snap = records.snapshot(client)
+    snap.pop("search_text", None)
+    snap.pop("name_key", None)
+    snap["phones"] = [p.e164 for p in client.phones]
+    snap["emails"] = [e.email for e in client.emails]
+    snap["tags"] = [t.name for t in client.tags]
+    snap["addresses"] = [_child(a) for a in client.addresses]
+    snap["contacts"] = [_child(c) for c in client.contacts]
+    return snap
+
+
+def _child(obj: Any) -> dict[str, Any]:
+    return {k: v for k, v in records.snapshot(obj).items() if k not in ("id", "counterparty_id")}
+
+
+def update_client(session: Session, actor: Actor, client_id: int, patch: schemas.ClientPatch,
+                  refs: Refs | None = None) -> Counterparty:
+    client = get_client(session, actor, client_id)
+    records.check_version(client, patch.version, present_json)
+    if client.archived_at is not None:
+        raise Conflict("archived", params={"entity": ENTITY, "id": client_id}, extra={"current": present_json(client)})
+    refs = refs or Refs.load(session, actor)
+    norm, errors = normalise(patch, refs, actor, creating=False, current=client)
+    if errors:
+        raise ValidationFailed(errors=errors)
+    before = _log_snapshot(client)
+    for key, value in norm.columns.items():
+        setattr(client, key, value)
+    _set_children(session, actor, refs, client, norm)
+    client.search_text = _search_text(records.snapshot(client), (e.email for e in client.emails))
+    after = _log_snapshot(client)
+    if after != before:
+        # Child-only changes still bump the version: the row is touched explicitly.
+        client.updated_at = dates.now()
+        session.flush()
+        log_change(session, actor, ENTITY, client.id, "update", before, _log_snapshot(client))
+    return client
+
+
+def archive_client(session: Session, actor: Actor, client_id: int, version: int) -> Counterparty:
+    client = get_client(session, actor, client_id)
+    records.check_version(client, version, present_json)
+    return records.archive(session, actor, client, ENTITY)
+
+
+def restore_client(session: Session, actor: Actor, client_id: int, version: int) -> Counterparty:
+    client = get_client(session, actor, client_id)
+    records.check_version(client, version, present_json)
+    return records.restore(session, actor, client, ENTITY)
+
+
+# --- batch -------------------------------------------------------------------------------
+
+def apply_batch(session: Session, actor: Actor, rows: list[dict[str, Any]], max_rows: int) -> list[dict[str, Any]]:
+    """Apply many rows; each is applied whole or refused whole, and each gets its own answer.
+
+    Creates are validated in Python, then inserted together (Core executemany); updates,
+    archives and restores run one by one inside savepoints so one refusal undoes only its row.
+    """
+    if len(rows) > max_rows:
+        raise ValidationFailed("batch_too_large", params={"max": max_rows, "count": len(rows)},
+                               errors=[FieldError("rows", "too_many", {"max": max_rows})])
+    refs = Refs.load(session, actor)
+    results: list[dict[str, Any]] = []
+    creates: list[tuple[int, Normalised]] = []
+    for index, raw in enumerate(rows):
+        result: dict[str, Any] = {"index": index, "ref": None, "status": "ok"}
+        results.append(result)
+        try:
+            row = schemas.BatchRow.model_validate(raw, strict=True)
+        except ValidationError as exc:
+            _fail(result, field_errors(exc, ("rows", index)))
+            if isinstance(raw, dict) and isinstance(raw.get("ref"), str):
+                result["ref"] = raw["ref"][:100]
+            continue
+        result["ref"] = row.ref
+        if row.op == "create":
+            try:
+                data = schemas.ClientIn.model_validate(row.data or {}, strict=True)
+            except ValidationError as exc:
+                _fail(result, field_errors(exc, ("data",)))
+                continue
+            norm, errors = normalise(data, refs, actor, creating=True)
+            if errors:
+                _fail(result, [FieldError(f"data.{e.field}", e.code, e.params) for e in errors])
+            else:
+                creates.append((index, norm))
+        else:
+            _apply_one(session, actor, refs, row, result)
+    _insert_many(session, actor, refs, creates, results)
+    return results
+
+
+def _fail(result: dict[str, Any], errors: list[FieldError], status: str = "error") -> None:
+    result["status"] = status
+    result["errors"] = errors
+
+
+def _apply_one(session: Session, actor: Actor, refs: Refs, row: schemas.BatchRow, result: dict[str, Any]) -> None:
+    if row.id is None:
+        _fail(result, [FieldError("id", "required")])
+        return
+    if row.version is None:
+        _fail(result, [FieldError("version", "version_required")])
+        return
+    try:
+        with session.begin_nested():
+            if row.op == "update":
+                try:
+                    patch = schemas.ClientPatch.model_validate({**(row.data or {}), "version": row.version}, strict=True)
+                except ValidationError as exc:
+                    raise ValidationFailed(errors=[FieldError(f"data.{e.field}", e.code, e.params) for e in field_errors(exc)])
+                client = update_client(session, actor, row.id, patch, refs)
+            elif row.op == "archive":
+                client = archive_client(session, actor, row.id, row.version)
+            else:
+                client = restore_client(session, actor, row.id, row.version)
+        result.update(id=client.id, version=client.version)
+    except Conflict as exc:
+        _fail(result, [FieldError("version", exc.code, exc.params)], "conflict")
+        result["current"] = exc.extra.get("current")
+    except DomainError as exc:
+        _fail(result, exc.errors or [FieldError("id", exc.code, exc.params)])
+
+
+def _insert_many(session: Session, actor: Actor, refs: Refs, creates: list[tuple[int, Normalised]],
+                 results: list[dict[str, Any]]) -> None:
+    if not creates:
+        return
+    now = dates.now()
+    # Tags first (few distinct names), outside the per-row path.
+    for _, norm in creates:
+        for t in norm.tags or []:
+            refs.tag_id(session, actor, t)
+    rows = []
+    for _, norm in creates:
+        cols = {"kind": "client", "person_type": "company", "consent_to_mailings": False, "extra": {}}
+        cols.update(norm.columns)
+        cols["search_text"] = _search_text(cols, (e["email"] for e in norm.emails or []))
+        cols.update(company_id=actor.company_id, version=1, created_at=now, updated_at=now)
+        for key in ("legal_name", "country", "tax_id", "tax_id_key", "phone", "email", "segment_id", "lead_source_id",
+                    "manager_id", "branch_id", "consent_at", "notes", "archived_at"):
+            cols.setdefault(key, None)
+        rows.append(cols)
+    try:
+        with session.begin_nested():
+            ids = _bulk_insert(session, actor, refs, creates, rows)
+    except IntegrityError:
+        # Something slipped past validation: fall back to one savepoint per row to find it.
+        ids = []
+        for (index, norm), cols in zip(creates, rows):
+            try:
+                with session.begin_nested():
+                    ids.extend(_bulk_insert(session, actor, refs, [(index, norm)], [cols]))
+            except IntegrityError:
+                _fail(results[index], [FieldError("data", "invalid_value")])
+                ids.append(None)
+    for (index, _), new_id in zip(creates, ids):
+        if new_id is not None:
+            results[index].update(id=new_id, version=1)
+
+
+def _bulk_insert(session: Session, actor: Actor, refs: Refs, creates: list[tuple[int, Normalised]],
+                 rows: list[dict[str, Any]]) -> list[int]:
+    ids = list(
+        session.scalars(insert(Counterparty).returning(Counterparty.id, sort_by_parameter_order=True), rows)
+    )
+    phones, emails, addresses, contacts, tags = [], [], [], [], []
+    for new_id, (_, norm) in zip(ids, creates):
+        phones += [dict(p, counterparty_id=new_id, company_id=actor.company_id) for p in norm.phones or []]
+        emails += [dict(e, counterparty_id=new_id) for e in norm.emails or []]
+        addresses += [dict(a, counterparty_id=new_id) for a in norm.addresses or []]
+        contacts += [dict(c, counterparty_id=new_id) for c in norm.contacts or []]
+        tags += [{"counterparty_id": new_id, "tag_id": refs.tags[t.casefold()]} for t in norm.tags or []]
+    for model, payload in ((Phone, phones), (Email, emails), (Address, addresses), (Contact, contacts)):
+        if payload:
+            session.execute(insert(model), payload)
+    if tags:
+        session.execute(insert(counterparty_tags), tags)
+    log_many(session, actor, (
+        (ENTITY, new_id, "create", None, _plain_after(cols, norm)) for new_id, cols, (_, norm) in zip(ids, rows, creates)
+    ))
+    return ids
+
+
+def _plain_after(cols: dict[str, Any], norm: Normalised) -> dict[str, Any]:
+    after = {k: v for k, v in cols.items() if k not in ("search_text", "name_key")}
+    after["phones"] = [p["e164"] for p in norm.phones or []]
+    after["emails"] = [e["email"] for e in norm.emails or []]
+    after["tags"] = list(norm.tags or [])
+    return after
