@@ -16,7 +16,7 @@ from .db import Database
 def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     """Build the app: defaults, instance/clientbase.cfg, CLIENTBASE_* variables, then `config`."""
     instance = os.environ.get("CLIENTBASE_INSTANCE_PATH") or str(Path.cwd() / "instance")
-    app = Flask(__name__, instance_path=instance, instance_relative_config=True)
+    app = Flask(__name__, instance_path=instance, instance_relative_config=True, static_folder=None)
     app.config.from_object(Config)
     app.config.from_pyfile("clientbase.cfg", silent=True)
     app.config.from_prefixed_env("CLIENTBASE", loads=_loads)

@@ -1,0 +1,184 @@
+"""Fixtures: an app per test on SQLite and, when CLIENTBASE_TEST_DATABASE_URL is set, on PostgreSQL too."""
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Iterator
+
+import pytest
+from sqlalchemy import create_engine, inspect, select, text
+
+from server import create_app
+from server.core.actor import Actor
+from server.migrate import upgrade
+from server.models import metadata
+
+PG_URL = os.environ.get("CLIENTBASE_TEST_DATABASE_URL")
+BACKENDS = ["sqlite"] + (["postgresql"] if PG_URL else [])
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A migrated, empty SQLite file, copied for each test (faster than migrating each time)."""
+    path = tmp_path_factory.mktemp("template") / "template.sqlite3"
+    engine = create_engine(f"sqlite:///{path}")
+    upgrade(engine)
+    engine.dispose()
+    return path
+
+
+@pytest.fixture(scope="session")
+def pg_migrated() -> str:
+    """The PostgreSQL test database, emptied and migrated once. Unreachable → error, never skip."""
+    assert PG_URL, "CLIENTBASE_TEST_DATABASE_URL is not set"
+    engine = create_engine(PG_URL)
+    try:
+        with engine.begin() as conn:
+            conn.execute(text("DROP SCHEMA public CASCADE"))
+            conn.execute(text("CREATE SCHEMA public"))
+    except Exception as exc:  # noqa: BLE001
+        pytest.fail(f"PostgreSQL at {PG_URL} is unreachable: {exc}", pytrace=False)
+    upgrade(engine)
+    engine.dispose()
+    return PG_URL
+
+
+def _truncate_pg(url: str) -> None:
+    engine = create_engine(url)
+    tables = ", ".join(t.name for t in metadata.sorted_tables)
+    with engine.begin() as conn:
+        conn.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+    engine.dispose()
+
+
+@pytest.fixture(params=BACKENDS)
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    if request.param == "sqlite":
+        path = tmp_path / "clientbase.sqlite3"
+        shutil.copy(request.getfixturevalue("sqlite_template"), path)
+        return f"sqlite:///{path}"
+    url = request.getfixturevalue("pg_migrated")
+    _truncate_pg(url)
+    return url
+
+
+@pytest.fixture
+def app(database_url: str, tmp_path: Path) -> Iterator[Any]:
+    app = create_app({"DATABASE_URL": database_url, "TESTING": True, "DATA_DIR": str(tmp_path)})
+    yield app
+    app.extensions["clientbase.db"].dispose()
+
+
+@pytest.fixture
+def db(app: Any) -> Any:
+    return app.extensions["clientbase.db"]
+
+
+class Api:
+    """The test client with a token: `api.get(path)`, `api.post(path, json)` … as a given user."""
+
+    def __init__(self, app: Any, token: str | None, language: str | None = None) -> None:
+        self.client = app.test_client()
+        self.token = token
+        self.language = language
+
+    def headers(self, extra: dict[str, str] | None = None) -> dict[str, str]:
+        h = {}
+        if self.token:
+            h["Authorization"] = f"Bearer {self.token}"
+        if self.language:
+            h["Accept-Language"] = self.language
+        h.update(extra or {})
+        return h
+
+    def get(self, path: str, **kw: Any) -> Any:
+        return self.client.get(path, headers=self.headers(kw.pop("headers", None)), **kw)
+
+    def post(self, path: str, json: Any = None, **kw: Any) -> Any:
+        return self.client.post(path, json=json, headers=self.headers(kw.pop("headers", None)), **kw)
+
+    def patch(self, path: str, json: Any = None, **kw: Any) -> Any:
+        return self.client.patch(path, json=json, headers=self.headers(kw.pop("headers", None)), **kw)
+
+    def as_(self, token: str) -> "Api":
+        return Api(self.client.application, token, self.language)
+
+
+@dataclass
+class World:
+    """A company with three branches and one user (and token) per role, plus a Phnom Penh-only sales user."""
+
+    company_id: int
+    branches: dict[str, int]
+    users: dict[str, int] = field(default_factory=dict)
+    tokens: dict[str, str] = field(default_factory=dict)
+
+    def actor(self, role: str = "owner") -> Actor:
+        return Actor(user_id=self.users[role], company_id=self.company_id, role=role.split("_")[0])
+
+
+@pytest.fixture
+def world(db: Any) -> World:
+    from server.org.auth import issue_token
+    from server.org.models import Branch, User
+    from server.org.setup import create_company
+
+    with db.write_session() as s, s.begin():
+        company, owner, token = create_company(
+            s, name="Angkor Trading", country="KH", currency="USD", second_currency="KHR", language="en",
+            owner_email="owner@angkor.example", owner_name="Sophea Owner")
+        branches = {}
+        for code, name, country in (("PP", "Phnom Penh", "KH"), ("SR", "Siem Reap", "KH"), ("MOW", "Moscow", "RU")):
+            b = Branch(company_id=company.id, code=code, name=name, country=country)
+            s.add(b)
+            s.flush()
+            branches[code] = b.id
+        w = World(company.id, branches, users={"owner": owner.id}, tokens={"owner": token})
+        for role in ("accountant", "sales", "warehouse", "hr", "sales_pp"):
+            u = User(company_id=company.id, email=f"{role}@angkor.example", name=role.title(), role=role.split("_")[0])
+            if role == "sales_pp":
+                u.branches = [s.get(Branch, branches["PP"])]
+            s.add(u)
+            s.flush()
+            w.users[role] = u.id
+            w.tokens[role] = issue_token(s, u, "test")[1]
+    return w
+
+
+@pytest.fixture
+def api(app: Any, world: World) -> Api:
+    return Api(app, world.tokens["owner"])
+
+
+def fingerprint(db: Any) -> dict[str, str]:
+    """A hash of every row of every table: equal fingerprints mean the database did not change."""
+    out = {}
+    with db.read_session() as s:
+        for table in metadata.sorted_tables:
+            rows = s.execute(select(table).order_by(*table.primary_key.columns)).all()
+            out[table.name] = hashlib.sha256(json.dumps([list(r) for r in rows], default=str).encode()).hexdigest()
+    return out
+
+
+@pytest.fixture
+def unchanged(db: Any) -> Any:
+    """`with unchanged(): ...` asserts the block left the database exactly as it found it."""
+    from contextlib import contextmanager
+
+    @contextmanager
+    def check() -> Iterator[None]:
+        before = fingerprint(db)
+        yield
+        after = fingerprint(db)
+        changed = [t for t in before if before[t] != after[t]]
+        assert not changed, f"tables changed: {changed}"
+
+    return check
+
+
+def table_names(db: Any) -> set[str]:
+    return set(inspect(db.engine).get_table_names())
