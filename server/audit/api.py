@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from ..core.actor import Actor
 from ..core.api import route
-from ..core.validation import Output, QueryInput, Text
+from ..core.validation import Id, IsoDateTime, Output, QueryInput, Text
 from .service import list_operations
 
 bp = Blueprint("audit", __name__, url_prefix="/api/v1")
@@ -18,13 +18,13 @@ bp = Blueprint("audit", __name__, url_prefix="/api/v1")
 
 class OperationsParams(QueryInput):
     entity: Optional[Text(40)] = None  # type: ignore[valid-type]
-    entity_id: Optional[int] = None
-    user_id: Optional[int] = None
+    entity_id: Optional[Id] = None
+    user_id: Optional[Id] = None
     action: Optional[Text(20)] = None  # type: ignore[valid-type]
     request_id: Optional[Text(64)] = None  # type: ignore[valid-type]
-    since: Optional[dt.datetime] = None
-    until: Optional[dt.datetime] = None
-    before_id: Optional[int] = Field(default=None, description="Keyset page: operations older than this id.")
+    since: Optional[IsoDateTime] = None
+    until: Optional[IsoDateTime] = None
+    before_id: Optional[Id] = Field(default=None, description="Keyset page: operations older than this id.")
     limit: int = Field(default=100, ge=1, le=1000)
 
 

@@ -19,9 +19,10 @@ from sqlalchemy.orm import Session
 
 from . import dates
 from .actor import Actor
-from .errors import Conflict, DomainError, FieldError, Forbidden, ValidationFailed
-from .validation import field_errors
+from .errors import Conflict, DomainError, FieldError, Forbidden, NotFound, ValidationFailed
+from .validation import Version, field_errors
 
+MAX_ID = 2**62
 ALL_ROLES = ("owner", "accountant", "sales", "warehouse", "hr")
 PUBLIC = "public"
 
@@ -88,6 +89,10 @@ def _handle(fn: Callable[..., Any], meta: Endpoint, path: dict[str, Any]) -> Res
 
     db = current_app.extensions["clientbase.db"]
     write = meta.method != "GET"
+    for name, value in path.items():
+        # Ids live in 64-bit columns: anything larger cannot exist (and must not overflow the driver).
+        if isinstance(value, int) and value > MAX_ID:
+            raise NotFound("not_found", params={"entity": name, "id": value})
     actor: Actor | None = None
     if not meta.public:
         with db.read_session() as s:
@@ -195,6 +200,7 @@ def _idempotent_replay(session: Session, actor: Actor, key: str, raw: bytes) -> 
     if rec is None:
         return None
     if rec.request_hash != _request_hash(raw):
+        # 422, not 409 (IETF idempotency-key draft: 409 is for a request still in progress).
         raise DomainError("idempotency_key_reused", status=422)
     resp = Response(rec.body, status=rec.status, mimetype="application/json")
     resp.headers["Idempotent-Replayed"] = "true"
@@ -229,7 +235,7 @@ class VersionIn(BaseModel):
     """The body of archive/restore: the version the user last saw."""
 
     model_config = {"extra": "forbid", "strict": True}
-    version: int
+    version: Version
 
 
 def crud_routes(

@@ -83,5 +83,12 @@ class ErrorList:
         return bool(self.items)
 
     def raise_if_any(self) -> None:
-        if self.items:
-            raise ValidationFailed(errors=self.items)
+        if not self.items:
+            return
+        # Only clashes with existing records (a taken code or email) → 409; anything invalid → 422.
+        if all(e.code in CONFLICT_CODES for e in self.items):
+            raise Conflict("conflict", errors=self.items)
+        raise ValidationFailed(errors=self.items)
+
+
+CONFLICT_CODES = frozenset({"already_exists"})

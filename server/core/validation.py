@@ -3,7 +3,9 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, StringConstraints
+import datetime as dt
+
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints
 from pydantic_core import PydanticCustomError
 
 from .errors import FieldError
@@ -152,6 +154,25 @@ def _check_language(value: str) -> str:
         raise PydanticCustomError("invalid_language", "unknown language")
     return value
 
+
+# Ids and versions fit a signed 64-bit column; larger numbers are refused, not overflowed.
+Id = Annotated[int, Field(ge=1, le=2**62)]
+Version = Annotated[int, Field(ge=1, le=2**62)]
+
+
+def _iso_datetime(value: Any) -> Any:
+    # Query strings are parsed leniently, but a bare number is not a date-time (pydantic would read epoch seconds).
+    if not isinstance(value, str):
+        if isinstance(value, dt.datetime):
+            return value
+        raise PydanticCustomError("invalid_datetime", "not an ISO 8601 date-time")
+    try:
+        return dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        raise PydanticCustomError("invalid_datetime", "not an ISO 8601 date-time") from None
+
+
+IsoDateTime = Annotated[dt.datetime, BeforeValidator(_iso_datetime)]
 
 Country = Annotated[str, StringConstraints(max_length=3), AfterValidator(check_country)]
 CurrencyCode = Annotated[str, StringConstraints(max_length=3), AfterValidator(_check_currency)]

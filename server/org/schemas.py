@@ -6,7 +6,7 @@ from typing import Literal, Optional
 
 from pydantic import EmailStr, Field
 
-from ..core.validation import Code, Country, CurrencyCode, Input, Language, Output, QueryInput, Text
+from ..core.validation import Id, Version, Code, Country, CurrencyCode, Input, Language, Output, QueryInput, Text
 
 Role = Literal["owner", "accountant", "sales", "warehouse", "hr"]
 
@@ -20,11 +20,11 @@ class CompanyOut(Output):
     base_currency: str
     second_currency: Optional[str]
     language: str
-    version: int
+    version: Version
 
 
 class CompanyPatch(Input):
-    version: int
+    version: Version
     name: Text(200, 1) = None  # type: ignore[valid-type]
     legal_name: Optional[Text(300)] = None  # type: ignore[valid-type]
     tax_id: Optional[Text(40)] = None  # type: ignore[valid-type]
@@ -41,7 +41,7 @@ class BranchIn(Input):
 
 
 class BranchPatch(Input):
-    version: int
+    version: Version
     code: Code = None  # type: ignore[assignment]
     name: Text(200, 1) = None  # type: ignore[valid-type]
     country: Country = None  # type: ignore[assignment]
@@ -57,20 +57,20 @@ class BranchOut(Output):
     city: Optional[str]
     address: Optional[str]
     archived_at: Optional[dt.datetime]
-    version: int
+    version: Version
 
 
 class DepartmentIn(Input):
     name: Text(200, 1)  # type: ignore[valid-type]
-    branch_id: Optional[int] = None
-    parent_id: Optional[int] = None
+    branch_id: Optional[Id] = None
+    parent_id: Optional[Id] = None
 
 
 class DepartmentPatch(Input):
-    version: int
+    version: Version
     name: Text(200, 1) = None  # type: ignore[valid-type]
-    branch_id: Optional[int] = None
-    parent_id: Optional[int] = None
+    branch_id: Optional[Id] = None
+    parent_id: Optional[Id] = None
 
 
 class DepartmentOut(Output):
@@ -79,21 +79,21 @@ class DepartmentOut(Output):
     branch_id: Optional[int]
     parent_id: Optional[int]
     archived_at: Optional[dt.datetime]
-    version: int
+    version: Version
 
 
 class WarehouseIn(Input):
     code: Code
     name: Text(200, 1)  # type: ignore[valid-type]
-    branch_id: int
+    branch_id: Id
     address: Optional[Text(500)] = None  # type: ignore[valid-type]
 
 
 class WarehousePatch(Input):
-    version: int
+    version: Version
     code: Code = None  # type: ignore[assignment]
     name: Text(200, 1) = None  # type: ignore[valid-type]
-    branch_id: int = None  # type: ignore[assignment]
+    branch_id: Id = None  # type: ignore[assignment]
     address: Optional[Text(500)] = None  # type: ignore[valid-type]
 
 
@@ -101,10 +101,10 @@ class WarehouseOut(Output):
     id: int
     code: str
     name: str
-    branch_id: int
+    branch_id: Id
     address: Optional[str]
     archived_at: Optional[dt.datetime]
-    version: int
+    version: Version
 
 
 class UserIn(Input):
@@ -112,15 +112,15 @@ class UserIn(Input):
     name: Text(200, 1)  # type: ignore[valid-type]
     role: Role
     language: Language = "en"
-    branch_ids: list[int] = Field(default_factory=list, max_length=1000)
+    branch_ids: list[Id] = Field(default_factory=list, max_length=1000)
 
 
 class UserPatch(Input):
-    version: int
+    version: Version
     name: Text(200, 1) = None  # type: ignore[valid-type]
     role: Role = None  # type: ignore[assignment]
     language: Language = None  # type: ignore[assignment]
-    branch_ids: list[int] = Field(default=None, max_length=1000)  # type: ignore[arg-type]
+    branch_ids: list[Id] = Field(default=None, max_length=1000)  # type: ignore[arg-type]
     is_active: bool = None  # type: ignore[assignment]
 
 
@@ -130,10 +130,10 @@ class UserOut(Output):
     name: str
     role: str
     language: str
-    branch_ids: list[int]
+    branch_ids: list[Id]
     is_active: bool
     archived_at: Optional[dt.datetime]
-    version: int
+    version: Version
 
 
 class TokenIn(Input):

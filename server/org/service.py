@@ -5,7 +5,9 @@ from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import flag_modified
 
+from ..audit.service import log_change
 from ..core import records
 from ..core.actor import Actor
 from ..core.errors import Conflict, DomainError, ErrorList, FieldError, ValidationFailed
@@ -223,7 +225,15 @@ def create_user(session: Session, actor: Actor, data: schemas.UserIn) -> User:
     errors.raise_if_any()
     user = User(company_id=actor.company_id, email=email, name=data.name, role=data.role, language=data.language)
     user.branches = branches
-    return records.create(session, actor, user, "user")
+    session.add(user)
+    session.flush()
+    log_change(session, actor, "user", user.id, "create", None, _user_snapshot(user))
+    return user
+
+
+def _user_snapshot(user: User) -> dict[str, Any]:
+    # The branch scope lives in a link table, so records.snapshot() alone would not show it in the log.
+    return {**records.snapshot(user), "branch_ids": user.branch_ids}
 
 
 def update_user(session: Session, actor: Actor, user_id: int, patch: schemas.UserPatch) -> User:
@@ -235,18 +245,26 @@ def update_user(session: Session, actor: Actor, user_id: int, patch: schemas.Use
         if key in changes and changes[key] is None:
             errors.add(key, "required")
     branches = _branches(session, actor, patch.branch_ids or [], errors) if "branch_ids" in patch.model_fields_set else None
-    demoted = (changes.get("role", user.role) != "owner" or changes.get("is_active") is False) and user.role == "owner"
-    if demoted and _active_owners(session, actor.company_id, excluding=user.id) == 0:
-        errors.add("role", "last_owner")
+    if user.role == "owner" and _active_owners(session, actor.company_id, excluding=user.id) == 0:
+        # Name the field that would leave the company without an active owner.
+        if changes.get("role", "owner") != "owner":
+            errors.add("role", "last_owner")
+        if changes.get("is_active") is False:
+            errors.add("is_active", "last_owner")
     errors.raise_if_any()
-    if branches is not None:
-        before = user.branch_ids
+    before = _user_snapshot(user)
+    for key, value in changes.items():
+        setattr(user, key, value)
+    if branches is not None and sorted(b.id for b in branches) != before["branch_ids"]:
         user.branches = branches
-        if before != [b.id for b in sorted(branches, key=lambda b: b.id)]:
-            # Scope changes bump the version like any other change.
-            user.version = user.version  # flushed below with the other changes
-            changes.setdefault("updated_at", records.utcnow())
-    return records.change(session, actor, user, changes, "user")
+        # A scope change touches only the link table; mark the row so the version moves like any change.
+        user.updated_at = records.utcnow()
+        flag_modified(user, "updated_at")
+    session.flush()
+    after = _user_snapshot(user)
+    if after != before:
+        log_change(session, actor, "user", user.id, "update", before, after)
+    return user
 
 
 def _active_owners(session: Session, company_id: int, excluding: int) -> int:
@@ -275,8 +293,6 @@ def create_token(session: Session, actor: Actor, data: schemas.TokenIn) -> tuple
         raise ValidationFailed(errors=[FieldError("expires_at", "invalid_datetime")])
     user = session.get_one(User, actor.user_id)
     token, text = issue_token(session, user, data.name, data.expires_at)
-    from ..audit.service import log_change
-
     log_change(session, actor, "api_token", token.id, "create", None, {"name": token.name, "prefix": token.prefix})
     return token, text
 
@@ -287,8 +303,6 @@ def revoke_token(session: Session, actor: Actor, token_id: int) -> ApiToken:
         raise DomainError("not_found", status=404, params={"entity": "token", "id": token_id})
     if token.revoked_at is None:
         token.revoked_at = records.utcnow()
-        from ..audit.service import log_change
-
         log_change(session, actor, "api_token", token.id, "revoke", None, {"prefix": token.prefix})
     return token
 

@@ -2,11 +2,14 @@
 from __future__ import annotations
 
 from flask import Blueprint, Response, current_app
+from pydantic import ValidationError
 from sqlalchemy.orm import Session
 
 from ..core.actor import Actor
 from ..core.api import ALL_ROLES, VersionIn, crud_routes, route
+from ..core.errors import ValidationFailed
 from ..core.i18n import translate
+from ..core.validation import field_errors
 from . import export, query, reference, schemas, service
 
 bp = Blueprint("parties", __name__, url_prefix="/api/v1")
@@ -17,11 +20,16 @@ SETUP = ("owner",)
 
 
 def _query_from_params(p: schemas.ClientListParams | schemas.ExportParams, limit: int = 50) -> schemas.ClientQuery:
-    return schemas.ClientQuery(
-        q=p.q, filters=query.parse_filter_params(p.filter), sort=query.parse_sort_param(p.sort),
-        limit=getattr(p, "limit", limit), cursor=getattr(p, "cursor", None),
-        include_archived=p.include_archived, with_total=getattr(p, "with_total", False),
-    )
+    filters = query.parse_filter_params(p.filter)
+    try:
+        return schemas.ClientQuery(
+            q=p.q, filters=filters, sort=query.parse_sort_param(p.sort),
+            limit=getattr(p, "limit", limit), cursor=getattr(p, "cursor", None),
+            include_archived=p.include_archived, with_total=getattr(p, "with_total", False),
+        )
+    except ValidationError as exc:
+        # The GET parameter is one string ("-created_at,name"); its parts are checked here.
+        raise ValidationFailed(errors=field_errors(exc)) from None
 
 
 def _page(session: Session, actor: Actor, q: schemas.ClientQuery) -> schemas.ClientPage:

@@ -79,9 +79,12 @@ _KH_TIN = re.compile(r"^(?:[KLBE]\d{3}-?)?\d{9}$")
 def _tax_module(country: str) -> Any:
     for kind in ("vat", "tin", "inn"):
         try:
-            return get_cc_module(country.lower(), kind)
+            module = get_cc_module(country.lower(), kind)
         except Exception:  # noqa: BLE001 - stdnum raises ImportError or AttributeError variants
             continue
+        # get_cc_module answers None (not an error) when the country lacks this kind of number.
+        if module is not None:
+            return module
     return None
 
 
@@ -98,7 +101,9 @@ def normalise_tax_id(text: str, country: str | None) -> tuple[str, str]:
         compact = value.upper().replace(" ", "")
         if not _KH_TIN.match(compact):
             raise TaxIdError("expected e.g. K001-901234567")
-        return compact, tax_id_key(compact)
+        key = tax_id_key(compact)
+        # One display form however it was typed: the dash after the four-character prefix.
+        return (f"{key[:4]}-{key[4:]}" if len(key) == 13 else key), key
     if country == "RU":
         from stdnum.ru import inn
 

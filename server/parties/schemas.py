@@ -6,7 +6,7 @@ from typing import Any, Literal, Optional, Union
 
 from pydantic import Field
 
-from ..core.validation import Code, Country, Input, LongText, Output, QueryInput, Text
+from ..core.validation import Id, Version, Code, Country, Input, LongText, Output, QueryInput, Text
 
 Kind = Literal["client", "supplier", "both"]
 PersonType = Literal["person", "company"]
@@ -60,8 +60,8 @@ class ClientFields(Input):
     tags: list[Text(60, 1)] = Field(default=None, max_length=50)  # type: ignore[valid-type]
     segment: Optional[Code] = None
     lead_source: Optional[Code] = None
-    manager_id: Optional[int] = None
-    branch_id: Optional[int] = None
+    manager_id: Optional[Id] = None
+    branch_id: Optional[Id] = None
     consent_to_mailings: bool = None  # type: ignore[assignment]
     notes: Optional[LongText(10_000)] = None  # type: ignore[valid-type]
     extra: dict[Text(40, 1), ExtraValue] = Field(default=None, max_length=100)  # type: ignore[valid-type]
@@ -76,7 +76,7 @@ class ClientIn(ClientFields):
 class ClientPatch(ClientFields):
     """A change: only the fields given are changed; lists given replace the old list."""
 
-    version: int
+    version: Version
 
 
 class PhoneOut(Output):
@@ -133,7 +133,7 @@ class ClientOut(Output):
     archived_at: Optional[dt.datetime]
     created_at: dt.datetime
     updated_at: dt.datetime
-    version: int
+    version: Version
 
 
 class ClientPage(Output):
@@ -210,8 +210,8 @@ class BatchIn(Input):
 class BatchRow(Input):
     op: Literal["create", "update", "archive", "restore"]
     ref: Optional[Text(100)] = None  # type: ignore[valid-type]
-    id: Optional[int] = None
-    version: Optional[int] = None
+    id: Optional[Id] = None
+    version: Optional[Id] = None
     data: Optional[dict[str, Any]] = None
 
 
@@ -225,8 +225,8 @@ class BatchResult(Output):
     index: int
     ref: Optional[str]
     status: Literal["ok", "error", "conflict"]
-    id: Optional[int] = None
-    version: Optional[int] = None
+    id: Optional[Id] = None
+    version: Optional[Id] = None
     errors: list[RowError] = Field(default_factory=list)
     current: Optional[ClientOut] = None
 
@@ -238,7 +238,7 @@ class BatchOut(Output):
 
 
 class VersionIn(Input):
-    version: int
+    version: Version
 
 
 class RefIn(Input):
@@ -247,7 +247,7 @@ class RefIn(Input):
 
 
 class RefPatch(Input):
-    version: int
+    version: Version
     code: Code = None  # type: ignore[assignment]
     name: Text(200, 1) = None  # type: ignore[valid-type]
 
@@ -257,7 +257,7 @@ class RefOut(Output):
     code: str
     name: str
     archived_at: Optional[dt.datetime]
-    version: int
+    version: Version
 
 
 class RefList(Output):
@@ -282,7 +282,7 @@ class ExtraFieldIn(Input):
 
 
 class ExtraFieldPatch(Input):
-    version: int
+    version: Version
     label: Text(200, 1) = None  # type: ignore[valid-type]
     choices: Optional[list[Text(100, 1)]] = Field(default=None, max_length=200)  # type: ignore[valid-type]
     required: bool = None  # type: ignore[assignment]
@@ -296,7 +296,7 @@ class ExtraFieldOut(Output):
     choices: Optional[list[str]]
     required: bool
     archived_at: Optional[dt.datetime]
-    version: int
+    version: Version
 
 
 class ExtraFieldList(Output):
