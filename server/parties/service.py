@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import re
 from dataclasses import dataclass, field
 from typing import Any, Iterable
 
@@ -224,7 +225,7 @@ def _check_extra(values: dict[str, Any], refs: Refs, errors: ErrorList, old: dic
             merged.pop(key, None)
             continue
         ok = {
-            "text": isinstance(value, str) and len(value) <= 1000 and value.isprintable(),
+            "text": isinstance(value, str) and len(value) <= 1000 and not _CONTROL.search(value),
             "number": isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value),
             "bool": isinstance(value, bool),
             "date": isinstance(value, str) and _is_date(value),
@@ -240,6 +241,10 @@ def _check_extra(values: dict[str, Any], refs: Refs, errors: ErrorList, old: dic
         if definition.required and merged.get(key) in (None, ""):
             errors.add(f"extra.{key}", "required")
     return merged
+
+
+# Extra text is one line like every other short field; NUL would also break PostgreSQL's JSON functions.
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
 
 def _is_date(text: str) -> bool:
