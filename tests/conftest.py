@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any, Iterator
 
 import pytest
-from sqlalchemy import create_engine, inspect, select, text
+from sqlalchemy import create_engine, inspect, make_url, select, text
 
 from server import create_app
 from server.core.actor import Actor
@@ -32,19 +32,29 @@ def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="session")
-def pg_migrated() -> str:
-    """The PostgreSQL test database, emptied and migrated once. Unreachable → error, never skip."""
+def pg_migrated() -> Iterator[str]:
+    """A private schema in the PostgreSQL test database, migrated once. Unreachable → error, never skip.
+
+    Each run gets its own schema (search_path), so two runs on one server never collide.
+    """
     assert PG_URL, "CLIENTBASE_TEST_DATABASE_URL is not set"
-    engine = create_engine(PG_URL)
+    schema = f"cb_test_{os.getpid()}"
+    admin = create_engine(PG_URL)
     try:
-        with engine.begin() as conn:
-            conn.execute(text("DROP SCHEMA public CASCADE"))
-            conn.execute(text("CREATE SCHEMA public"))
+        with admin.begin() as conn:
+            conn.execute(text(f"DROP SCHEMA IF EXISTS {schema} CASCADE"))
+            conn.execute(text(f"CREATE SCHEMA {schema}"))
     except Exception as exc:  # noqa: BLE001
         pytest.fail(f"PostgreSQL at {PG_URL} is unreachable: {exc}", pytrace=False)
+    url = make_url(PG_URL).update_query_dict({"options": f"-csearch_path={schema}"})
+    url_text = url.render_as_string(hide_password=False)
+    engine = create_engine(url_text)
     upgrade(engine)
     engine.dispose()
-    return PG_URL
+    yield url_text
+    with admin.begin() as conn:
+        conn.execute(text(f"DROP SCHEMA IF EXISTS {schema} CASCADE"))
+    admin.dispose()
 
 
 def _truncate_pg(url: str) -> None:
