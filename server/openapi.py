@@ -20,6 +20,7 @@ _ERROR_STATUSES = {
     413: "Request too large",
     415: "Body must be JSON",
     422: "Validation failed; every field error listed",
+    503: "Database busy; nothing saved, retry (Retry-After)",
 }
 
 PROBLEM = {

@@ -25,6 +25,7 @@ MESSAGES: dict[str, str] = {
     "idempotency_key_reused": "This Idempotency-Key was already used for a different request.",
     "idempotency_in_progress": "A request with this Idempotency-Key is still being processed.",
     "internal_error": "Something went wrong on the server; the change was not saved.",
+    "busy": "The database is busy; nothing was saved. Try again in a moment.",
     "archived": "{entity} {id} is archived.",
     "batch_too_large": "A batch takes at most {max} rows; this one has {count}.",
     # field errors

@@ -6,6 +6,7 @@ import logging
 from typing import Any
 
 from flask import Flask, Response, current_app, g, request
+from sqlalchemy.exc import IntegrityError, OperationalError
 from werkzeug.exceptions import HTTPException
 
 from .errors import DomainError
@@ -74,6 +75,20 @@ def register(app: Flask) -> None:
         if status == 405 and getattr(exc, "valid_methods", None):
             resp.headers["Allow"] = ", ".join(exc.valid_methods)
         return resp
+
+    @app.errorhandler(IntegrityError)
+    def _integrity(exc: IntegrityError) -> Response:
+        # Validation runs first, so this is a race: two users wrote the same unique value at once.
+        log.warning("integrity error in %s %s: %s", request.method, request.path, exc.orig)
+        return problem(409, "conflict")
+
+    @app.errorhandler(OperationalError)
+    def _operational(exc: OperationalError) -> Response:
+        if "locked" in str(exc.orig).lower() or "could not serialize" in str(exc.orig).lower():
+            resp = problem(503, "busy")
+            resp.headers["Retry-After"] = "1"
+            return resp
+        return _unexpected(exc)
 
     @app.errorhandler(Exception)
     def _unexpected(exc: Exception) -> Response:
