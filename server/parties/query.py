@@ -17,7 +17,8 @@ from sqlalchemy.sql.functions import GenericFunction
 from ..core.actor import Actor
 from ..core.errors import ErrorList, FieldError, ValidationFailed
 from .models import Counterparty, ExtraField, LeadSource, Phone, Segment, Tag, counterparty_tags
-from .normalize import name_key, search_digits, tax_id_key
+from ..org.models import Branch, Company
+from .normalize import PhoneError, name_key, normalise_phone, phone_digits_rev, search_digits, tax_id_key
 from .schemas import ClientQuery, Filter
 
 
@@ -242,7 +243,7 @@ def base_statement(session: Session, actor: Actor, q: str | None, filters: list[
     if not include_archived:
         stmt = stmt.where(C.archived_at.is_(None))
     if q:
-        stmt = stmt.where(_search_clause(actor, q))
+        stmt = stmt.where(_search_clause(session, actor, q))
     for i, flt in enumerate(filters):
         if flt.field == "tags":
             clause = _tags_clause(actor, flt, f"{path}.{i}", errors)
@@ -258,21 +259,37 @@ def base_statement(session: Session, actor: Actor, q: str | None, filters: list[
     return stmt, types
 
 
-def _search_clause(actor: Actor, q: str) -> ColumnElement[bool]:
+def _search_clause(session: Session, actor: Actor, q: str) -> ColumnElement[bool]:
     """Search name, legal name, email and tax id; a string of digits also searches phones by their ending."""
     digits = search_digits(q)
     if digits:
         # Phones end with what people type (local formats drop the country code and trunk 0):
         # the reversed digits make "ends with" a range scan on an index.
-        tail = digits.lstrip("0")[::-1] or digits[::-1]
-        by_phone = C.id.in_(
-            select(Phone.counterparty_id).where(
-                Phone.company_id == actor.company_id, Phone.digits_rev >= tail, Phone.digits_rev < tail + ":"
-            )
-        )
-        return or_(by_phone, C.tax_id_key == tax_id_key(q), C.tax_id_key.startswith(tax_id_key(q)))
+        tails = {digits.lstrip("0")[::-1] or digits[::-1]}
+        # Trunk prefixes other than 0 (Russia's "8 916 ...") only come off by parsing the number
+        # in the countries the company works in.
+        for country in _company_countries(session, actor):
+            try:
+                tails.add(phone_digits_rev(normalise_phone(q, country)))
+            except PhoneError:
+                pass
+        by_phone = [
+            C.id.in_(select(Phone.counterparty_id).where(
+                Phone.company_id == actor.company_id, Phone.digits_rev >= tail, Phone.digits_rev < tail + ":"))
+            for tail in sorted(tails)
+        ]
+        key = tax_id_key(q)
+        return or_(*by_phone, C.tax_id_key == key, C.tax_id_key.startswith(key))
     needle = name_key(q)
     return C.search_text.contains(needle, autoescape=True)
+
+
+def _company_countries(session: Session, actor: Actor) -> list[str]:
+    rows = session.execute(
+        select(Company.country).where(Company.id == actor.company_id)
+        .union(select(Branch.country).where(Branch.company_id == actor.company_id, Branch.archived_at.is_(None)))
+    ).scalars()
+    return sorted(set(rows))
 
 
 def _sort_keys(session: Session, actor: Actor, sort: list[str], types: dict[str, str],
