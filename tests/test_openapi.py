@@ -79,6 +79,7 @@ def test_schemathesis_against_the_running_server(tmp_path: Path) -> None:
 
 
 def _run_schemathesis(server: Any, port: int, env: dict[str, str], log: Path) -> None:
+    workdir = log.parent
     token = server.stdout.readline().strip()
     assert token.startswith("cb_"), log.read_text()
     base = f"http://127.0.0.1:{port}"
@@ -94,7 +95,7 @@ def _run_schemathesis(server: Any, port: int, env: dict[str, str], log: Path) ->
          "--phases", "examples,coverage,fuzzing", "--workers", "2", "--seed", "20261128",
          # Revoking would revoke the very token the fuzzer uses; tests/test_tokens.py covers it.
          "--exclude-path-regex", "/revoke$"],
-        capture_output=True, text=True, timeout=900, env=env,
+        capture_output=True, text=True, timeout=900, env=env, cwd=workdir,
     )
     assert result.returncode == 0, result.stdout[-6000:] + result.stderr[-2000:] + log.read_text()[-3000:]
     assert "generated" in result.stdout and " passed" in result.stdout
