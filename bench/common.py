@@ -12,9 +12,9 @@ import statistics
 import subprocess
 import sys
 import time
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
-from typing import Any, Callable, Iterator
+from typing import Any, Iterator
 
 ROOT = Path(__file__).resolve().parent.parent
 OUT = ROOT / "bench" / "out"
@@ -26,8 +26,11 @@ class Fixture:
 
     path: str
     company_id: int
+    owner_id: int
     branches: dict[str, int]
     token: str
+    # What the database holds: {"clients": n, "seed": s, "data": generator version, "schema": migrations}.
+    meta: dict[str, Any] = field(default_factory=dict)
 
     @property
     def url(self) -> str:
@@ -37,8 +40,19 @@ class Fixture:
         Path(self.path + ".json").write_text(json.dumps(asdict(self)), encoding="utf-8")
 
     @classmethod
-    def load(cls, path: str) -> "Fixture":
-        return cls(**json.loads(Path(path + ".json").read_text(encoding="utf-8")))
+    def load(cls, path: str) -> "Fixture | None":
+        try:
+            return cls(**json.loads(Path(path + ".json").read_text(encoding="utf-8")))
+        except (FileNotFoundError, TypeError, ValueError):
+            return None
+
+    def actor(self) -> Any:
+        from server.core.actor import Actor
+
+        return Actor(user_id=self.owner_id, company_id=self.company_id, role="owner")
+
+    def headers(self) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.token}", "Content-Type": "application/json"}
 
     def copy(self, path: str) -> "Fixture":
         """A copy of the database file (checkpointed first, so the copy is whole)."""
@@ -47,7 +61,9 @@ class Fixture:
             with contextlib.suppress(FileNotFoundError):
                 os.remove(path + suffix)
         shutil.copyfile(self.path, path)
-        return Fixture(path, self.company_id, self.branches, self.token)
+        copied = replace(self, path=path)
+        copied.save()
+        return copied
 
 
 def app_for(url: str) -> Any:
@@ -84,7 +100,7 @@ def fresh_db(path: str) -> Fixture:
         for model, items in ((Segment, SEGMENTS), (LeadSource, LEAD_SOURCES)):
             for code, name in items:
                 s.add(model(company_id=company.id, code=code, name=name))
-        fx = Fixture(path, company.id, branches, token)
+        fx = Fixture(path, company.id, _owner.id, branches, token)
     db.dispose()
     fx.save()
     return fx
@@ -121,24 +137,72 @@ def drop_indexes(path: str) -> list[str]:
 
 
 def db_revision() -> str:
-    """The migration head, so a cached database built by other code is not reused."""
+    """The migrations present, so a cached database built by other code is not reused."""
     versions = sorted(p.name for p in (ROOT / "server" / "migrations" / "versions").glob("*.py"))
     return ",".join(versions)
 
 
+def dataset_meta(clients: int, seed: int) -> dict[str, Any]:
+    from .data import VERSION
+
+    return {"clients": clients, "seed": seed, "data": VERSION, "schema": db_revision()}
+
+
+def dataset_path(clients: int, seed: int) -> str:
+    return str(OUT / f"clients-{clients}-{seed}.sqlite3")
+
+
+def dataset(clients: int, seed: int, *, fresh: bool = False) -> Fixture:
+    """The database with `clients` generated clients: the cached one if it matches, else seeded now.
+
+    Seeding goes through the batch service in-process (not timed); bench_batch leaves its
+    database here, so a full run seeds once.
+    """
+    path = dataset_path(clients, seed)
+    meta = dataset_meta(clients, seed)
+    cached = Fixture.load(path)
+    if not fresh and cached is not None and cached.meta == meta and Path(path).exists():
+        return cached
+    from server.parties.service import apply_batch
+
+    from .data import client_rows
+
+    out(f"  (seeding {clients:,} clients into {os.path.relpath(path, ROOT)} through the batch service; not timed)")
+    fx = fresh_db(path)
+    app = app_for(fx.url)
+    db = app.extensions["clientbase.db"]
+    rows = client_rows(clients, fx.branches, seed)
+    done = 0
+    while done < clients:
+        chunk = [next(rows) for _ in range(min(10_000, clients - done))]
+        with db.write_session() as s, s.begin():
+            results = apply_batch(s, fx.actor(), chunk, max_rows=100_000)
+        bad = [r for r in results if r["status"] != "ok"]
+        if bad:
+            raise RuntimeError(f"seeding refused rows: {bad[:3]}")
+        done += len(chunk)
+    db.dispose()
+    fx.meta = meta
+    fx.save()
+    return fx
+
+
+def adopt_dataset(fx: Fixture, clients: int, seed: int) -> Fixture:
+    """Keep a database built by bench_batch as the cached data set for the other benchmarks."""
+    cached = fx.copy(dataset_path(clients, seed))
+    cached.meta = dataset_meta(clients, seed)
+    cached.save()
+    return cached
+
+
+def client_count(path: str) -> int:
+    con = sqlite3.connect(path)
+    n = con.execute("SELECT count(*) FROM counterparties").fetchone()[0]
+    con.close()
+    return n
+
+
 # --- timing ---------------------------------------------------------------------------------
-
-def timed(fn: Callable[[], Any], runs: int, warmup: int = 3) -> list[float]:
-    """Seconds per call of `fn`, after a few warm-up calls."""
-    for _ in range(warmup):
-        fn()
-    out = []
-    for _ in range(runs):
-        t0 = time.perf_counter()
-        fn()
-        out.append(time.perf_counter() - t0)
-    return out
-
 
 def median(xs: list[float]) -> float:
     return statistics.median(xs)
@@ -166,6 +230,11 @@ def out(line: str) -> None:
     print(line, flush=True)
 
 
+def cpu_note(wall: float, cpu: float) -> str:
+    """CPU seconds beside wall seconds: the machine is shared, CPU time is the steadier figure."""
+    return f"{cpu:.2f} s CPU for {wall:.2f} s wall"
+
+
 # --- servers in subprocesses ------------------------------------------------------------------
 
 def free_port() -> int:
@@ -190,9 +259,23 @@ SERVER_CODE = {
 }
 
 
+@dataclass
+class Server:
+    port: int
+    pid: int
+
+    def cpu_seconds(self) -> float:
+        """User + system CPU time the server process has used so far (Linux /proc)."""
+        try:
+            fields = Path(f"/proc/{self.pid}/stat").read_text().rsplit(")", 1)[1].split()
+            return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+        except (OSError, IndexError, ValueError):
+            return float("nan")
+
+
 @contextlib.contextmanager
-def server(kind: str, url: str) -> Iterator[int]:
-    """A ClientBase server (waitress or werkzeug's development server) in a subprocess; yields its port."""
+def server(kind: str, url: str) -> Iterator[Server]:
+    """A ClientBase server (waitress or werkzeug's development server) in a subprocess."""
     port = free_port()
     env = dict(os.environ, CLIENTBASE_DATABASE_URL=url, BENCH_PORT=str(port), PYTHONPATH=str(ROOT))
     env.pop("CLIENTBASE_AUTO_MIGRATE", None)
@@ -200,7 +283,7 @@ def server(kind: str, url: str) -> Iterator[int]:
                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     try:
         _wait_ready(port, proc)
-        yield port
+        yield Server(port, proc.pid)
     finally:
         proc.terminate()
         try:

@@ -13,7 +13,12 @@ from .core.actor import Actor
 
 
 def _app(**config: object):  # type: ignore[no-untyped-def]
-    return create_app(config or None)
+    app = create_app(config or None)
+    # Close the pool's connections when the command ends (CliRunner, scripts), not at garbage collection.
+    ctx = click.get_current_context(silent=True)
+    if ctx is not None:
+        ctx.call_on_close(app.extensions["clientbase.db"].dispose)
+    return app
 
 
 def _db(app):  # type: ignore[no-untyped-def]
@@ -74,19 +79,26 @@ def db_downgrade(revision: str) -> None:
 def init(company_name: str, country: str, currency: str, second_currency: str | None, language: str,
          owner_email: str, owner_name: str) -> None:
     """Create the database, your company and its owner; print the owner's API token."""
+    from .core.errors import DomainError
     from .migrate import upgrade
+    from .org.models import Company
     from .org.setup import create_company
 
     app = _app()
     upgrade(_db(app).engine)
     with _db(app).write_session() as s, s.begin():
-        _company, _owner, token = create_company(
-            s, name=company_name, country=country.upper(), currency=currency.upper(),
-            second_currency=second_currency, language=language, owner_email=owner_email, owner_name=owner_name,
-        )
+        if s.scalar(select(Company.id).limit(1)) is not None:
+            raise click.ClickException("the database already holds a company; `init` is for a new database")
+        try:
+            _company, _owner, token = create_company(
+                s, name=company_name, country=country.strip().upper(), currency=currency.strip().upper(),
+                second_currency=second_currency.strip().upper() if second_currency else None, language=language,
+                owner_email=owner_email.strip(), owner_name=owner_name,
+            )
+        except DomainError as exc:
+            raise click.ClickException(_describe(exc)) from None
     cfg = Path(app.instance_path) / "clientbase.cfg"
-    cfg.parent.mkdir(parents=True, exist_ok=True)
-    cfg.write_text(f"DEFAULT_LANGUAGE = {language!r}\n", encoding="utf-8")
+    _set_setting(cfg, "DEFAULT_LANGUAGE", language)
     click.echo(f"company created; messages in {language}; settings in {cfg}")
     click.echo(f"owner token (shown once): {token}")
 
@@ -138,15 +150,22 @@ def tokens() -> None:
 @click.option("--name", default="cli", show_default=True, help="What the token is for.")
 def tokens_create(email: str, name: str) -> None:
     """Create an API token for a user and print it (once)."""
-    from .org.auth import issue_token
+    from pydantic import ValidationError
+    from sqlalchemy import func
+
+    from .core.errors import DomainError
+    from .org import schemas, service
     from .org.models import User
 
     app = _app()
     with _db(app).write_session() as s, s.begin():
-        user = s.scalar(select(User).where(User.email == email.lower()))
+        user = s.scalar(select(User).where(func.lower(User.email) == email.strip().lower()))
         if user is None:
             raise click.ClickException(f"no user with email {email!r}")
-        _token, text = issue_token(s, user, name)
+        try:
+            _token, text = service.issue_token_for(s, Actor.system(user.company_id), user, schemas.TokenIn(name=name))
+        except (ValidationError, DomainError) as exc:
+            raise click.ClickException(_describe(exc)) from None
     click.echo(text)
 
 
@@ -179,19 +198,34 @@ def demo(clients: int, seed: int, if_empty: bool) -> None:
 def _company_id(session, company_id: int | None) -> int:  # type: ignore[no-untyped-def]
     from .org.models import Company
 
-    cid = company_id or session.scalar(select(Company.id).order_by(Company.id).limit(1))
+    if company_id is not None:
+        if session.get(Company, company_id) is None:
+            raise click.ClickException(f"no company with id {company_id}")
+        return company_id
+    cid = session.scalar(select(Company.id).order_by(Company.id).limit(1))
     if cid is None:
         raise click.ClickException("no company yet: run `clientbase init` or `clientbase demo` first")
     return cid
+
+
+def _set_setting(cfg: Path, key: str, value: str) -> None:
+    """Set one KEY = 'value' line in the settings file, keeping every other line as it was."""
+    lines = cfg.read_text(encoding="utf-8").splitlines() if cfg.exists() else []
+    kept = [line for line in lines if line.split("=", 1)[0].strip() != key]
+    cfg.parent.mkdir(parents=True, exist_ok=True)
+    cfg.write_text("\n".join([*kept, f"{key} = {value!r}"]) + "\n", encoding="utf-8")
 
 
 def _describe(exc: Exception) -> str:
     errors = getattr(exc, "errors", None)
     if callable(errors):
         return "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in errors())
+    from .core.i18n import translate
+
     if errors:
-        return "; ".join(f"{e.field}: {e.code}" for e in errors)
-    return str(getattr(exc, "code", exc))
+        return "; ".join(f"{e.field}: {translate(e.code, 'en', **e.params)}" for e in errors)
+    code = getattr(exc, "code", None)
+    return translate(code, "en", **getattr(exc, "params", {})) if code else str(exc)
 
 
 if __name__ == "__main__":  # pragma: no cover

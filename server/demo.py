@@ -47,7 +47,8 @@ class NotTheDemo(click.ClickException):
 
 BRANCHES = (
     # code, name, country, city, address
-    ("PP", "Phnom Penh", "KH", "Phnom Penh", "No. 88, Preah Norodom Blvd, Sangkat Boeng Keng Kang I, Khan Boeng Keng Kang"),
+    ("PP", "Phnom Penh", "KH", "Phnom Penh",
+     "No. 88, Preah Norodom Blvd, Sangkat Boeng Keng Kang I, Khan Boeng Keng Kang"),
     ("SR", "Siem Reap", "KH", "Siem Reap", "No. 215, Sivatha Blvd, Sangkat Svay Dangkum"),
     ("MOW", "Moscow", "RU", "Москва", "ул. Большая Ордынка, д. 40, стр. 4, офис 312"),
 )
@@ -194,7 +195,8 @@ def _load_clients(session: Session, actor: Actor, rows: list[dict[str, Any]]) ->
         refused = [r for r in results if r["status"] != "ok"]
         if refused:
             detail = "; ".join(
-                f"row {start + r['index']} ({r['ref']}): " + ", ".join(f"{e.field} {e.code} {e.params}" for e in r["errors"])
+                f"row {start + r['index']} ({r['ref']}): "
+                + ", ".join(f"{e.field} {e.code} {e.params}" for e in r["errors"])
                 for r in refused[:5])
             raise RuntimeError(f"demo data refused by the client rules ({len(refused)} rows): {detail}")
 
@@ -295,14 +297,24 @@ EN_COMPANY_FIRST = ("Riverside", "Blue Lotus", "Green Leaf", "Pacific Rim", "Nor
 EN_COMPANY_SECOND = ("Hospitality", "Travel", "Organics", "Supplies", "Logistics", "Consulting", "Imports",
                      "Digital", "Engineering", "Education", "Coffee Roasters", "Media", "Solar", "Architects",
                      "Dental Clinic", "Bakery")
-EN_SUFFIXES = ("Co., Ltd.", "Ltd", "Pte. Ltd.", "LLC", "Co., Ltd.")
 EN_ROLES = ("Director", "Finance manager", "Office manager", "Purchasing manager", "General manager")
-# Foreign residents and suppliers: (country, region for parsing, fictional/drama number prefixes, city).
+
+
+class Abroad(NamedTuple):
+    """A foreign client's home: phones come from a fictional (drama) range where the plan has one."""
+
+    country: str
+    phone_prefix: str
+    digits: int  # how many random digits follow the prefix
+    city: str
+    suffix: str  # how companies there end their names
+
+
 EN_ABROAD = (
-    ("US", "+1 202 555 01", 2, "Washington"),
-    ("AU", "+61 491 570 ", 3, "Sydney"),
-    ("GB", "+44 20 7946 0", 3, "London"),
-    ("SG", "+65 9", 7, "Singapore"),
+    Abroad("US", "+1 202 555 01", 2, "Washington", "LLC"),
+    Abroad("AU", "+61 491 570 ", 3, "Sydney", "Pty Ltd"),
+    Abroad("GB", "+44 20 7946 0", 3, "London", "Ltd"),
+    Abroad("SG", "+65 9", 7, "Singapore", "Pte. Ltd."),
 )
 
 TAGS_COMMON = ("new", "loyal", "online", "vip", "wholesale", "debtor")
@@ -601,7 +613,10 @@ class ClientGenerator:
         rng = self.rng
         city, region, zip_prefix = rng.choice(RU_CITIES)
         line1 = f"{rng.choice(RU_STREETS)}, д. {rng.randint(1, 120)}"
-        line1 += f", стр. {rng.randint(1, 5)}, офис {rng.randint(1, 640)}" if company else f", кв. {rng.randint(1, 300)}"
+        if company:
+            line1 += f", стр. {rng.randint(1, 5)}, офис {rng.randint(1, 640)}"
+        else:
+            line1 += f", кв. {rng.randint(1, 300)}"
         postal = zip_prefix + "".join(str(rng.randrange(10)) for _ in range(6 - len(zip_prefix)))
         if zip_prefix == "1":
             postal = f"1{rng.randint(1, 29):02d}{rng.randrange(1000):03d}"  # Moscow: 101000–129999
@@ -675,7 +690,7 @@ class ClientGenerator:
         person = self.chance(0.5)
         data = self.common("en", branch, person)
         abroad = rng.choice(EN_ABROAD) if self.chance(0.2) else None
-        data["country"] = abroad[0] if abroad else "KH"
+        data["country"] = abroad.country if abroad else "KH"
         if person:
             given, family = self.english_person()
             data["name"] = f"{given} {family}"
@@ -683,7 +698,7 @@ class ClientGenerator:
                 data["emails"] = [{"email": self.personal_email(given, family), "kind": "personal"}]
         else:
             trade = f"{rng.choice(EN_COMPANY_FIRST)} {rng.choice(EN_COMPANY_SECOND)}"
-            suffix = "Co., Ltd." if not abroad else rng.choice(EN_SUFFIXES)
+            suffix = abroad.suffix if abroad else "Co., Ltd."
             data["name"] = f"{trade} {suffix}"
             domain = f"{slug(trade)}.example.com"
             if not abroad and self.chance(0.8):
@@ -694,23 +709,22 @@ class ClientGenerator:
         data["phones"] = [{"number": self.en_phone(abroad), "kind": "mobile" if person else "work"}]
         if abroad:
             if self.chance(0.7):
-                data["addresses"] = [{"kind": "postal", "country": abroad[0], "city": abroad[3],
+                data["addresses"] = [{"kind": "postal", "country": abroad.country, "city": abroad.city,
                                       "line1": f"{rng.randint(1, 250)} {rng.choice(EN_SURNAMES)} Street"}]
         elif self.chance(0.7):
             data["addresses"] = [self.kh_address(branch, not person)]
         return data
 
-    def en_phone(self, abroad: tuple[str, str, int, str] | None) -> str:
+    def en_phone(self, abroad: Abroad | None) -> str:
         if abroad is None:
             return kh_format(self.rng, kh_mobile(self.rng))
-        _country, prefix, digits, _city = abroad
         for _ in range(200):
-            number = prefix + "".join(str(self.rng.randrange(10)) for _ in range(digits))
+            number = abroad.phone_prefix + "".join(str(self.rng.randrange(10)) for _ in range(abroad.digits))
             if phonenumbers.is_valid_number(phonenumbers.parse(number, None)):
                 return number
-        raise RuntimeError(f"no valid number from {prefix}")  # the metadata changed
+        raise RuntimeError(f"no valid number from {abroad.phone_prefix}")  # the metadata changed
 
-    def en_contact(self, domain: str, abroad: tuple[str, str, int, str] | None) -> Row:
+    def en_contact(self, domain: str, abroad: Abroad | None) -> Row:
         given, family = self.english_person()
         contact: Row = {"name": f"{given} {family}", "role": self.rng.choice(EN_ROLES), "phone": self.en_phone(abroad)}
         if self.chance(0.7):

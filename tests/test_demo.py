@@ -1,4 +1,4 @@
-"""The demo company: its shape, clients that pass every rule, the same data for the same seed, a working token, the CLI."""
+"""The demo company: its shape, clients that pass every rule, same seed same data, a working token, the CLI."""
 from __future__ import annotations
 
 import re

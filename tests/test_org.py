@@ -287,6 +287,37 @@ def test_department_references_and_archive(api: Any, world: Any, unchanged: Any)
     assert api.get(f"{B}/departments").json["items"] == []
 
 
+def test_branch_scoped_user_sees_only_its_branch_departments(api: Any, world: Any) -> None:
+    pp = make_department(api, "PP sales", branch_id=world.branches["PP"])
+    sr = make_department(api, "SR sales", branch_id=world.branches["SR"])
+    everyone = make_department(api, "Head office")
+    scoped = api.as_(world.tokens["sales_pp"])
+    assert {d["id"] for d in scoped.get(f"{B}/departments").json["items"]} == {pp["id"], everyone["id"]}
+    assert scoped.get(f"{B}/departments/{pp['id']}").status_code == 200
+    assert_problem(scoped.get(f"{B}/departments/{sr['id']}"), 403, "out_of_branch_scope")
+    assert len(api.as_(world.tokens["sales"]).get(f"{B}/departments").json["items"]) == 3
+
+
+def test_archived_branches_and_departments_take_no_new_children(api: Any, world: Any, unchanged: Any) -> None:
+    b = make_branch(api, "OLD")
+    b = api.post(f"{B}/branches/{b['id']}/archive", {"version": 1}).json
+    parent = make_department(api, "Closed")
+    parent = api.post(f"{B}/departments/{parent['id']}/archive", {"version": 1}).json
+    live = make_warehouse(api, world.branches["PP"], "LIVE")
+    live_dept = make_department(api, "Open")
+    with unchanged():
+        assert_problem(api.post(f"{B}/warehouses", {"code": "X", "name": "x", "branch_id": b["id"]}),
+                       422, "validation_failed", {"branch_id": "archived"})
+        assert_problem(api.patch(f"{B}/warehouses/{live['id']}", {"version": 1, "branch_id": b["id"]}),
+                       422, "validation_failed", {"branch_id": "archived"})
+        assert_problem(api.post(f"{B}/departments", {"name": "x", "parent_id": parent["id"], "branch_id": b["id"]}),
+                       422, "validation_failed", {"parent_id": "archived", "branch_id": "archived"})
+        assert_problem(api.patch(f"{B}/departments/{live_dept['id']}", {"version": 1, "parent_id": parent["id"]}),
+                       422, "validation_failed", {"parent_id": "archived"})
+    # So an archived branch never regains an active warehouse behind the has_children rule's back.
+    assert api.get(f"{B}/warehouses?include_archived=true").json["items"] == [live]
+
+
 def test_hr_manages_departments_but_not_branches(api: Any, world: Any, unchanged: Any) -> None:
     hr = api.as_(world.tokens["hr"])
     d = make_department(hr, "People")

@@ -23,6 +23,18 @@ class CompanyOut(Output):
     version: Version
 
 
+class CompanySetup(Input):
+    """A new company and its first owner (`clientbase init`, the demo)."""
+
+    name: Text(200, 1)  # type: ignore[valid-type]
+    country: Country
+    base_currency: CurrencyCode
+    second_currency: Optional[CurrencyCode] = None
+    language: Language = "en"
+    owner_email: EmailStr = Field(max_length=254)
+    owner_name: Text(200, 1)  # type: ignore[valid-type]
+
+
 class CompanyPatch(Input):
     version: Version
     name: Text(200, 1) = None  # type: ignore[valid-type]

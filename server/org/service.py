@@ -1,9 +1,10 @@
 """Rules of the organisation: branches, departments (nested), warehouses, users, tokens."""
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import flag_modified
 
@@ -45,6 +46,9 @@ def _own_branch(session: Session, actor: Actor, branch_id: int | None, field: st
         errors.add(field, "unknown_reference", entity="branch", value=branch_id)
     elif not actor.sees_branch(branch_id):
         errors.add(field, "out_of_branch_scope")
+    elif branch.archived_at is not None:
+        # An archived branch keeps no active warehouses (archive_branch); it takes no new ones either.
+        errors.add(field, "archived", entity="branch", id=branch_id)
 
 
 # --- company -----------------------------------------------------------------------------
@@ -101,6 +105,9 @@ def archive_branch(session: Session, actor: Actor, branch_id: int, version: int)
 
 def list_departments(session: Session, actor: Actor, include_archived: bool) -> list[Department]:
     q = select(Department).where(Department.company_id == actor.company_id).order_by(Department.id)
+    if actor.branch_ids:
+        # The same rule as reading one (records.get_owned): company-wide ones plus those in scope.
+        q = q.where(or_(Department.branch_id.is_(None), Department.branch_id.in_(actor.branch_ids)))
     if not include_archived:
         q = q.where(Department.archived_at.is_(None))
     return list(session.scalars(q))
@@ -112,6 +119,9 @@ def _check_parent(session: Session, actor: Actor, dept_id: int | None, parent_id
     parent = session.get(Department, parent_id)
     if parent is None or parent.company_id != actor.company_id:
         errors.add("parent_id", "unknown_reference", entity="department", value=parent_id)
+        return
+    if parent.archived_at is not None:
+        errors.add("parent_id", "archived", entity="department", id=parent_id)
         return
     # Walk up from the new parent: meeting ourselves means a cycle.
     seen: set[int] = set()
@@ -291,8 +301,19 @@ def list_tokens(session: Session, actor: Actor) -> list[ApiToken]:
 def create_token(session: Session, actor: Actor, data: schemas.TokenIn) -> tuple[ApiToken, str]:
     if data.expires_at is not None and data.expires_at.tzinfo is None:
         raise ValidationFailed(errors=[FieldError("expires_at", "invalid_datetime")])
-    user = session.get_one(User, actor.user_id)
-    token, text = issue_token(session, user, data.name, data.expires_at)
+    return issue_token_for(session, actor, session.get_one(User, actor.user_id), data)
+
+
+def issue_token_for(session: Session, actor: Actor, user: User, data: schemas.TokenIn) -> tuple[ApiToken, str]:
+    """A token for `user` (the actor's own, or any user when the CLI acts as the system); logged, never its text."""
+    if user.company_id != actor.company_id:
+        raise DomainError("not_found", status=404, params={"entity": "user", "id": user.id})
+    if not user.is_active or user.archived_at is not None:
+        # Its token would be refused on every request anyway.
+        raise Conflict("archived", params={"entity": "user", "id": user.email})
+    # Timestamps are aware UTC everywhere; without this the answer would echo the caller's offset.
+    expires_at = data.expires_at.astimezone(dt.timezone.utc) if data.expires_at is not None else None
+    token, text = issue_token(session, user, data.name, expires_at)
     log_change(session, actor, "api_token", token.id, "create", None, {"name": token.name, "prefix": token.prefix})
     return token, text
 

@@ -1,25 +1,39 @@
 """Creating a company with its owner (clientbase init, the demo, tests)."""
 from __future__ import annotations
 
+from pydantic import ValidationError
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from ..audit.service import log_change
 from ..core import records
 from ..core.actor import Actor
+from ..core.errors import FieldError, ValidationFailed
+from ..core.validation import field_errors
 from .auth import issue_token
 from .models import Company, User
+from .schemas import CompanySetup
 
 
 def create_company(session: Session, *, name: str, country: str, currency: str, second_currency: str | None,
                    language: str, owner_email: str, owner_name: str) -> tuple[Company, User, str]:
     """A company, its first owner and the owner's first token (clear text returned once)."""
-    company = Company(name=name, country=country, base_currency=currency, second_currency=second_currency,
-                      language=language)
+    try:
+        data = CompanySetup(name=name, country=country, base_currency=currency, second_currency=second_currency,
+                            language=language, owner_email=owner_email, owner_name=owner_name)
+    except ValidationError as exc:
+        raise ValidationFailed(errors=field_errors(exc)) from None
+    email = data.owner_email.lower()
+    if session.scalar(select(User.id).where(func.lower(User.email) == email)) is not None:
+        raise ValidationFailed(errors=[FieldError("owner_email", "already_exists")])
+    company = Company(name=data.name, country=data.country, base_currency=data.base_currency,
+                      second_currency=data.second_currency, language=data.language)
     session.add(company)
     session.flush()
     actor = Actor.system(company.id)
     log_change(session, actor, "company", company.id, "create", None, records.snapshot(company))
-    owner = records.create(session, actor, User(company_id=company.id, email=owner_email.lower(), name=owner_name,
-                                                role="owner", language=language), "user")
-    _token, text = issue_token(session, owner, "first token")
+    owner = records.create(session, actor, User(company_id=company.id, email=email, name=data.owner_name,
+                                                role="owner", language=data.language), "user")
+    token, text = issue_token(session, owner, "first token")
+    log_change(session, actor, "api_token", token.id, "create", None, {"name": token.name, "prefix": token.prefix})
     return company, owner, text

@@ -1,0 +1,63 @@
+"""bench_lookup: GET /api/v1/clients/<id> requests/s on waitress, load from other processes; baseline werkzeug."""
+from __future__ import annotations
+
+import json
+import sqlite3
+import subprocess
+import sys
+from typing import Any
+
+from .common import ROOT, cpu_note, out, ratio, server, target
+
+TARGET_RPS = 1500
+
+
+def run(ctx: Any) -> None:
+    fx = ctx.dataset()
+    con = sqlite3.connect(fx.path)
+    first, last = con.execute("SELECT min(id), max(id) FROM counterparties").fetchone()
+    con.close()
+    figures = {}
+    for kind in ("waitress", "werkzeug"):
+        with server(kind, fx.url) as srv:
+            cpu0 = srv.cpu_seconds()
+            load = _load(ctx, srv.port, fx.token, first, last)
+            cpu = srv.cpu_seconds() - cpu0
+            if kind == "waitress":
+                ceiling = _load(ctx, srv.port, fx.token, first, last, path="/healthz", seconds=5)
+        rps = load["requests"] / load["seconds"]
+        figures[kind] = rps
+        label = ("waitress (threads=8)" if kind == "waitress"
+                 else "werkzeug development server (run_simple threaded=True), the baseline")
+        note = target(rps >= TARGET_RPS, f">= {TARGET_RPS:,} req/s") if kind == "waitress" else ""
+        errors = f"; {load['errors']} ERRORS" if load["errors"] else ""
+        out(f"bench_lookup: {label}: {rps:,.0f} req/s over {load['seconds']:g} s "
+            f"(p50 {load['p50_ms']:.1f} ms, p95 {load['p95_ms']:.1f} ms; {ctx.load_procs} load process(es) x "
+            f"{ctx.load_threads} keep-alive connections; server {cpu_note(load['seconds'] + 1, cpu)} incl. 1 s warm-up)"
+            f"{errors} {note}".rstrip())
+    out(f"bench_lookup: for scale, the same waitress server answers GET /healthz (no auth, one SELECT 1) at "
+        f"{ceiling['requests'] / ceiling['seconds']:,.0f} req/s with the same load generator")
+    out(f"bench_lookup: waitress {figures['waitress']:,.0f} req/s vs werkzeug {figures['werkzeug']:,.0f} req/s; "
+        f"ratio {ratio(figures['waitress'], figures['werkzeug'])}")
+
+
+def _load(ctx: Any, port: int, token: str, first: int, last: int, path: str = "/api/v1/clients/{id}",
+          seconds: float | None = None) -> dict[str, Any]:
+    """Run the load generator in `ctx.load_procs` separate processes and add up what they report."""
+    seconds = seconds or ctx.seconds
+    cmd = [sys.executable, "-m", "bench.loadgen", "--port", str(port), "--token", token, "--first-id", str(first),
+           "--last-id", str(last), "--seconds", str(seconds), "--threads", str(ctx.load_threads), "--path", path]
+    procs = [subprocess.Popen(cmd + ["--seed", str(i + 1)], cwd=ROOT, stdout=subprocess.PIPE, text=True)
+             for i in range(ctx.load_procs)]
+    reports = []
+    for p in procs:
+        stdout, _ = p.communicate(timeout=seconds + 120)
+        if p.returncode != 0:
+            raise RuntimeError(f"load generator failed ({p.returncode})")
+        reports.append(json.loads(stdout))
+    total = sum(r["requests"] for r in reports)
+    return {
+        "requests": total, "errors": sum(r["errors"] for r in reports), "seconds": seconds,
+        # Percentiles of the busiest process stand for all (they run the same loop).
+        **{k: max(reports, key=lambda r: r["requests"])[k] for k in ("p50_ms", "p95_ms", "p99_ms")},
+    }
