@@ -640,8 +640,8 @@ def test_missing_or_wrong_tokens_on_every_org_endpoint(api: Any, world: Any, unc
         for method, path in calls:
             for headers in bad_headers:
                 r = c.open(path, method=method, json={"version": 1, "name": "x"}, headers=headers)
-                assert_problem(r, 401, r.json["code"] if r.status_code == 401 else "unauthorized")
-                assert r.json["code"] in ("unauthorized", "token_invalid")
+                expected = "unauthorized" if not headers.get("Authorization") else "token_invalid"
+                assert_problem(r, 401, expected)
 
 
 def test_wrong_roles_on_every_org_write(api: Any, world: Any, unchanged: Any) -> None:
