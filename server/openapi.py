@@ -73,7 +73,7 @@ def build(app: Flask) -> dict[str, Any]:
                 if prop.get("type") == "array":
                     param.update(style="form", explode=True)
                 op["parameters"].append(param)
-        if meta.method == "POST" and not meta.public:
+        if meta.method == "POST" and not meta.public and meta.idempotent:
             op["parameters"].append({"name": "Idempotency-Key", "in": "header", "required": False,
                                      "schema": {"type": "string", "maxLength": 200}})
         if meta.body is not None:

@@ -169,7 +169,9 @@ def fingerprint(db: Any) -> dict[str, str]:
     out = {}
     with db.read_session() as s:
         for table in metadata.sorted_tables:
-            rows = s.execute(select(table).order_by(*table.primary_key.columns)).all()
+            # A token's last_used_at is bookkeeping of the request itself, not a change to data.
+            cols = [c for c in table.columns if not (table.name == "api_tokens" and c.name == "last_used_at")]
+            rows = s.execute(select(*cols).order_by(*table.primary_key.columns)).all()
             out[table.name] = hashlib.sha256(json.dumps([list(r) for r in rows], default=str).encode()).hexdigest()
     return out
 

@@ -31,7 +31,7 @@ def assert_problem(r: Any, status: int, code: str, fields: dict[str, str] | None
 
 def assert_duplicate(r: Any, field: str) -> dict[str, Any]:
     """A clash with an existing record: 409 (core.errors.CONFLICT_CODES) naming the field."""
-    return assert_problem(r, 409, "conflict", {field: "already_exists"})
+    return assert_problem(r, 409, "duplicate", {field: "already_exists"})
 
 
 def make_branch(api: Any, code: str = "BTB", **kw: Any) -> dict[str, Any]:
@@ -418,7 +418,7 @@ def test_email_is_unique_case_insensitively(api: Any, world: Any, unchanged: Any
 
 @pytest.mark.parametrize("body, fields", [
     ({}, {"email": "required", "name": "required", "role": "required"}),
-    ({"email": "not-an-email", "name": "x", "role": "sales"}, {"email": "invalid_value"}),
+    ({"email": "not-an-email", "name": "x", "role": "sales"}, {"email": "invalid_email"}),
     ({"email": "x@angkor.example", "name": "x", "role": "boss"}, {"role": "invalid_choice"}),
     ({"email": "x@angkor.example", "name": "x", "role": "sales", "language": "fr"}, {"language": "invalid_language"}),
     ({"email": "x@angkor.example", "name": "x", "role": "sales", "language": "khm"}, {"language": "too_long"}),

@@ -152,3 +152,36 @@ def test_token_changes_are_logged_without_the_secret(api: Any, world: Any, db: A
         ("api_token", "create", r.json["id"], world.users["owner"])]
     assert r.json["token"] not in json.dumps(ops)
     assert r.json["token"] not in _all_stored_text(db)
+
+
+def test_an_idempotency_key_never_stores_a_new_tokens_text(api: Any, db: Any) -> None:
+    from sqlalchemy import select
+
+    from server.audit.models import IdempotencyRecord
+
+    r = api.post("/api/v1/me/tokens", {"name": "laptop"}, headers={"Idempotency-Key": "tok-1"})
+    assert r.status_code == 201
+    text = r.json["token"]
+    with db.read_session() as s:
+        bodies = list(s.scalars(select(IdempotencyRecord.body)))
+    assert all(text not in b for b in bodies)
+    # A retry makes a second token rather than replaying a stored secret.
+    again = api.post("/api/v1/me/tokens", {"name": "laptop"}, headers={"Idempotency-Key": "tok-1"})
+    assert again.status_code == 201 and again.json["token"] != text
+
+
+def test_last_used_is_recorded_and_throttled(app: Any, api: Any, db: Any) -> None:
+    import datetime as dt
+
+    from server.core import dates
+
+    start = dt.datetime(2026, 11, 28, 9, 0, tzinfo=dt.timezone.utc)
+    with dates.frozen(start):
+        api.get("/api/v1/me")
+    with dates.frozen(start + dt.timedelta(minutes=1)):
+        first = [t for t in api.get("/api/v1/me/tokens").json["items"] if t["name"] == "first token"][0]
+    assert first["last_used_at"] == "2026-11-28T09:00:00Z"
+    with dates.frozen(start + dt.timedelta(minutes=6)):
+        api.get("/api/v1/me")
+        again = [t for t in api.get("/api/v1/me/tokens").json["items"] if t["name"] == "first token"][0]
+    assert again["last_used_at"] == "2026-11-28T09:06:00Z"

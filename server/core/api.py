@@ -42,6 +42,8 @@ class Endpoint:
     produces: tuple[str, ...] = ("application/json",)
     errors: tuple[int, ...] = ()
     path_params: dict[str, str] = field(default_factory=dict)
+    # False where the answer holds a secret (a new token's text) that must not be stored for replay.
+    idempotent: bool = True
 
     @property
     def public(self) -> bool:
@@ -60,6 +62,7 @@ def route(
     status: int = 200,
     produces: tuple[str, ...] = ("application/json",),
     errors: tuple[int, ...] = (),
+    idempotent: bool = True,
 ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     """Declare an API route. `roles` is required: there is no route without a role rule."""
     roles = roles if roles == PUBLIC else tuple(roles)
@@ -70,7 +73,7 @@ def route(
         summary = (fn.__doc__ or "").strip().splitlines()[0] if fn.__doc__ else fn.__name__
         meta = Endpoint(
             method=method, roles=roles, summary=summary, tag=bp.name, body=body, query=query,
-            response=response, status=status, produces=produces, errors=errors,
+            response=response, status=status, produces=produces, errors=errors, idempotent=idempotent,
         )
 
         @functools.wraps(fn)
@@ -85,7 +88,7 @@ def route(
 
 
 def _handle(fn: Callable[..., Any], meta: Endpoint, path: dict[str, Any]) -> Response:
-    from ..org.auth import authenticate  # the org package owns users and tokens
+    from ..org.auth import authenticate, touch  # the org package owns users and tokens
 
     db = current_app.extensions["clientbase.db"]
     write = meta.method != "GET"
@@ -96,7 +99,10 @@ def _handle(fn: Callable[..., Any], meta: Endpoint, path: dict[str, Any]) -> Res
     actor: Actor | None = None
     if not meta.public:
         with db.read_session() as s:
-            actor = authenticate(s, request.headers.get("Authorization"), request_id=g.request_id)
+            actor, stale_token = authenticate(s, request.headers.get("Authorization"), request_id=g.request_id)
+        if stale_token is not None:
+            with db.write_session() as s, s.begin():
+                touch(s, stale_token)
         g.actor = actor
         if actor.role not in meta.roles:
             raise Forbidden("role_forbidden", params={"role": actor.role, "allowed": ", ".join(meta.roles)})
@@ -109,7 +115,7 @@ def _handle(fn: Callable[..., Any], meta: Endpoint, path: dict[str, Any]) -> Res
     if meta.body is not None:
         raw = request.get_data(cache=True)
         kwargs["body"] = parse_body(meta.body, raw)
-    idem_key = request.headers.get("Idempotency-Key") if meta.method == "POST" and actor else None
+    idem_key = request.headers.get("Idempotency-Key") if meta.method == "POST" and meta.idempotent and actor else None
     session_factory = db.write_session if write else db.read_session
     try:
         with session_factory() as session:

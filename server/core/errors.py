@@ -87,7 +87,7 @@ class ErrorList:
             return
         # Only clashes with existing records (a taken code or email) → 409; anything invalid → 422.
         if all(e.code in CONFLICT_CODES for e in self.items):
-            raise Conflict("conflict", errors=self.items)
+            raise Conflict("duplicate", errors=self.items)
         raise ValidationFailed(errors=self.items)
 
 

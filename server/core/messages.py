@@ -12,6 +12,7 @@ MESSAGES: dict[str, str] = {
     "route_not_found": "There is no such address in the API.",
     "method_not_allowed": "This address does not accept {method}.",
     "conflict": "The record was changed by someone else.",
+    "duplicate": "A record with the same values already exists.",
     "stale_version": "The record was changed by someone else since you read it (your version {given}, current {current}).",
     "unauthorized": "A valid API token is required.",
     "token_invalid": "The API token is not valid, expired or revoked.",

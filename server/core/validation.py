@@ -104,6 +104,11 @@ def _to_field_error(path: str, kind: str, ctx: dict[str, Any]) -> FieldError:
         return FieldError(path, "too_many", {"max": ctx.get("max_length")})
     if kind == "too_short":
         return FieldError(path, "too_short", {"min": ctx.get("min_length")})
+    if kind == "string_pattern_mismatch":
+        return FieldError(path, "invalid_value")
+    if kind == "value_error" and "reason" in ctx:
+        # pydantic's EmailStr reports through value_error with the validator's reason.
+        return FieldError(path, "invalid_email", {"reason": str(ctx["reason"]).rstrip(".")})
     if kind in ("literal_error", "enum"):
         return FieldError(path, "invalid_choice", {"choices": str(ctx.get("expected", "")).replace("'", "")})
     if kind in ("greater_than_equal", "greater_than"):
@@ -125,7 +130,9 @@ def _to_field_error(path: str, kind: str, ctx: dict[str, Any]) -> FieldError:
 def _countries() -> frozenset[str]:
     from babel import Locale
 
-    return frozenset(c for c in Locale("en").territories if len(c) == 2 and c.isalpha())
+    # CLDR territories include codes that are not countries (EU, UN, ZZ unknown, QO, XA/XB pseudo).
+    not_countries = {"EU", "EZ", "UN", "ZZ", "QO", "XA", "XB"}
+    return frozenset(c for c in Locale("en").territories if len(c) == 2 and c.isalpha() and c not in not_countries)
 
 
 _COUNTRIES: frozenset[str] | None = None

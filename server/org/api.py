@@ -51,7 +51,9 @@ def list_tokens(session: Session, actor: Actor) -> schemas.TokenList:
     return schemas.TokenList(items=[schemas.TokenOut.model_validate(t) for t in service.list_tokens(session, actor)])
 
 
-@route(bp, "/me/tokens", method="POST", roles=ALL_ROLES, body=schemas.TokenIn, response=schemas.TokenCreated, status=201)
+# Not idempotent: replaying would mean storing the token's text, which is never stored.
+@route(bp, "/me/tokens", method="POST", roles=ALL_ROLES, body=schemas.TokenIn, response=schemas.TokenCreated,
+       status=201, idempotent=False)
 def create_token(session: Session, actor: Actor, body: schemas.TokenIn) -> schemas.TokenCreated:
     """Create a personal API token; its text is in this answer only."""
     token, text = service.create_token(session, actor, body)

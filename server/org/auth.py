@@ -33,8 +33,15 @@ def issue_token(session: Session, user: User, name: str, expires_at: dt.datetime
     return token, text
 
 
-def authenticate(session: Session, header: str | None, *, request_id: str | None = None) -> Actor:
-    """Resolve `Authorization: Bearer <token>` into the acting user, or raise 401."""
+# last_used_at is written at most this often per token, so reads stay reads.
+TOUCH_EVERY = dt.timedelta(minutes=5)
+
+
+def authenticate(session: Session, header: str | None, *, request_id: str | None = None) -> tuple[Actor, int | None]:
+    """Resolve `Authorization: Bearer <token>` into the acting user, or raise 401.
+
+    Also answers the token's id when its last_used_at is due for a refresh (else None).
+    """
     if not header:
         raise Unauthorized("unauthorized")
     scheme, _, text = header.partition(" ")
@@ -52,11 +59,14 @@ def authenticate(session: Session, header: str | None, *, request_id: str | None
         raise Unauthorized("token_invalid")
     if not user.is_active or user.archived_at is not None:
         raise Unauthorized("token_invalid")
-    return Actor(
+    actor = Actor(
         user_id=user.id, company_id=user.company_id, role=user.role,
         branch_ids=tuple(user.branch_ids), language=user.language, request_id=request_id,
     )
+    stale = token.last_used_at is None or now - token.last_used_at >= TOUCH_EVERY
+    return actor, (token.id if stale else None)
 
 
-def touch(session: Session, token_hash: str) -> None:
-    session.execute(update(ApiToken).where(ApiToken.token_hash == token_hash).values(last_used_at=dates.now()))
+def touch(session: Session, token_id: int) -> None:
+    """Record that a token was used (throttled by the caller through `authenticate`)."""
+    session.execute(update(ApiToken).where(ApiToken.id == token_id).values(last_used_at=dates.now()))
