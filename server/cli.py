@@ -184,8 +184,13 @@ def demo(clients: int, seed: int, if_empty: bool) -> None:
     with _db(app).write_session() as s, s.begin():
         if s.scalar(select(Company.id).limit(1)) is not None:
             if if_empty:
-                from .demo import owner_token
+                from .demo import is_demo, owner_token
 
+                if not is_demo(s):
+                    # `make run` on a real company's database: serve it, touch nothing, hand out nothing.
+                    click.echo("the database holds your company, not the demo: demo not loaded "
+                               "(create a token with `clientbase tokens create --email ...`)")
+                    return
                 click.echo("demo data already loaded")
                 click.echo(f"owner token: {owner_token(s)}")
                 return

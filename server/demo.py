@@ -14,7 +14,6 @@ import random
 from dataclasses import dataclass, field
 from typing import Any, Callable, NamedTuple
 
-import click
 import phonenumbers
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -39,7 +38,7 @@ OWNER_EMAIL = f"owner@{DEMO_DOMAIN}"
 OWNER_NAME = "Chan Sokha"
 
 
-class NotTheDemo(click.ClickException):
+class NotTheDemo(RuntimeError):
     """The database holds a company that is not the demo: no token is handed out for it."""
 
 

@@ -277,3 +277,18 @@ def test_serve_migrates_and_answers(tmp_path: Path) -> None:
         assert set(metadata.tables) <= set(inspect(engine).get_table_names())
     finally:
         engine.dispose()
+
+
+def test_demo_if_empty_leaves_a_real_company_alone(tmp_path: Any) -> None:
+    from click.testing import CliRunner
+
+    from server.cli import main
+
+    env = {"CLIENTBASE_DATABASE_URL": f"sqlite:///{tmp_path / 'real.sqlite3'}",
+           "CLIENTBASE_INSTANCE_PATH": str(tmp_path / "instance")}
+    runner = CliRunner()
+    init = runner.invoke(main, ["init", "--company", "Real Co", "--owner-email", "boss@real.example"], env=env)
+    assert init.exit_code == 0, init.output
+    again = runner.invoke(main, ["demo", "--if-empty"], env=env)
+    assert again.exit_code == 0, again.output
+    assert "not the demo" in again.output and "token" not in again.output.split("(")[0]
