@@ -7,7 +7,7 @@ import statistics
 import time
 from typing import Any
 
-from .common import OUT, adopt_dataset, app_for, cpu_note, fresh_db, out, ratio, server, target
+from .common import OUT, adopt_dataset, app_for, cpu_note, fresh_db, out, ratio, remove_db, server, target
 from .data import client_rows
 
 TARGET_S_PER_100K = 10.0
@@ -36,7 +36,7 @@ def run(ctx: Any) -> None:
     created = _check(answers, n)
     limit = TARGET_S_PER_100K * n / 100_000
     out(f"bench_batch: {n:,} creates via POST /api/v1/clients/batch on waitress "
-        f"({len(bodies)} requests x {chunk:,} rows, {size_mb:.0f} MB JSON): {wall:.1f} s, {n / wall:,.0f} rows/s "
+        f"({len(bodies)} request{'s' if len(bodies) > 1 else ''} x {chunk:,} rows, {size_mb:.0f} MB JSON): {wall:.1f} s, {n / wall:,.0f} rows/s "
         f"[server {cpu_note(wall, cpu)}] {target(wall <= limit, f'<= {limit:g} s')}")
     out(f"bench_batch: per request median {statistics.median(per_request):.2f} s "
         f"(min {min(per_request):.2f} s, max {max(per_request):.2f} s); {created:,} rows answered ok")
@@ -83,4 +83,5 @@ def _naive(rows: list[dict[str, Any]]) -> tuple[float, float]:
             service.create_client(s, actor, data, refs)
     wall, cpu = time.perf_counter() - t0, time.process_time() - c0
     db.dispose()
+    remove_db(fx.path)
     return wall, cpu

@@ -81,14 +81,12 @@ def fresh_db(path: str) -> Fixture:
 
     from .data import BRANCHES, LEAD_SOURCES, SEGMENTS
 
-    for suffix in ("", "-wal", "-shm", ".json"):
-        with contextlib.suppress(FileNotFoundError):
-            os.remove(path + suffix)
+    remove_db(path)
     app = app_for(f"sqlite:///{path}")
     db = app.extensions["clientbase.db"]
     upgrade(db.engine)
     with db.write_session() as s, s.begin():
-        company, _owner, token = create_company(
+        company, owner, token = create_company(
             s, name="Bench Trading", country="KH", currency="USD", second_currency="KHR", language="en",
             owner_email="owner@bench.example", owner_name="Bench Owner")
         branches = {}
@@ -100,7 +98,7 @@ def fresh_db(path: str) -> Fixture:
         for model, items in ((Segment, SEGMENTS), (LeadSource, LEAD_SOURCES)):
             for code, name in items:
                 s.add(model(company_id=company.id, code=code, name=name))
-        fx = Fixture(path, company.id, _owner.id, branches, token)
+        fx = Fixture(path, company.id, owner.id, branches, token)
     db.dispose()
     fx.save()
     return fx
@@ -188,11 +186,22 @@ def dataset(clients: int, seed: int, *, fresh: bool = False) -> Fixture:
 
 
 def adopt_dataset(fx: Fixture, clients: int, seed: int) -> Fixture:
-    """Keep a database built by bench_batch as the cached data set for the other benchmarks."""
-    cached = fx.copy(dataset_path(clients, seed))
-    cached.meta = dataset_meta(clients, seed)
-    cached.save()
-    return cached
+    """Keep a database built by bench_batch as the cached data set for the other benchmarks (moved, not copied)."""
+    path = dataset_path(clients, seed)
+    checkpoint(fx.path)
+    remove_db(path)
+    os.replace(fx.path, path)
+    remove_db(fx.path)
+    adopted = replace(fx, path=path, meta=dataset_meta(clients, seed))
+    adopted.save()
+    return adopted
+
+
+def remove_db(path: str) -> None:
+    """A SQLite file, its WAL and shared-memory files, and the fixture's sidecar."""
+    for suffix in ("", "-wal", "-shm", ".json"):
+        with contextlib.suppress(FileNotFoundError):
+            os.remove(path + suffix)
 
 
 def client_count(path: str) -> int:

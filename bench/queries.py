@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlencode
 
-from .common import OUT, Fixture, app_for, drop_indexes, median, ms, out, p95, ratio, target
+from .common import OUT, Fixture, app_for, drop_indexes, median, ms, out, p95, ratio, remove_db, target
 
 
 @dataclass
@@ -131,3 +131,4 @@ def compare(bench: str, cases: list[Case], fx: Fixture, runs: int, target_s: flo
     finally:
         indexed.close()
         bare.close()
+        remove_db(bare_fx.path)

@@ -283,6 +283,23 @@ def test_lists_given_in_a_patch_replace_the_old_list(api: Any) -> None:
     assert r.json["emails"] == [] and r.json["email"] is None
 
 
+def test_search_follows_every_change(api: Any) -> None:
+    c = make(api, name="Old Name", emails=[{"email": "old@example.com"}], phones=[{"number": "+855 12 345 678"}],
+             country="RU", tax_id="7707083893")
+
+    def found(q: str) -> bool:
+        return c["id"] in [x["id"] for x in api.get(CLIENTS, query_string={"q": q}).json["items"]]
+
+    assert found("old name") and found("old@example") and found("012 345 678") and found("7707083893")
+    r = api.patch(f"{CLIENTS}/{c['id']}", json={
+        "version": 1, "name": "Новое Имя", "legal_name": "ООО «Новое»", "emails": [{"email": "New@Example.com"}],
+        "phones": [{"number": "+7 916 123 45 67"}], "tax_id": "500100732259"})
+    assert r.status_code == 200, r.get_data(as_text=True)
+    assert not found("old name") and not found("old@example") and not found("012 345 678") and not found("7707083893")
+    assert found("новое имя") and found("«новое»") and found("new@example") and found("916 123 45 67")
+    assert found("500100732259")
+
+
 def test_a_change_to_child_rows_only_still_bumps_the_version(api: Any) -> None:
     c = make(api, name="Tags only")
     r = api.patch(f"{CLIENTS}/{c['id']}", json={"version": 1, "tags": ["new"]})

@@ -67,9 +67,10 @@ def export_clients(session: Session, actor: Actor, query: schemas.ExportParams) 
 
     q = _query_from_params(query)
     rows = iter_clients(session, actor, q)
-    keys = sorted(extra_types(session, actor))
+    types = extra_types(session, actor)
+    keys = sorted(types)
     if query.format == "xlsx":
-        body = export.to_xlsx(rows, keys)
+        body = export.to_xlsx(rows, keys, types)
         mimetype = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
     else:
         body, mimetype = export.to_csv(rows, keys), "text/csv"

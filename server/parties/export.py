@@ -2,7 +2,9 @@
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
+from decimal import Decimal
 from typing import Any, Iterable
 
 import xlsxwriter
@@ -49,7 +51,8 @@ def to_csv(rows: Iterable[Counterparty], extra_keys: list[str]) -> bytes:
     return buf.getvalue().encode("utf-8")
 
 
-def to_xlsx(rows: Iterable[Counterparty], extra_keys: list[str]) -> bytes:
+def to_xlsx(rows: Iterable[Counterparty], extra_keys: list[str], extra_types: dict[str, str] | None = None) -> bytes:
+    """The view as a sheet; extra fields of type number and date become numbers and dates Excel can add up."""
     out = io.BytesIO()
     # strings_to_formulas off: a client named "=1+1" stays text in the sheet.
     wb = xlsxwriter.Workbook(out, {"in_memory": True, "strings_to_formulas": False, "strings_to_urls": False,
@@ -57,6 +60,8 @@ def to_xlsx(rows: Iterable[Counterparty], extra_keys: list[str]) -> bytes:
     ws = wb.add_worksheet("Clients")
     bold = wb.add_format({"bold": True, "bg_color": "#DDEBF7"})
     dates = wb.add_format({"num_format": "yyyy-mm-dd hh:mm"})
+    days = wb.add_format({"num_format": "yyyy-mm-dd"})
+    typed = {len(COLUMNS) + i: (extra_types or {}).get(k) for i, k in enumerate(extra_keys)}
     headers = [label for _, label in COLUMNS] + [f"extra.{k}" for k in extra_keys]
     ws.write_row(0, 0, headers, bold)
     n = 0
@@ -64,7 +69,11 @@ def to_xlsx(rows: Iterable[Counterparty], extra_keys: list[str]) -> bytes:
         for col, value in enumerate(_cells(c, extra_keys)):
             if value is None:
                 continue
-            if hasattr(value, "tzinfo"):
+            if typed.get(col) == "number" and isinstance(value, str):
+                ws.write_number(n, col, float(Decimal(value)))
+            elif typed.get(col) == "date" and isinstance(value, str):
+                ws.write_datetime(n, col, dt.datetime.combine(dt.date.fromisoformat(value), dt.time()), days)
+            elif hasattr(value, "tzinfo"):
                 ws.write_datetime(n, col, value.replace(tzinfo=None), dates)
             elif isinstance(value, bool):
                 ws.write_boolean(n, col, value)

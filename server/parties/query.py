@@ -431,7 +431,11 @@ def _after_clause(keys: list[tuple[str, FieldSpec, bool]], values: list[Any]) ->
         expr, v = _sort_expr(spec), values[i]
         if v is None:
             continue  # nothing comes after NULL within a NULLs-last key
-        after = expr < v if desc else expr > v
+        if spec.type == BOOL:
+            # SQLAlchemy refuses < and > with True/False; after one boolean comes only the other, if any.
+            after = expr == (not v) if v == desc else false()
+        else:
+            after = expr < v if desc else expr > v
         if spec.nullable:
             after = or_(after, expr.is_(None))
         ors.append(and_(*equal_before, after) if equal_before else after)
@@ -582,4 +586,5 @@ def _date_part(session: Session, part: str) -> ColumnElement[Any]:
     fmt = {"year": ("%Y", "YYYY"), "month": ("%Y-%m", "YYYY-MM"), "day": ("%Y-%m-%d", "YYYY-MM-DD")}[part]
     if session.get_bind().dialect.name == "sqlite":
         return func.strftime(fmt[0], C.created_at)
-    return func.to_char(C.created_at, fmt[1])
+    # to_char reads a timestamptz in the session's time zone: pin it to UTC, like every other date here.
+    return func.to_char(func.timezone("UTC", C.created_at), fmt[1])

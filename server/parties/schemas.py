@@ -4,7 +4,8 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any, Literal, Optional, Union
 
-from pydantic import Field
+from pydantic import Field, field_validator
+from pydantic_core import PydanticCustomError
 
 from ..core.validation import Id, Version, Code, Country, Input, LongText, Output, QueryInput, Text
 
@@ -150,6 +151,15 @@ class Filter(Input):
     op: Operator
     value: Union[str, int, float, bool, None, list[Union[str, int, float, bool, None]]] = None
 
+    @field_validator("value")
+    @classmethod
+    def _one_line(cls, value: Any) -> Any:
+        # The same rule as every other short text: NUL and friends never reach the database.
+        for item in value if isinstance(value, list) else [value]:
+            if isinstance(item, str) and any(ord(ch) < 32 or ch == "\x7f" for ch in item):
+                raise PydanticCustomError("control_characters", "contains control characters")
+        return value
+
 
 class ClientQuery(Input):
     """The client list query: search, filters, sort, keyset page."""
@@ -204,7 +214,8 @@ class ExportParams(QueryInput):
 class BatchIn(Input):
     """Many creates/updates/archives in one request; each row is applied or refused on its own."""
 
-    rows: list[dict[str, Any]] = Field(max_length=100_000)
+    # Rows are checked one by one in the service: a row that is not an object is refused on its own.
+    rows: list[Any] = Field(max_length=100_000)
 
 
 class BatchRow(Input):

@@ -216,6 +216,7 @@ def normalise(data: schemas.ClientFields, refs: Refs, actor: Actor, *, creating:
 
 def _check_extra(values: dict[str, Any], refs: Refs, errors: ErrorList, old: dict[str, Any]) -> dict[str, Any]:
     merged = dict(old or {})
+    refused: set[str] = set()
     for key, value in values.items():
         definition = refs.extra_fields.get(key)
         if definition is None:
@@ -234,11 +235,13 @@ def _check_extra(values: dict[str, Any], refs: Refs, errors: ErrorList, old: dic
         if not ok:
             expected = {"choice": ", ".join(definition.choices or [])}.get(definition.type, definition.type)
             errors.add(f"extra.{key}", "extra_field_type", key=key, expected=expected)
+            refused.add(key)
             continue
         # Numbers are kept as decimal strings: JSON floats would lose money-like values.
         merged[key] = str(value) if definition.type == "number" else value
     for key, definition in refs.extra_fields.items():
-        if definition.required and merged.get(key) in (None, ""):
+        # A value of the wrong type was given: that is its one error, not also "required".
+        if definition.required and merged.get(key) in (None, "") and key not in refused:
             errors.add(f"extra.{key}", "required")
     return merged
 
@@ -358,7 +361,7 @@ def restore_client(session: Session, actor: Actor, client_id: int, version: int)
 
 # --- batch -------------------------------------------------------------------------------
 
-def apply_batch(session: Session, actor: Actor, rows: list[dict[str, Any]], max_rows: int) -> list[dict[str, Any]]:
+def apply_batch(session: Session, actor: Actor, rows: list[Any], max_rows: int) -> list[dict[str, Any]]:
     """Apply many rows; each is applied whole or refused whole, and each gets its own answer.
 
     Creates are validated in Python, then inserted together (Core executemany); updates,
@@ -417,7 +420,11 @@ def _apply_one(session: Session, actor: Actor, refs: Refs, row: schemas.BatchRow
                     patch = schemas.ClientPatch.model_validate({**(row.data or {}), "version": row.version}, strict=True)
                 except ValidationError as exc:
                     raise ValidationFailed(errors=[FieldError(f"data.{e.field}", e.code, e.params) for e in field_errors(exc)])
-                client = update_client(session, actor, row.id, patch, refs)
+                try:
+                    client = update_client(session, actor, row.id, patch, refs)
+                except ValidationFailed as exc:
+                    # Rule errors name fields of the row's data, as they do for creates ("data.phones.0.number").
+                    raise ValidationFailed(errors=[FieldError(f"data.{e.field}", e.code, e.params) for e in exc.errors]) from None
             elif row.op == "archive":
                 client = archive_client(session, actor, row.id, row.version)
             else:
