@@ -4,8 +4,11 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import secrets
+import threading
+import time
+from dataclasses import dataclass, replace
 
-from sqlalchemy import select, update
+from sqlalchemy import event, select, update
 from sqlalchemy.orm import Session
 
 from ..core import dates
@@ -37,6 +40,62 @@ def issue_token(session: Session, user: User, name: str, expires_at: dt.datetime
 TOUCH_EVERY = dt.timedelta(minutes=5)
 
 
+@dataclass
+class _Cached:
+    actor: Actor
+    token_id: int
+    expires_at: dt.datetime | None
+    last_used_at: dt.datetime | None
+    at: float
+
+
+class TokenCache:
+    """Recently resolved tokens, kept for a few seconds so a read costs no auth queries.
+
+    A revoked token, an archived or changed user, is honoured at once in this process
+    (`forget` is called by those changes) and within `ttl` seconds in other processes.
+    """
+
+    def __init__(self, ttl: float = 5.0, size: int = 10_000) -> None:
+        self.ttl, self.size = ttl, size
+        self._items: dict[str, _Cached] = {}
+        self._lock = threading.Lock()
+
+    def get(self, key: str) -> _Cached | None:
+        item = self._items.get(key)
+        if item is None or time.monotonic() - item.at > self.ttl:
+            return None
+        return item
+
+    def put(self, key: str, item: _Cached) -> None:
+        with self._lock:
+            if len(self._items) >= self.size:
+                self._items.clear()
+            self._items[key] = item
+
+    def forget(self) -> None:
+        with self._lock:
+            self._items.clear()
+
+
+cache = TokenCache()
+
+
+@event.listens_for(Session, "after_flush")
+def _forget_changed_users(session: Session, _ctx: object) -> None:
+    # Any change to a user or a token (role, scope, archive, revoke) drops the cache in this
+    # process; after the commit too, so a request racing the change cannot keep the old state.
+    if any(isinstance(o, (User, ApiToken)) for o in (*session.dirty, *session.new, *session.deleted)):
+        cache.forget()
+        session.info["forget_tokens"] = True
+
+
+@event.listens_for(Session, "after_commit")
+def _forget_after_commit(session: Session) -> None:
+    if session.info.pop("forget_tokens", False):
+        cache.forget()
+
+
 def authenticate(session: Session, header: str | None, *, request_id: str | None = None) -> tuple[Actor, int | None]:
     """Resolve `Authorization: Bearer <token>` into the acting user, or raise 401.
 
@@ -48,23 +107,34 @@ def authenticate(session: Session, header: str | None, *, request_id: str | None
     text = text.strip()
     if scheme.lower() != "bearer" or not text.startswith(TOKEN_PREFIX) or len(text) > 200:
         raise Unauthorized("token_invalid")
+    key = hash_token(text)
+    now = dates.now()
+    item = cache.get(key)
+    if item is None:
+        item = _resolve(session, key)
+        cache.put(key, item)
+    if item.expires_at is not None and item.expires_at <= now:
+        raise Unauthorized("token_invalid")
+    stale = item.last_used_at is None or now - item.last_used_at >= TOUCH_EVERY
+    if stale:
+        item.last_used_at = now  # the caller writes it; the cache must not ask again each request
+    return replace(item.actor, request_id=request_id), (item.token_id if stale else None)
+
+
+def _resolve(session: Session, key: str) -> _Cached:
     row = session.execute(
-        select(ApiToken, User).join(User, User.id == ApiToken.user_id).where(ApiToken.token_hash == hash_token(text))
+        select(ApiToken, User).join(User, User.id == ApiToken.user_id).where(ApiToken.token_hash == key)
     ).first()
     if row is None:
         raise Unauthorized("token_invalid")
     token, user = row
-    now = dates.now()
-    if token.revoked_at is not None or (token.expires_at is not None and token.expires_at <= now):
-        raise Unauthorized("token_invalid")
-    if not user.is_active or user.archived_at is not None:
+    if token.revoked_at is not None or not user.is_active or user.archived_at is not None:
         raise Unauthorized("token_invalid")
     actor = Actor(
         user_id=user.id, company_id=user.company_id, role=user.role,
-        branch_ids=tuple(user.branch_ids), language=user.language, request_id=request_id,
+        branch_ids=tuple(user.branch_ids), language=user.language,
     )
-    stale = token.last_used_at is None or now - token.last_used_at >= TOUCH_EVERY
-    return actor, (token.id if stale else None)
+    return _Cached(actor, token.id, token.expires_at, token.last_used_at, time.monotonic())
 
 
 def touch(session: Session, token_id: int) -> None:
