@@ -84,6 +84,11 @@ def build(app: Flask) -> dict[str, Any]:
         elif meta.produces != ("application/json",):
             ok["content"] = {ct: {"schema": {"type": "string", "format": "binary"}} for ct in meta.produces}
         op["responses"][str(meta.status)] = ok
+        for status in meta.errors:
+            if status == 304:
+                op["responses"]["304"] = {"description": "Not modified (If-None-Match matched the ETag)"}
+                op["parameters"].append({"name": "If-None-Match", "in": "header", "required": False,
+                                         "schema": {"type": "string", "maxLength": 200}})
         for status, text in _ERROR_STATUSES.items():
             if status == 401 and meta.public:
                 continue

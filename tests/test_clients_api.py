@@ -556,3 +556,26 @@ def test_every_message_code_has_a_khmer_and_a_russian_translation() -> None:
         assert not missing, (language, missing)
         for code, english in MESSAGES.items():
             assert set(re.findall(r"{(\w+)}", cat[english])) == set(re.findall(r"{(\w+)}", english)), (language, code)
+
+
+def test_lookup_answers_an_etag_that_changes_with_every_change(api: Any) -> None:
+    created = api.post("/api/v1/clients", {"name": "Sok Dara", "phones": [{"number": "012 345 678"}],
+                                           "tags": ["vip"]}).json
+    url = f"/api/v1/clients/{created['id']}"
+    first = api.get(url)
+    etag = first.headers["ETag"]
+    assert first.json == created
+    assert api.get(url, headers={"If-None-Match": etag}).status_code == 304
+    changed = api.patch(url, {"version": created["version"], "phones": [{"number": "+855 17 234 567"}]}).json
+    second = api.get(url, headers={"If-None-Match": etag})
+    assert second.status_code == 200 and second.headers["ETag"] != etag
+    assert second.json == changed and second.json["phones"][0]["number"] == "+85517234567"
+
+
+def test_renaming_a_segment_changes_the_clients_it_shows_on(api: Any) -> None:
+    seg = api.post("/api/v1/segments", {"code": "retail", "name": "Retail"}).json
+    client = api.post("/api/v1/clients", {"name": "Иван", "segment": "retail"}).json
+    url = f"/api/v1/clients/{client['id']}"
+    assert api.get(url).json["segment"] == "retail"
+    api.patch(f"/api/v1/segments/{seg['id']}", {"version": seg["version"], "code": "shops"})
+    assert api.get(url).json["segment"] == "shops"

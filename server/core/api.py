@@ -109,8 +109,6 @@ def _handle(fn: Callable[..., Any], meta: Endpoint, path: dict[str, Any]) -> Res
     kwargs: dict[str, Any] = dict(path)
     if meta.query is not None:
         kwargs["query"] = parse_query(meta.query)
-    elif request.args and meta.method != "GET":
-        pass
     raw = b""
     if meta.body is not None:
         raw = request.get_data(cache=True)

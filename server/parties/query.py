@@ -10,7 +10,7 @@ import re
 from dataclasses import dataclass
 from typing import Any, Callable
 
-from sqlalchemy import Float, Select, String, and_, false, func, literal_column, or_, select, union
+from sqlalchemy import Select, String, and_, false, func, literal_column, or_, select, union
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import Session, aliased
 from sqlalchemy.sql.expression import ColumnElement
