@@ -91,8 +91,10 @@ def get_client(session: Session, actor: Actor, id: int) -> Response:
     """Read one client (with an ETag; If-None-Match answers 304)."""
     row = service.client_row(session, actor, id)
     etag = service.client_etag(row)
-    if etag in request.if_none_match:
-        return Response(status=304, headers={"ETag": etag})
+    if request.if_none_match.contains(etag):
+        resp = Response(status=304)
+        resp.set_etag(etag)
+        return resp
     # Representations are cached per app by ETag: a lookup of an unchanged client costs one
     # indexed query instead of loading its five child lists.
     cache = current_app.extensions.setdefault("clientbase.client_cards", LRU(20_000))
@@ -100,7 +102,9 @@ def get_client(session: Session, actor: Actor, id: int) -> Response:
     if body is None:
         body = service.load_client(session, row).model_dump_json()
         cache.put(etag, body)
-    return Response(body, mimetype="application/json", headers={"ETag": etag})
+    resp = Response(body, mimetype="application/json")
+    resp.set_etag(etag)
+    return resp
 
 
 @route(bp, "/clients/<int:id>", method="PATCH", roles=WRITE, body=schemas.ClientPatch, response=schemas.ClientOut)

@@ -57,7 +57,7 @@ def client_etag(row: Any) -> str:
     """What the client's representation depends on. Every change to a client or to its phones,
     emails, addresses, contacts or tags bumps its version; the segment and lead source it shows
     by code have versions of their own."""
-    return f'"c{row.id}-v{row.version}-s{row.segment_version or 0}-l{row.lead_source_version or 0}"'
+    return f"c{row.id}-v{row.version}-s{row.segment_version or 0}-l{row.lead_source_version or 0}"
 
 
 def load_client(session: Session, row: Any) -> schemas.ClientOut:
