@@ -33,11 +33,16 @@ def log_change(
     session.execute(insert(Operation), [_row(actor, entity, entity_id, action, before, after)])
 
 
-def log_many(session: Session, actor: Actor, rows: Iterable[tuple[str, int, str, Any, Any]]) -> None:
-    """Append many operations in one executemany (the batch endpoint's path)."""
-    payload = [_row(actor, *r) for r in rows]
-    if payload:
-        session.execute(insert(Operation), payload)
+def log_created(session: Session, actor: Actor, entity: str, created: list[tuple[int, dict[str, Any]]]) -> None:
+    """Append one "create" per new record; `after` must already be JSON-plain (bulk creates)."""
+    if not created:
+        return
+    at = dates.now()
+    session.execute(insert(Operation), [
+        {"at": at, "company_id": actor.company_id, "user_id": actor.user_id, "request_id": actor.request_id,
+         "entity": entity, "entity_id": entity_id, "action": "create", "before": None, "after": after}
+        for entity_id, after in created
+    ])
 
 
 def _row(actor: Actor, entity: str, entity_id: int, action: str, before: Any, after: Any) -> dict[str, Any]:

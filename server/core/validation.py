@@ -4,6 +4,7 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 import datetime as dt
+import re
 
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints
 from pydantic_core import PydanticCustomError
@@ -12,17 +13,18 @@ from .errors import FieldError
 from .messages import MESSAGES
 
 # Control characters other than tab/newline have no business in a business record.
-_CONTROL = {chr(c) for c in range(32) if chr(c) not in "\t\n\r"} | {"\x7f"}
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+_CONTROL_OR_BREAK = re.compile(r"[\x00-\x1f\x7f]")
 
 
 def _no_control(value: str) -> str:
-    if any(ch in _CONTROL for ch in value):
+    if _CONTROL.search(value):
         raise PydanticCustomError("control_characters", "contains control characters")
     return value
 
 
 def _single_line(value: str) -> str:
-    if any(ch in _CONTROL or ch in "\r\n\t" for ch in value):
+    if _CONTROL_OR_BREAK.search(value):
         raise PydanticCustomError("control_characters", "contains control characters")
     return value
 
