@@ -64,7 +64,8 @@ class EmailError(ValueError):
 # email-validator, so this path only ever accepts what it would accept (tested property).
 _PLAIN_EMAIL = re.compile(
     r"(?=.{1,254}$)(?=[^@]{1,64}@)[A-Za-z0-9_%+\-]+(?:\.[A-Za-z0-9_%+\-]+)*"
-    r"@(?:[A-Za-z0-9](?:[A-Za-z0-9\-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,63}"
+    # No "--" in a label's third and fourth places: that form is reserved for IDNA (xn--).
+    r"@(?:(?![A-Za-z0-9\-]{2}--)[A-Za-z0-9](?:[A-Za-z0-9\-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,63}"
 )
 _SPECIAL_USE = frozenset(SPECIAL_USE_DOMAIN_NAMES)
 
