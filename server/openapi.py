@@ -88,7 +88,7 @@ def build(app: Flask) -> dict[str, Any]:
             if status == 304:
                 op["responses"]["304"] = {"description": "Not modified (If-None-Match matched the ETag)"}
                 op["parameters"].append({"name": "If-None-Match", "in": "header", "required": False,
-                                         "schema": {"type": "string", "maxLength": 200}})
+                                         "schema": {"type": "string"}})
         for status, text in _ERROR_STATUSES.items():
             if status == 401 and meta.public:
                 continue

@@ -5,7 +5,7 @@ import datetime as dt
 from typing import Any, Optional
 
 from sqlalchemy import JSON, Boolean, Column, ForeignKey, Index, String, Table, Text, UniqueConstraint
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, declared_attr, mapped_column, relationship
 
 from ..db import Base, IntPK, UTCDateTime, Versioned
 
@@ -15,26 +15,26 @@ ADDRESS_KINDS = ("legal", "actual", "postal", "delivery")
 EXTRA_TYPES = ("text", "number", "date", "bool", "choice")
 
 
-class Segment(Versioned, Base):
+class _CodeList(Versioned):
+    """A company's short reference list: a unique code and a name, archived rather than deleted."""
+
+    @declared_attr.directive
+    def __table_args__(cls) -> tuple[Any, ...]:
+        return (UniqueConstraint("company_id", "code"),)
+
+    id: Mapped[IntPK]
+    company_id: Mapped[int] = mapped_column(ForeignKey("companies.id"), index=True)
+    code: Mapped[str] = mapped_column(String(40))
+    name: Mapped[str] = mapped_column(String(200))
+    archived_at: Mapped[Optional[dt.datetime]] = mapped_column(UTCDateTime())
+
+
+class Segment(_CodeList, Base):
     __tablename__ = "segments"
-    __table_args__ = (UniqueConstraint("company_id", "code"),)
-
-    id: Mapped[IntPK]
-    company_id: Mapped[int] = mapped_column(ForeignKey("companies.id"), index=True)
-    code: Mapped[str] = mapped_column(String(40))
-    name: Mapped[str] = mapped_column(String(200))
-    archived_at: Mapped[Optional[dt.datetime]] = mapped_column(UTCDateTime())
 
 
-class LeadSource(Versioned, Base):
+class LeadSource(_CodeList, Base):
     __tablename__ = "lead_sources"
-    __table_args__ = (UniqueConstraint("company_id", "code"),)
-
-    id: Mapped[IntPK]
-    company_id: Mapped[int] = mapped_column(ForeignKey("companies.id"), index=True)
-    code: Mapped[str] = mapped_column(String(40))
-    name: Mapped[str] = mapped_column(String(200))
-    archived_at: Mapped[Optional[dt.datetime]] = mapped_column(UTCDateTime())
 
 
 class Tag(Base):
