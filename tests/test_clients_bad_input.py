@@ -355,14 +355,14 @@ BAD_LIST_PARAMETERS = [
     ({"filter": "name"}, {"filter.0": "invalid_filter"}),
     ({"filter": ":eq:x"}, {"filter.0": "invalid_filter"}),
     ({"filter": "name:like:x"}, {"filter.0": "invalid_operator"}),
-    ({"filter": "nope:eq:1"}, {"filters.0.field": "unknown_filter_field"}),
-    ({"filter": "id:contains:1"}, {"filters.0.op": "invalid_operator"}),
-    ({"filter": "id:eq:one"}, {"filters.0.value": "wrong_type"}),
-    ({"filter": "id:between:1"}, {"filters.0.value": "wrong_type"}),
-    ({"filter": "id:in:"}, {"filters.0.value": "too_many"}),
-    ({"filter": "created_at:gt:yesterday"}, {"filters.0.value": "wrong_type"}),
-    ({"filter": "consent_to_mailings:eq:perhaps"}, {"filters.0.value": "wrong_type"}),
-    ({"filter": "tags:contains:v"}, {"filters.0.op": "invalid_operator"}),
+    ({"filter": "nope:eq:1"}, {"filter.0.field": "unknown_filter_field"}),
+    ({"filter": "id:contains:1"}, {"filter.0.op": "invalid_operator"}),
+    ({"filter": "id:eq:one"}, {"filter.0.value": "wrong_type"}),
+    ({"filter": "id:between:1"}, {"filter.0.value": "wrong_type"}),
+    ({"filter": "id:in:"}, {"filter.0.value": "too_many"}),
+    ({"filter": "created_at:gt:yesterday"}, {"filter.0.value": "wrong_type"}),
+    ({"filter": "consent_to_mailings:eq:perhaps"}, {"filter.0.value": "wrong_type"}),
+    ({"filter": "tags:contains:v"}, {"filter.0.op": "invalid_operator"}),
     ({"sort": "nope"}, {"sort.0": "unknown_sort_field"}),
     ({"sort": "name,-colour"}, {"sort.1": "unknown_sort_field"}),
     ({"cursor": "not-a-cursor"}, {"cursor": "invalid_cursor"}),
@@ -404,11 +404,11 @@ def test_bad_group_and_export_parameters(api: Any, unchanged: Any) -> None:
         (f"{CLIENTS}/groups", {}, {"by": "required"}),
         (f"{CLIENTS}/groups", {"by": "name"}, {"by.0": "unknown_group_field"}),
         (f"{CLIENTS}/groups", {"by": "kind", "sort": "name"}, {"sort": "unknown_field"}),
-        (f"{CLIENTS}/groups", {"by": "kind", "filter": "nope:eq:1"}, {"filters.0.field": "unknown_filter_field"}),
+        (f"{CLIENTS}/groups", {"by": "kind", "filter": "nope:eq:1"}, {"filter.0.field": "unknown_filter_field"}),
         (f"{CLIENTS}/export", {"format": "pdf"}, {"format": "invalid_choice"}),
         (f"{CLIENTS}/export", {"sort": "nope"}, {"sort.0": "unknown_sort_field"}),
         (f"{CLIENTS}/export", {"limit": "5"}, {"limit": "unknown_field"}),
-        (f"{CLIENTS}/export", {"filter": "kind:contains:x"}, {"filters.0.op": "invalid_operator"}),
+        (f"{CLIENTS}/export", {"filter": "kind:contains:x"}, {"filter.0.op": "invalid_operator"}),
     ):
         with unchanged():
             body = problem(api.get(path, query_string=params), 422, "validation_failed", (path, params))
@@ -467,3 +467,32 @@ def test_bad_idempotency_keys(api: Any, target: Any, unchanged: Any) -> None:
                 "idempotency_key_reused")
         problem(api.post(f"{CLIENTS}?x=1", json={"name": "N"}, headers={"Idempotency-Key": "sync-1"}), 422,
                 "idempotency_key_reused")
+
+
+def test_shape_and_rule_errors_come_back_together(api: Any, unchanged: Any) -> None:
+    body = {"name": "x" * 201, "phones": [{"number": "12"}], "emails": [{"email": "nope"}],
+            "tax_id": "7707083894", "country": "RU", "segment": "no-such", "bogus": 1}
+    with unchanged():
+        r = api.post("/api/v1/clients", body)
+    assert r.status_code == 422
+    fields = {e["field"]: e["code"] for e in r.json["errors"]}
+    assert fields == {"name": "too_long", "bogus": "unknown_field", "phones.0.number": "invalid_phone",
+                      "emails.0.email": "invalid_email", "tax_id": "invalid_tax_id", "segment": "unknown_reference"}
+
+
+def test_patch_reports_rule_errors_beside_shape_errors(api: Any, unchanged: Any) -> None:
+    client = api.post("/api/v1/clients", {"name": "Иван", "country": "RU"}).json
+    with unchanged():
+        r = api.patch(f"/api/v1/clients/{client['id']}", {"version": client["version"], "name": 5,
+                                                          "tax_id": "7707083894"})
+    fields = {e["field"]: e["code"] for e in r.json["errors"]}
+    assert fields == {"name": "wrong_type", "tax_id": "invalid_tax_id"}
+
+
+def test_batch_rows_report_shape_and_rule_errors_together(api: Any, unchanged: Any) -> None:
+    with unchanged():
+        r = api.post("/api/v1/clients/batch", {"rows": [
+            {"op": "create", "data": {"name": "", "phones": [{"number": "abc"}], "emails": [{"email": "x@"}]}}]})
+    fields = {e["field"]: e["code"] for e in r.json["results"][0]["errors"]}
+    assert fields == {"data.name": "required", "data.phones.0.number": "invalid_phone",
+                      "data.emails.0.email": "invalid_email"}

@@ -44,6 +44,9 @@ class Endpoint:
     path_params: dict[str, str] = field(default_factory=dict)
     # False where the answer holds a secret (a new token's text) that must not be stored for replay.
     idempotent: bool = True
+    # Called when the body fails its shape check, with the fields that passed: the rule errors
+    # it returns are reported beside the shape errors, so one answer lists every problem.
+    on_invalid: Callable[..., list[FieldError]] | None = None
 
     @property
     def public(self) -> bool:
@@ -63,6 +66,7 @@ def route(
     produces: tuple[str, ...] = ("application/json",),
     errors: tuple[int, ...] = (),
     idempotent: bool = True,
+    on_invalid: Callable[..., list[FieldError]] | None = None,
 ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     """Declare an API route. `roles` is required: there is no route without a role rule."""
     roles = roles if roles == PUBLIC else tuple(roles)
@@ -74,6 +78,7 @@ def route(
         meta = Endpoint(
             method=method, roles=roles, summary=summary, tag=bp.name, body=body, query=query,
             response=response, status=status, produces=produces, errors=errors, idempotent=idempotent,
+            on_invalid=on_invalid,
         )
 
         @functools.wraps(fn)
@@ -112,7 +117,12 @@ def _handle(fn: Callable[..., Any], meta: Endpoint, path: dict[str, Any]) -> Res
     raw = b""
     if meta.body is not None:
         raw = request.get_data(cache=True)
-        kwargs["body"] = parse_body(meta.body, raw)
+        try:
+            kwargs["body"] = parse_body(meta.body, raw)
+        except ValidationFailed as exc:
+            if meta.on_invalid is not None and actor is not None:
+                exc.errors.extend(_rule_errors_of_the_rest(db, meta, actor, raw, exc.errors, path))
+            raise
     idem_key = request.headers.get("Idempotency-Key") if meta.method == "POST" and meta.idempotent and actor else None
     session_factory = db.write_session if write else db.read_session
     try:
@@ -133,6 +143,15 @@ def _handle(fn: Callable[..., Any], meta: Endpoint, path: dict[str, Any]) -> Res
         if idem_key and "idempotency" in str(exc.orig).lower():
             raise Conflict("idempotency_in_progress") from exc
         raise
+
+
+def _rule_errors_of_the_rest(db: Any, meta: Endpoint, actor: Actor, raw: bytes, errors: list[FieldError],
+                             path: dict[str, Any]) -> list[FieldError]:
+    data = json.loads(raw)
+    bad = {e.field.split(".", 1)[0] for e in errors}
+    rest = {k: v for k, v in data.items() if k not in bad}
+    with db.read_session() as session:
+        return meta.on_invalid(session, actor, rest, **path)  # type: ignore[misc]
 
 
 def parse_body(model: type[BaseModel], raw: bytes) -> BaseModel:

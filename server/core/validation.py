@@ -183,7 +183,7 @@ def _iso_datetime(value: Any) -> Any:
 
 IsoDateTime = Annotated[dt.datetime, BeforeValidator(_iso_datetime)]
 
-Country = Annotated[str, StringConstraints(max_length=3), AfterValidator(check_country)]
+Country = Annotated[str, StringConstraints(max_length=100), AfterValidator(check_country)]
 CurrencyCode = Annotated[str, StringConstraints(max_length=3), AfterValidator(_check_currency)]
 Language = Annotated[str, StringConstraints(max_length=2), AfterValidator(_check_language)]
 Code = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=20, pattern=r"^[A-Za-z0-9_.\-]+$")]

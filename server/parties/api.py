@@ -1,6 +1,9 @@
 """Client base API: the list (search, filters, sort, pages, groups, exports), writes, batch, references."""
 from __future__ import annotations
 
+from contextlib import contextmanager
+from typing import Iterator
+
 from flask import Blueprint, Response, current_app, request
 from pydantic import ValidationError
 from sqlalchemy.orm import Session
@@ -8,7 +11,7 @@ from sqlalchemy.orm import Session
 from ..core.actor import Actor
 from ..core.api import ALL_ROLES, VersionIn, crud_routes, route
 from ..core.cache import LRU
-from ..core.errors import ValidationFailed
+from ..core.errors import FieldError, ValidationFailed
 from ..core.i18n import translate
 from ..core.validation import field_errors
 from . import export, query, reference, schemas, service
@@ -33,6 +36,17 @@ def _query_from_params(p: schemas.ClientListParams | schemas.ExportParams, limit
         raise ValidationFailed(errors=field_errors(exc)) from None
 
 
+@contextmanager
+def _named_as_get_params() -> Iterator[None]:
+    """Errors in filters name the GET parameter (`filter.0.value`), not the JSON query's `filters`."""
+    try:
+        yield
+    except ValidationFailed as exc:
+        exc.errors = [FieldError("filter" + e.field[len("filters"):], e.code, e.params)
+                      if e.field.startswith("filters.") else e for e in exc.errors]
+        raise
+
+
 def _page(session: Session, actor: Actor, q: schemas.ClientQuery) -> schemas.ClientPage:
     rows, cursor, total = query.list_clients(session, actor, q)
     return schemas.ClientPage(items=[service.present(c) for c in rows], next_cursor=cursor, total=total)
@@ -41,7 +55,8 @@ def _page(session: Session, actor: Actor, q: schemas.ClientQuery) -> schemas.Cli
 @route(bp, "/clients", roles=READ, query=schemas.ClientListParams, response=schemas.ClientPage)
 def list_clients(session: Session, actor: Actor, query: schemas.ClientListParams) -> schemas.ClientPage:
     """List clients: `q` search, `filter=field:op:value`, `sort=-created_at,name`, keyset `cursor`."""
-    return _page(session, actor, _query_from_params(query))
+    with _named_as_get_params():
+        return _page(session, actor, _query_from_params(query))
 
 
 @route(bp, "/clients/query", method="POST", roles=READ, body=schemas.ClientQuery, response=schemas.ClientPage)
@@ -56,7 +71,8 @@ def group_clients(session: Session, actor: Actor, query: schemas.GroupParams) ->
     by = [b.strip() for b in query.by.split(",") if b.strip()]
     from .query import group_clients as group, parse_filter_params
 
-    groups, total = group(session, actor, by, query.q, parse_filter_params(query.filter), query.include_archived)
+    with _named_as_get_params():
+        groups, total = group(session, actor, by, query.q, parse_filter_params(query.filter), query.include_archived)
     return schemas.GroupResult(by=by, groups=[schemas.Group(key=k, count=n) for k, n in groups], total=total)
 
 
@@ -66,21 +82,22 @@ def export_clients(session: Session, actor: Actor, query: schemas.ExportParams) 
     """Export the filtered, sorted view as CSV (UTF-8 with BOM) or xlsx."""
     from .query import extra_types, iter_clients
 
-    q = _query_from_params(query)
-    rows = iter_clients(session, actor, q)
     types = extra_types(session, actor)
     keys = sorted(types)
-    if query.format == "xlsx":
-        body = export.to_xlsx(rows, keys, types)
-        mimetype = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-    else:
-        body, mimetype = export.to_csv(rows, keys), "text/csv"
+    with _named_as_get_params():
+        rows = iter_clients(session, actor, _query_from_params(query))
+        if query.format == "xlsx":
+            body = export.to_xlsx(rows, keys, types)
+            mimetype = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+        else:
+            body, mimetype = export.to_csv(rows, keys), "text/csv"
     resp = Response(body, mimetype=mimetype)
     resp.headers["Content-Disposition"] = f"attachment; filename=clients.{query.format}"
     return resp
 
 
-@route(bp, "/clients", method="POST", roles=WRITE, body=schemas.ClientIn, response=schemas.ClientOut, status=201)
+@route(bp, "/clients", method="POST", roles=WRITE, body=schemas.ClientIn, response=schemas.ClientOut, status=201,
+       on_invalid=service.rule_errors_of)
 def create_client(session: Session, actor: Actor, body: schemas.ClientIn) -> schemas.ClientOut:
     """Create a client or supplier."""
     return service.present(service.create_client(session, actor, body))
@@ -107,7 +124,8 @@ def get_client(session: Session, actor: Actor, id: int) -> Response:
     return resp
 
 
-@route(bp, "/clients/<int:id>", method="PATCH", roles=WRITE, body=schemas.ClientPatch, response=schemas.ClientOut)
+@route(bp, "/clients/<int:id>", method="PATCH", roles=WRITE, body=schemas.ClientPatch, response=schemas.ClientOut,
+       on_invalid=service.rule_errors_of)
 def update_client(session: Session, actor: Actor, id: int, body: schemas.ClientPatch) -> schemas.ClientOut:
     """Change a client; a stale `version` answers 409 with the current record."""
     return service.present(service.update_client(session, actor, id, body))

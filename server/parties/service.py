@@ -295,6 +295,27 @@ def normalise(data: schemas.ClientFields, refs: Refs, actor: Actor, *, creating:
     return out, errors.items
 
 
+def rule_errors(refs: Refs, actor: Actor, rest: dict[str, Any], current: Counterparty | None = None) -> list[FieldError]:
+    """The rule errors (phones, emails, tax id, references, extra fields) of fields that passed
+    their shape check, when others did not: so one answer lists every problem at once."""
+    try:
+        fields = schemas.ClientFields.model_validate(rest, strict=True)
+    except ValidationError:
+        return []  # cannot happen for fields that passed; never hide the shape errors over it
+    return normalise(fields, refs, actor, creating=False, current=current)[1]
+
+
+def rule_errors_of(session: Session, actor: Actor, rest: dict[str, Any], id: int | None = None) -> list[FieldError]:
+    """rule_errors for an API body; `id` (a PATCH) brings the current record for its country."""
+    current = None
+    if id is not None:
+        current = session.get(Counterparty, id)
+        if current is None or current.company_id != actor.company_id or not actor.sees_branch(current.branch_id):
+            return []
+    rest = {k: v for k, v in rest.items() if k != "version"}
+    return rule_errors(Refs.load(session, actor), actor, rest, current)
+
+
 def _check_extra(values: dict[str, Any], refs: Refs, errors: ErrorList, old: dict[str, Any]) -> dict[str, Any]:
     merged = dict(old or {})
     refused: set[str] = set()
@@ -481,7 +502,10 @@ def _apply_batch(session: Session, actor: Actor, rows: list[Any]) -> list[dict[s
             try:
                 data = schemas.ClientIn.model_validate(row.data or {}, strict=True)
             except ValidationError as exc:
-                _fail(result, field_errors(exc, ("data",)))
+                shape = field_errors(exc)
+                rest = {k: v for k, v in (row.data or {}).items() if k not in {e.field.split(".")[0] for e in shape}}
+                _fail(result, [FieldError(f"data.{e.field}", e.code, e.params)
+                               for e in shape + rule_errors(refs, actor, rest)])
                 continue
             norm, errors = normalise(data, refs, actor, creating=True)
             if errors:
