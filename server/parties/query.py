@@ -353,28 +353,33 @@ def _search_clause(session: Session, actor: Actor, q: str) -> ColumnElement[bool
             for tail in sorted(tails)
         ]
         # The digits, not tax_id_key(q): Khmer digits are not [0-9A-Z], and an empty key prefixes every tax id.
-        key = digits
         # One "id IN (… UNION …)" rather than "id IN (…) OR tax_id_key …": the OR needs the table row
         # of every client the list walks (100,000 rows: 170 ms), the IN only the id in the index (10 ms).
-        taxed = aliased(Counterparty, name="taxed")
-        if session.get_bind().dialect.name == "sqlite":
-            # SQLite's LIKE ignores case, so it never uses the tax_id_key index; keys are [0-9A-Z] only,
-            # so "starts with key" is exactly this range, which does.
-            prefix = and_(taxed.tax_id_key >= key, taxed.tax_id_key < key + "\x7f")
-        else:
-            prefix = taxed.tax_id_key.startswith(key)
-        by_tax = [
-            select(taxed.id).where(taxed.company_id == actor.company_id, condition)
-            for condition in (taxed.tax_id_key == key, prefix)
-        ]
-        return C.id.in_(union(*by_phone, *by_tax))
+        return C.id.in_(union(*by_phone, *_tax_id_matches(session, actor, digits)))
     needle = name_key(q)
-    by_text = C.search_text.contains(needle, autoescape=True)
     key = tax_id_key(q)
+    if _TAX_ID_LIKE.fullmatch(q.strip()) and sum(ch.isdigit() for ch in key) >= 6:
+        # A tax id typed with letters and separators ("K001-901234567"): no name or email holds six
+        # digits in such a string, so only the tax id index is asked (a text scan took 140 ms).
+        return C.id.in_(union(*_tax_id_matches(session, actor, key)))
+    by_text = C.search_text.contains(needle, autoescape=True)
     if _TAX_ID_LIKE.fullmatch(q.strip()) and any(ch.isdigit() for ch in key):
-        # A tax id typed with letters and separators ("K001-901234567", "k001 9012"): compare compact keys.
+        # A short code with digits ("k001 9"): compact tax ids may start with it too.
         return or_(by_text, C.tax_id_key.startswith(key, autoescape=True))
     return by_text
+
+
+def _tax_id_matches(session: Session, actor: Actor, key: str) -> list[Any]:
+    """Selects of the ids whose compact tax id equals or starts with `key`, through the tax id index."""
+    taxed = aliased(Counterparty, name="taxed")
+    if session.get_bind().dialect.name == "sqlite":
+        # SQLite's LIKE ignores case, so it never uses the tax_id_key index; keys are [0-9A-Z] only,
+        # so "starts with key" is exactly this range, which does.
+        prefix = and_(taxed.tax_id_key >= key, taxed.tax_id_key < key + "\x7f")
+    else:
+        prefix = taxed.tax_id_key.startswith(key)
+    return [select(taxed.id).where(taxed.company_id == actor.company_id, condition)
+            for condition in (taxed.tax_id_key == key, prefix)]
 
 
 _TAX_ID_LIKE = re.compile(r"[0-9A-Za-z][0-9A-Za-z\s\-./]*")
