@@ -194,3 +194,20 @@ def unchanged(db: Any) -> Any:
 
 def table_names(db: Any) -> set[str]:
     return set(inspect(db.engine).get_table_names())
+
+
+def problem(r: Any, status: int, code: str, where: Any = None, *, fields: dict[str, str] | None = None) -> dict[str, Any]:
+    """Assert the RFC 9457 shape of an error answer and return its body; `fields` maps field → code."""
+    assert r.status_code == status, (where, r.status_code, r.get_data(as_text=True))
+    assert r.mimetype == "application/problem+json", where
+    body = r.json
+    assert body["status"] == status and body["code"] == code, (where, body)
+    assert body["type"] == f"https://clientbase.local/problems/{code}"
+    assert isinstance(body["title"], str) and body["title"] and "{" not in body["title"]
+    assert body["request_id"] == r.headers["X-Request-Id"]
+    for e in body.get("errors", []):
+        assert set(e) == {"field", "code", "message"}, (where, e)
+        assert e["field"] and e["code"] and e["message"] and "{" not in e["message"], (where, e)
+    if fields is not None:
+        assert {e["field"]: e["code"] for e in body["errors"]} == fields, (where, body["errors"])
+    return body

@@ -12,23 +12,12 @@ from server.core import dates
 from server.core.i18n import catalog
 from server.core.messages import MESSAGES
 from server.parties.models import Counterparty, Tag
+from .conftest import problem
 
 CLIENTS = "/api/v1/clients"
 UTC = dt.timezone.utc
 KHMER = re.compile(r"[\u1780-\u17FF]")
 CYRILLIC = re.compile(r"[\u0400-\u04FF]")
-
-
-def problem(r: Any, status: int, code: str) -> dict[str, Any]:
-    """Assert the RFC 9457 shape of an error answer and return its body."""
-    assert r.status_code == status, (r.status_code, r.get_data(as_text=True))
-    assert r.mimetype == "application/problem+json"
-    body = r.json
-    assert body["status"] == status and body["code"] == code
-    assert body["type"].endswith("/" + code) and body["title"]
-    for e in body.get("errors", []):
-        assert set(e) == {"field", "code", "message"} and e["message"] and e["field"]
-    return body
 
 
 def field_errors(body: dict[str, Any]) -> dict[str, str]:

@@ -7,24 +7,10 @@ import pytest
 
 from server.core.i18n import catalog
 from server.core.messages import MESSAGES
+from .conftest import problem
 
 CLIENTS = "/api/v1/clients"
 BIG = 2**63   # past any 64-bit id
-
-
-def problem(r: Any, status: int, code: str, where: Any = None) -> dict[str, Any]:
-    """Assert the RFC 9457 shape of an error answer and return its body."""
-    assert r.status_code == status, (where, r.status_code, r.get_data(as_text=True))
-    assert r.mimetype == "application/problem+json", where
-    body = r.json
-    assert body["status"] == status and body["code"] == code, (where, body)
-    assert body["type"] == f"https://clientbase.local/problems/{code}"
-    assert isinstance(body["title"], str) and body["title"]
-    assert body["request_id"] == r.headers["X-Request-Id"]
-    for e in body.get("errors", []):
-        assert set(e) == {"field", "code", "message"}, (where, e)
-        assert e["field"] and e["code"] and e["message"] and "{" not in e["message"], (where, e)
-    return body
 
 
 def fields(body: dict[str, Any]) -> dict[str, str]:

@@ -8,20 +8,10 @@ from sqlalchemy import func, select
 
 from server.audit.models import Operation
 from server.parties.models import Counterparty, Tag
+from .conftest import problem
 
 CLIENTS = "/api/v1/clients"
 BATCH = "/api/v1/clients/batch"
-
-
-def problem(r: Any, status: int, code: str) -> dict[str, Any]:
-    assert r.status_code == status, (r.status_code, r.get_data(as_text=True))
-    assert r.mimetype == "application/problem+json"
-    body = r.json
-    assert body["status"] == status and body["code"] == code and body["title"]
-    assert body["type"].endswith("/" + code)
-    for e in body.get("errors", []):
-        assert e["field"] and e["code"] and e["message"]
-    return body
 
 
 def make(api: Any, **fields: Any) -> dict[str, Any]:

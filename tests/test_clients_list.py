@@ -17,21 +17,11 @@ from hypothesis import strategies as st
 
 from server.core import dates
 from server.parties.query import FIELDS, OPS
+from .conftest import problem
 
 CLIENTS = "/api/v1/clients"
 UTC = dt.timezone.utc
 FORMULA_NAMES = ['=HYPERLINK("http://evil.example","click me")', "+1", "@SUM(1,2)", "-2+3"]
-
-
-def problem(r: Any, status: int, code: str) -> dict[str, Any]:
-    assert r.status_code == status, (r.status_code, r.get_data(as_text=True))
-    assert r.mimetype == "application/problem+json"
-    body = r.json
-    assert body["status"] == status and body["code"] == code and body["title"]
-    assert body["type"].endswith("/" + code)
-    for e in body.get("errors", []):
-        assert e["field"] and e["code"] and e["message"]
-    return body
 
 
 def at(day: str, hm: str = "10:00") -> dt.datetime:

@@ -6,27 +6,18 @@ from typing import Any
 import pytest
 
 from server.org.setup import create_company
+from .conftest import problem
+
+
+def assert_problem(r: Any, status: int, code: str, fields: dict[str, str] | None = None) -> dict[str, Any]:
+    """problem+json with the stable shape; `fields` maps field → expected error code."""
+    return problem(r, status, code, fields=fields)
+
 
 B = "/api/v1"
 
 
 # --- helpers -----------------------------------------------------------------------------
-
-def assert_problem(r: Any, status: int, code: str, fields: dict[str, str] | None = None) -> dict[str, Any]:
-    """The answer is problem+json with the stable shape; `fields` maps field → expected error code."""
-    assert r.status_code == status, (r.status_code, r.get_data(as_text=True))
-    assert r.mimetype == "application/problem+json"
-    body = r.json
-    assert body["status"] == status
-    assert body["code"] == code
-    assert body["type"].endswith("/" + code)
-    assert isinstance(body["title"], str) and body["title"]
-    if fields is not None:
-        got = {e["field"]: e["code"] for e in body["errors"]}
-        assert got == fields, body["errors"]
-        for e in body["errors"]:
-            assert isinstance(e["message"], str) and e["message"]
-    return body
 
 
 def assert_duplicate(r: Any, field: str) -> dict[str, Any]:
