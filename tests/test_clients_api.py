@@ -12,6 +12,7 @@ from server.core import dates
 from server.core.i18n import catalog
 from server.core.messages import MESSAGES
 from server.parties.models import Counterparty, Tag
+
 from .conftest import problem
 
 CLIENTS = "/api/v1/clients"

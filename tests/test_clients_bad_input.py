@@ -7,6 +7,7 @@ import pytest
 
 from server.core.i18n import catalog
 from server.core.messages import MESSAGES
+
 from .conftest import problem
 
 CLIENTS = "/api/v1/clients"

@@ -17,6 +17,7 @@ from hypothesis import strategies as st
 
 from server.core import dates
 from server.parties.query import FIELDS, OPS
+
 from .conftest import problem
 
 CLIENTS = "/api/v1/clients"

@@ -6,6 +6,7 @@ from typing import Any
 import pytest
 
 from server.org.setup import create_company
+
 from .conftest import problem
 
 
