@@ -9,7 +9,6 @@ import sys
 import time
 import traceback
 from dataclasses import dataclass, field
-from typing import Any
 
 from . import bench_batch, bench_list, bench_lookup, bench_search
 from .common import OUT, Fixture, dataset, out

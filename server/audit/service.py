@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
-from typing import Any, Iterable
+from typing import Any
 
 from sqlalchemy import event, insert, select
 from sqlalchemy.orm import Session

@@ -9,12 +9,12 @@ import functools
 import hashlib
 import json
 import uuid
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, Callable, Iterable
 
 from flask import Blueprint, Response, current_app, g, request
 from pydantic import BaseModel, ValidationError
-from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from . import dates
@@ -41,7 +41,6 @@ class Endpoint:
     status: int = 200
     produces: tuple[str, ...] = ("application/json",)
     errors: tuple[int, ...] = ()
-    path_params: dict[str, str] = field(default_factory=dict)
     # False where the answer holds a secret (a new token's text) that must not be stored for replay.
     idempotent: bool = True
     # Called when the body fails its shape check, with the fields that passed: the rule errors
@@ -248,10 +247,6 @@ def new_request_id() -> str:
     if incoming and len(incoming) <= 64 and incoming.replace("-", "").isalnum():
         return incoming
     return uuid.uuid4().hex
-
-
-def is_locked(exc: OperationalError) -> bool:
-    return "locked" in str(exc.orig).lower()
 
 
 class VersionIn(BaseModel):

@@ -1,7 +1,6 @@
 """Shared moves on versioned records: snapshot, version check, change-with-log, archive."""
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any, Callable
 
 from sqlalchemy import inspect
@@ -78,6 +77,3 @@ def get_owned(session: Session, actor: Actor, model: Any, id: int, entity: str) 
         raise DomainError("out_of_branch_scope", status=403, errors=[FieldError("branch_id", "out_of_branch_scope")])
     return obj
 
-
-def utcnow() -> dt.datetime:
-    return dates.now()

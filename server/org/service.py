@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import flag_modified
 
 from ..audit.service import log_change
-from ..core import records
+from ..core import dates, records
 from ..core.actor import Actor
 from ..core.errors import Conflict, DomainError, ErrorList, FieldError, ValidationFailed
 from . import schemas
@@ -268,7 +268,7 @@ def update_user(session: Session, actor: Actor, user_id: int, patch: schemas.Use
     if branches is not None and sorted(b.id for b in branches) != before["branch_ids"]:
         user.branches = branches
         # A scope change touches only the link table; mark the row so the version moves like any change.
-        user.updated_at = records.utcnow()
+        user.updated_at = dates.now()
         flag_modified(user, "updated_at")
     session.flush()
     after = _user_snapshot(user)
@@ -323,7 +323,7 @@ def revoke_token(session: Session, actor: Actor, token_id: int) -> ApiToken:
     if token is None or token.user_id != actor.user_id:
         raise DomainError("not_found", status=404, params={"entity": "token", "id": token_id})
     if token.revoked_at is None:
-        token.revoked_at = records.utcnow()
+        token.revoked_at = dates.now()
         log_change(session, actor, "api_token", token.id, "revoke", None, {"prefix": token.prefix})
     return token
 

@@ -5,7 +5,7 @@ import datetime as dt
 import gc
 import math
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, Iterable
 
 from pydantic import ValidationError
@@ -143,7 +143,6 @@ class Refs:
     branches: set[int]
     tags: dict[str, int]
     extra_fields: dict[str, ExtraField]
-    new_tags: dict[str, int] = field(default_factory=dict)
 
     @classmethod
     def load(cls, session: Session, actor: Actor) -> "Refs":
