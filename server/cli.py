@@ -1,8 +1,9 @@
-"""`clientbase` command line: serve, db, init, users, tokens, demo."""
+"""`clientbase` command line: serve, db, init, companies, users, tokens, demo."""
 from __future__ import annotations
 
 import sys
 from pathlib import Path
+from typing import Any
 
 import click
 from sqlalchemy import select
@@ -68,39 +69,86 @@ def db_downgrade(revision: str) -> None:
     downgrade(_db(_app()).engine, revision)
 
 
+def _company_options(fn: Any) -> Any:
+    """The options that describe a new company and its owner (init, companies add)."""
+    for option in reversed((
+        click.option("--company", "company_name", required=True, help="The company's name."),
+        click.option("--country", default="KH", show_default=True, help="Two-letter country code."),
+        click.option("--currency", default="USD", show_default=True),
+        click.option("--second-currency", default=None, help="Shown beside the base currency (e.g. KHR)."),
+        click.option("--language", type=click.Choice(LANGUAGES), default="en", show_default=True),
+        click.option("--owner-email", required=True),
+        click.option("--owner-name", default="Owner", show_default=True),
+    )):
+        fn = option(fn)
+    return fn
+
+
+def _create_company(s: Any, company_name: str, country: str, currency: str, second_currency: str | None,
+                    language: str, owner_email: str, owner_name: str) -> str:
+    from .core.errors import DomainError
+    from .org.setup import create_company
+
+    try:
+        _company, _owner, token = create_company(
+            s, name=company_name, country=country.strip().upper(), currency=currency.strip().upper(),
+            second_currency=second_currency.strip().upper() if second_currency else None, language=language,
+            owner_email=owner_email.strip(), owner_name=owner_name,
+        )
+    except DomainError as exc:
+        raise click.ClickException(_describe(exc)) from None
+    return token
+
+
 @main.command()
-@click.option("--company", "company_name", required=True, help="Your company's name.")
-@click.option("--country", default="KH", show_default=True, help="Two-letter country code.")
-@click.option("--currency", default="USD", show_default=True)
-@click.option("--second-currency", default=None, help="Shown beside the base currency (e.g. KHR).")
-@click.option("--language", type=click.Choice(LANGUAGES), default="en", show_default=True)
-@click.option("--owner-email", required=True)
-@click.option("--owner-name", default="Owner", show_default=True)
+@_company_options
 def init(company_name: str, country: str, currency: str, second_currency: str | None, language: str,
          owner_email: str, owner_name: str) -> None:
     """Create the database, your company and its owner; print the owner's API token."""
-    from .core.errors import DomainError
     from .migrate import upgrade
     from .org.models import Company
-    from .org.setup import create_company
 
     app = _app()
     upgrade(_db(app).engine)
     with _db(app).write_session() as s, s.begin():
         if s.scalar(select(Company.id).limit(1)) is not None:
-            raise click.ClickException("the database already holds a company; `init` is for a new database")
-        try:
-            _company, _owner, token = create_company(
-                s, name=company_name, country=country.strip().upper(), currency=currency.strip().upper(),
-                second_currency=second_currency.strip().upper() if second_currency else None, language=language,
-                owner_email=owner_email.strip(), owner_name=owner_name,
-            )
-        except DomainError as exc:
-            raise click.ClickException(_describe(exc)) from None
+            raise click.ClickException("the database already holds a company; `init` is for a new database "
+                                       "(another legal entity: `clientbase companies add`)")
+        token = _create_company(s, company_name, country, currency, second_currency, language, owner_email,
+                                owner_name)
     cfg = Path(app.instance_path) / "clientbase.cfg"
     _set_setting(cfg, "DEFAULT_LANGUAGE", language)
     click.echo(f"company created; messages in {language}; settings in {cfg}")
     click.echo(f"owner token (shown once): {token}")
+
+
+@main.group()
+def companies() -> None:
+    """Your legal entities."""
+
+
+@companies.command("add")
+@_company_options
+def companies_add(company_name: str, country: str, currency: str, second_currency: str | None, language: str,
+                  owner_email: str, owner_name: str) -> None:
+    """Add another legal entity with its own owner; print the owner's API token."""
+    app = _app()
+    with _db(app).write_session() as s, s.begin():
+        token = _create_company(s, company_name, country, currency, second_currency, language, owner_email,
+                                owner_name)
+    click.echo(f"company {company_name!r} added")
+    click.echo(f"owner token (shown once): {token}")
+
+
+@companies.command("list")
+def companies_list() -> None:
+    """List the companies in this database."""
+    from .org.models import Company
+
+    app = _app()
+    with _db(app).read_session() as s:
+        for c in s.scalars(select(Company).order_by(Company.id)):
+            click.echo(f"{c.id}\t{c.name}\t{c.country}\t{c.base_currency}{'/' + c.second_currency if c.second_currency else ''}")
 
 
 @main.group()

@@ -292,3 +292,28 @@ def test_demo_if_empty_leaves_a_real_company_alone(tmp_path: Any) -> None:
     again = runner.invoke(main, ["demo", "--if-empty"], env=env)
     assert again.exit_code == 0, again.output
     assert "not the demo" in again.output and "token" not in again.output.split("(")[0]
+
+
+def test_companies_add_makes_another_legal_entity_with_its_own_owner(tmp_path: Any) -> None:
+    from click.testing import CliRunner
+
+    from server import create_app
+    from server.cli import main
+
+    url = f"sqlite:///{tmp_path / 'group.sqlite3'}"
+    env = {"CLIENTBASE_DATABASE_URL": url, "CLIENTBASE_INSTANCE_PATH": str(tmp_path / "instance")}
+    runner = CliRunner()
+    assert runner.invoke(main, ["init", "--company", "Angkor Trading", "--owner-email", "a@angkor.example"],
+                         env=env).exit_code == 0
+    added = runner.invoke(main, ["companies", "add", "--company", "ООО Ромашка", "--country", "RU", "--currency",
+                                 "RUB", "--language", "ru", "--owner-email", "boss@romashka.example"], env=env)
+    assert added.exit_code == 0, added.output
+    token = added.output.strip().split()[-1]
+    listing = runner.invoke(main, ["companies", "list"], env=env).output
+    assert "Angkor Trading" in listing and "ООО Ромашка\tRU\tRUB" in listing
+    app = create_app({"DATABASE_URL": url})
+    me = app.test_client().get("/api/v1/company", headers={"Authorization": f"Bearer {token}"})
+    assert me.json["name"] == "ООО Ромашка" and me.json["base_currency"] == "RUB"
+    app.extensions["clientbase.db"].dispose()
+    again = runner.invoke(main, ["companies", "add", "--company", "X", "--owner-email", "boss@romashka.example"], env=env)
+    assert again.exit_code != 0 and "owner_email" in again.output
