@@ -19,7 +19,7 @@ install: $(STAMP)
 run: $(STAMP)
 	$(BIN)/clientbase db upgrade
 	$(BIN)/clientbase demo --if-empty
-	$(BIN)/clientbase serve --host 127.0.0.1 --port 5000
+	$(BIN)/clientbase serve --host 127.0.0.1 --port 5000 --processes 2
 
 test: $(STAMP)
 	$(BIN)/python -m pytest

@@ -22,7 +22,12 @@ def run(ctx: Any) -> None:
     first, last = con.execute("SELECT min(id), max(id) FROM counterparties").fetchone()
     con.close()
     figures = {}
-    for kind in ("waitress", "werkzeug"):
+    labels = {
+        "waitress": "waitress, 1 process x 4 threads",
+        "waitress-2p": "waitress, 2 processes x 4 threads (clientbase serve --processes 2)",
+        "werkzeug": "werkzeug development server (run_simple threaded=True), the baseline",
+    }
+    for kind, label in labels.items():
         with server(kind, fx.url) as srv:
             cpu0 = srv.cpu_seconds()
             load = _load(ctx, srv.port, fx.token, first, last)
@@ -31,19 +36,18 @@ def run(ctx: Any) -> None:
                 ceiling = _load(ctx, srv.port, fx.token, first, last, path="/healthz", seconds=5)
         rps = load["requests"] / load["seconds"]
         figures[kind] = rps
-        label = ("waitress (threads=8)" if kind == "waitress"
-                 else "werkzeug development server (run_simple threaded=True), the baseline")
-        note = target(rps >= TARGET_RPS, f">= {TARGET_RPS:,} req/s") if kind == "waitress" else ""
+        note = target(rps >= TARGET_RPS, f">= {TARGET_RPS:,} req/s") if kind != "werkzeug" else ""
         errors = f"; {load['errors']} ERRORS" if load["errors"] else ""
         out(f"bench_lookup: {label}: {rps:,.0f} req/s over {load['seconds']:g} s "
             f"(p50 {load['p50_ms']:.1f} ms, p{'90' if load.get('tool') == 'wrk' else '95'} {load['p95_ms']:.1f} ms; "
             f"{'wrk, 1 thread' if load.get('tool') == 'wrk' else f'{ctx.load_procs} load process(es)'} x "
             f"{ctx.load_threads} keep-alive connections; server {cpu_note(load['seconds'] + 1, cpu)} incl. 1 s warm-up)"
             f"{errors} {note}".rstrip())
-    out(f"bench_lookup: for scale, the same waitress server answers GET /healthz (no auth, one SELECT 1) at "
+    out(f"bench_lookup: for scale, the 1-process waitress server answers GET /healthz (no auth, one SELECT 1) at "
         f"{ceiling['requests'] / ceiling['seconds']:,.0f} req/s with the same load generator")
-    out(f"bench_lookup: waitress {figures['waitress']:,.0f} req/s vs werkzeug {figures['werkzeug']:,.0f} req/s; "
-        f"ratio {ratio(figures['waitress'], figures['werkzeug'])}")
+    for kind in ("waitress", "waitress-2p"):
+        out(f"bench_lookup: {labels[kind].split(' (')[0]} {figures[kind]:,.0f} req/s vs werkzeug "
+            f"{figures['werkzeug']:,.0f} req/s; ratio {ratio(figures[kind], figures['werkzeug'])}")
 
 
 WRK_SCRIPT = """

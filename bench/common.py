@@ -11,6 +11,7 @@ import sqlite3
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
@@ -256,8 +257,14 @@ SERVER_CODE = {
     "waitress": (
         "import os, waitress; from server import create_app; "
         "app = create_app({'DATABASE_URL': os.environ['CLIENTBASE_DATABASE_URL']}); "
-        "waitress.serve(app, host='127.0.0.1', port=int(os.environ['BENCH_PORT']), threads=8, "
+        "waitress.serve(app, host='127.0.0.1', port=int(os.environ['BENCH_PORT']), threads=4, "
         "ident='clientbase', _quiet=True)"
+    ),
+    # What `clientbase serve --processes 2` runs: two workers sharing the port.
+    "waitress-2p": (
+        "import os; from server import create_app; from server.serve import run; "
+        "run(lambda: create_app({'DATABASE_URL': os.environ['CLIENTBASE_DATABASE_URL']}), host='127.0.0.1', "
+        "port=int(os.environ['BENCH_PORT']), threads=4, processes=2)"
     ),
     "werkzeug": (
         "import os, logging; from werkzeug.serving import run_simple; from server import create_app; "
@@ -276,8 +283,12 @@ class Server:
     def cpu_seconds(self) -> float:
         """User + system CPU time the server process has used so far (Linux /proc)."""
         try:
-            fields = Path(f"/proc/{self.pid}/stat").read_text().rsplit(")", 1)[1].split()
-            return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+            pids = [self.pid, *map(int, Path(f"/proc/{self.pid}/task/{self.pid}/children").read_text().split())]
+            total = 0
+            for pid in pids:  # the server and its worker processes, if it has any
+                fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+                total += int(fields[11]) + int(fields[12])
+            return total / os.sysconf("SC_CLK_TCK")
         except (OSError, IndexError, ValueError):
             return float("nan")
 
@@ -288,25 +299,29 @@ def server(kind: str, url: str) -> Iterator[Server]:
     port = free_port()
     env = dict(os.environ, CLIENTBASE_DATABASE_URL=url, BENCH_PORT=str(port), PYTHONPATH=str(ROOT))
     env.pop("CLIENTBASE_AUTO_MIGRATE", None)
-    proc = subprocess.Popen([sys.executable, "-c", SERVER_CODE[kind]], cwd=ROOT, env=env,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    try:
-        _wait_ready(port, proc)
-        yield Server(port, proc.pid)
-    finally:
-        proc.terminate()
+    # stderr to a file, never an unread pipe: waitress logs its queue depth under load, and a full
+    # pipe would stall the server mid-benchmark.
+    with tempfile.TemporaryFile() as err:
+        proc = subprocess.Popen([sys.executable, "-c", SERVER_CODE[kind]], cwd=ROOT, env=env,
+                                stdout=subprocess.DEVNULL, stderr=err)
         try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+            _wait_ready(port, proc, err)
+            yield Server(port, proc.pid)
+        finally:
+            proc.terminate()
+            try:
+                proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
 
 
-def _wait_ready(port: int, proc: subprocess.Popen, timeout: float = 30.0) -> None:
+def _wait_ready(port: int, proc: subprocess.Popen, err: Any, timeout: float = 30.0) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if proc.poll() is not None:
-            raise RuntimeError(f"server exited: {proc.stderr.read().decode(errors='replace')[-2000:]}")
+            err.seek(0)
+            raise RuntimeError(f"server exited: {err.read().decode(errors='replace')[-2000:]}")
         try:
             conn = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
             conn.request("GET", "/healthz")

@@ -34,14 +34,20 @@ def main() -> None:
 @main.command()
 @click.option("--host", default="127.0.0.1", show_default=True, help="Listen address (keep 127.0.0.1 unless you mean it).")
 @click.option("--port", default=5000, show_default=True, type=int)
-@click.option("--threads", default=8, show_default=True, type=int)
-def serve(host: str, port: int, threads: int) -> None:
+@click.option("--threads", default=4, show_default=True, type=int, help="Threads per process.")
+@click.option("--processes", default=1, show_default=True, type=click.IntRange(1, 64),
+              help="Server processes sharing the port (Linux, macOS); about one per core.")
+def serve(host: str, port: int, threads: int, processes: int) -> None:
     """Apply migrations and serve the API with waitress."""
-    from waitress import serve as waitress_serve
+    from .migrate import upgrade
+    from .serve import run
 
-    app = _app(AUTO_MIGRATE=True)
-    click.echo(f"ClientBase on http://{host}:{port}  (database: {_db(app).dialect})")
-    waitress_serve(app, host=host, port=port, threads=threads, ident="clientbase")
+    app = _app()
+    upgrade(_db(app).engine)
+    dialect = _db(app).dialect
+    _db(app).dispose()  # no connection may cross into the forked workers
+    click.echo(f"ClientBase on http://{host}:{port}  (database: {dialect}; {processes} process(es) x {threads} threads)")
+    run(lambda: create_app(), host=host, port=port, threads=threads, processes=processes)
 
 
 @main.group()
