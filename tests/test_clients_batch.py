@@ -279,3 +279,25 @@ def test_a_thousand_rows_in_one_request(api: Any, db: Any) -> None:
     assert [c["name"] for c in page] == ["Client 0499"]
     assert page[0]["id"] == out["results"][499]["id"] and sorted(page[0]["tags"]) == ["bulk", "group 2"]
     assert len(names_in_db(db)) == 999
+
+
+def test_a_reference_list_changing_between_check_and_write_is_caught(db: Any, world: Any, api: Any) -> None:
+    """The batch is checked outside the write lock; if a segment is archived meanwhile, the rows are
+    checked again under the lock, so no client lands on an archived segment."""
+    from server.parties import service
+
+    seg = api.post("/api/v1/segments", {"code": "retail", "name": "Retail"}).json
+    rows = [{"op": "create", "ref": "r1", "data": {"name": "Sok Dara", "segment": "retail"}},
+            {"op": "create", "ref": "r2", "data": {"name": "Иван"}}]
+    actor = world.actor("owner")
+    with db.read_session() as s, s.begin():
+        prepared = service.prepare_batch(s, actor, rows, 100)
+    assert [r["status"] for r in prepared.results] == ["ok", "ok"]
+    api.post(f"/api/v1/segments/{seg['id']}/archive", {"version": seg["version"]})
+    with db.write_session() as s, s.begin():
+        results = service.apply_batch(s, actor, rows, 100, prepared)
+    assert results[0]["status"] == "error"
+    assert [(e.field, e.code) for e in results[0]["errors"]] == [("data.segment", "unknown_reference")]
+    assert results[1]["status"] == "ok"
+    names = [c["name"] for c in api.get("/api/v1/clients").json["items"]]
+    assert names == ["Иван"]

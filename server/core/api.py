@@ -46,6 +46,9 @@ class Endpoint:
     # Called when the body fails its shape check, with the fields that passed: the rule errors
     # it returns are reported beside the shape errors, so one answer lists every problem.
     on_invalid: Callable[..., list[FieldError]] | None = None
+    # Called with a read session before the write transaction; its answer reaches the view as
+    # `prepared`. Long checks done here do not hold SQLite's single write lock.
+    prepare: Callable[..., Any] | None = None
 
     @property
     def public(self) -> bool:
@@ -66,6 +69,7 @@ def route(
     errors: tuple[int, ...] = (),
     idempotent: bool = True,
     on_invalid: Callable[..., list[FieldError]] | None = None,
+    prepare: Callable[..., Any] | None = None,
 ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     """Declare an API route. `roles` is required: there is no route without a role rule."""
     roles = roles if roles == PUBLIC else tuple(roles)
@@ -77,7 +81,7 @@ def route(
         meta = Endpoint(
             method=method, roles=roles, summary=summary, tag=bp.name, body=body, query=query,
             response=response, status=status, produces=produces, errors=errors, idempotent=idempotent,
-            on_invalid=on_invalid,
+            on_invalid=on_invalid, prepare=prepare,
         )
 
         @functools.wraps(fn)
@@ -123,6 +127,9 @@ def _handle(fn: Callable[..., Any], meta: Endpoint, path: dict[str, Any]) -> Res
                 exc.errors.extend(_rule_errors_of_the_rest(db, meta, actor, raw, exc.errors, path))
             raise
     idem_key = request.headers.get("Idempotency-Key") if meta.method == "POST" and meta.idempotent and actor else None
+    if meta.prepare is not None and actor is not None:
+        with db.read_session() as session, session.begin():
+            kwargs["prepared"] = meta.prepare(session, actor=actor, **kwargs)
     session_factory = db.write_session if write else db.read_session
     try:
         with session_factory() as session:

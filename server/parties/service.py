@@ -5,8 +5,9 @@ import datetime as dt
 import gc
 import math
 import re
+from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Any, Iterable
+from typing import Any, Iterable, Iterator
 
 from pydantic import ValidationError
 from sqlalchemy import String, bindparam, cast, insert, literal, null, select, union_all
@@ -155,6 +156,14 @@ class Refs:
             branches=set(session.scalars(select(Branch.id).where(Branch.company_id == cid, Branch.archived_at.is_(None)))),
             tags={name.casefold(): tid for name, tid in session.execute(select(Tag.name, Tag.id).where(Tag.company_id == cid)).all()},
             extra_fields={f.key: f for f in session.scalars(select(ExtraField).where(ExtraField.company_id == cid, ExtraField.archived_at.is_(None)))},
+        )
+
+    def fingerprint(self) -> tuple[Any, ...]:
+        """Everything a row's check depends on (tags are not: they are created as needed)."""
+        return (
+            self.company.country, tuple(sorted(self.segments.items())), tuple(sorted(self.lead_sources.items())),
+            tuple(sorted(self.users)), tuple(sorted(self.branches)),
+            tuple(sorted((f.key, f.type, tuple(f.choices or ()), f.required) for f in self.extra_fields.values())),
         )
 
     def tag_id(self, session: Session, actor: Actor, name: str) -> int:
@@ -462,30 +471,69 @@ def restore_client(session: Session, actor: Actor, client_id: int, version: int)
 
 # --- batch -------------------------------------------------------------------------------
 
-def apply_batch(session: Session, actor: Actor, rows: list[Any], max_rows: int) -> list[dict[str, Any]]:
+@dataclass
+class PreparedBatch:
+    """A batch checked outside the write lock: the answers so far, the creates ready to insert,
+    the other rows to apply under the lock, and what the checks depended on."""
+
+    fingerprint: tuple[Any, ...]
+    results: list[dict[str, Any]]
+    creates: list[tuple[int, "Normalised"]]
+    others: list[tuple[int, schemas.BatchRow]]
+
+
+def prepare_batch(session: Session, actor: Actor, rows: list[Any], max_rows: int) -> PreparedBatch:
+    """Check every row in a read transaction, so that requests in other server processes can be
+    checked at the same time; only apply_batch's writes take SQLite's single write lock."""
+    if len(rows) > max_rows:
+        raise ValidationFailed("batch_too_large", params={"max": max_rows, "count": len(rows)},
+                               errors=[FieldError("rows", "too_many", {"max": max_rows})])
+    with _gc_paused():
+        refs = Refs.load(session, actor)
+        return PreparedBatch(refs.fingerprint(), *_check_rows(refs, actor, rows))
+
+
+def apply_batch(session: Session, actor: Actor, rows: list[Any], max_rows: int,
+                prepared: PreparedBatch | None = None) -> list[dict[str, Any]]:
     """Apply many rows; each is applied whole or refused whole, and each gets its own answer.
 
     Creates are validated in Python, then inserted together (Core executemany); updates,
     archives and restores run one by one inside savepoints so one refusal undoes only its row.
+    A `prepared` batch is used as checked unless the reference lists changed since; then
+    every row is checked again here, under the lock.
     """
     if len(rows) > max_rows:
         raise ValidationFailed("batch_too_large", params={"max": max_rows, "count": len(rows)},
                                errors=[FieldError("rows", "too_many", {"max": max_rows})])
+    with _gc_paused():
+        refs = Refs.load(session, actor)
+        if prepared is None or prepared.fingerprint != refs.fingerprint():
+            prepared = PreparedBatch(refs.fingerprint(), *_check_rows(refs, actor, rows))
+        for index, row in prepared.others:
+            _apply_one(session, actor, refs, row, prepared.results[index])
+        _insert_many(session, actor, refs, prepared.creates, prepared.results)
+        return prepared.results
+
+
+@contextmanager
+def _gc_paused() -> Iterator[None]:
     # A batch allocates hundreds of thousands of small, acyclic objects: the cyclic collector
     # would walk them again and again (a fifth of the time) and find nothing to free.
-    paused = gc.isenabled()
+    enabled = gc.isenabled()
     gc.disable()
     try:
-        return _apply_batch(session, actor, rows)
+        yield
     finally:
-        if paused:
+        if enabled:
             gc.enable()
 
 
-def _apply_batch(session: Session, actor: Actor, rows: list[Any]) -> list[dict[str, Any]]:
-    refs = Refs.load(session, actor)
+def _check_rows(refs: Refs, actor: Actor, rows: list[Any]) -> tuple[
+        list[dict[str, Any]], list[tuple[int, Normalised]], list[tuple[int, schemas.BatchRow]]]:
+    """Every row's shape and rules: creates come out normalised, the others parsed."""
     results: list[dict[str, Any]] = []
     creates: list[tuple[int, Normalised]] = []
+    others: list[tuple[int, schemas.BatchRow]] = []
     for index, raw in enumerate(rows):
         result: dict[str, Any] = {"index": index, "ref": None, "status": "ok"}
         results.append(result)
@@ -497,24 +545,23 @@ def _apply_batch(session: Session, actor: Actor, rows: list[Any]) -> list[dict[s
                 result["ref"] = raw["ref"][:100]
             continue
         result["ref"] = row.ref
-        if row.op == "create":
-            try:
-                data = schemas.ClientIn.model_validate(row.data or {}, strict=True)
-            except ValidationError as exc:
-                shape = field_errors(exc)
-                rest = {k: v for k, v in (row.data or {}).items() if k not in {e.field.split(".")[0] for e in shape}}
-                _fail(result, [FieldError(f"data.{e.field}", e.code, e.params)
-                               for e in shape + rule_errors(refs, actor, rest)])
-                continue
-            norm, errors = normalise(data, refs, actor, creating=True)
-            if errors:
-                _fail(result, [FieldError(f"data.{e.field}", e.code, e.params) for e in errors])
-            else:
-                creates.append((index, norm))
+        if row.op != "create":
+            others.append((index, row))
+            continue
+        try:
+            data = schemas.ClientIn.model_validate(row.data or {}, strict=True)
+        except ValidationError as exc:
+            shape = field_errors(exc)
+            rest = {k: v for k, v in (row.data or {}).items() if k not in {e.field.split(".")[0] for e in shape}}
+            _fail(result, [FieldError(f"data.{e.field}", e.code, e.params)
+                           for e in shape + rule_errors(refs, actor, rest)])
+            continue
+        norm, errors = normalise(data, refs, actor, creating=True)
+        if errors:
+            _fail(result, [FieldError(f"data.{e.field}", e.code, e.params) for e in errors])
         else:
-            _apply_one(session, actor, refs, row, result)
-    _insert_many(session, actor, refs, creates, results)
-    return results
+            creates.append((index, norm))
+    return results, creates, others
 
 
 def _fail(result: dict[str, Any], errors: list[FieldError], status: str = "error") -> None:
