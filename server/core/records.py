@@ -77,3 +77,10 @@ def get_owned(session: Session, actor: Actor, model: Any, id: int, entity: str) 
         raise DomainError("out_of_branch_scope", status=403, errors=[FieldError("branch_id", "out_of_branch_scope")])
     return obj
 
+
+def get_versioned(session: Session, actor: Actor, model: Any, id: int, entity: str, version: int | None,
+                  present: Present) -> Any:
+    """get_owned, then check_version: the record a write may change."""
+    obj = get_owned(session, actor, model, id, entity)
+    check_version(obj, version, present)
+    return obj

@@ -80,8 +80,7 @@ def create_branch(session: Session, actor: Actor, data: schemas.BranchIn) -> Bra
 
 
 def update_branch(session: Session, actor: Actor, branch_id: int, patch: schemas.BranchPatch) -> Branch:
-    branch = records.get_owned(session, actor, Branch, branch_id, "branch")
-    records.check_version(branch, patch.version, present_branch)
+    branch = records.get_versioned(session, actor, Branch, branch_id, "branch", patch.version, present_branch)
     changes = patch.model_dump(exclude_unset=True, exclude={"version"})
     errors = ErrorList()
     if "code" in changes:
@@ -91,8 +90,7 @@ def update_branch(session: Session, actor: Actor, branch_id: int, patch: schemas
 
 
 def archive_branch(session: Session, actor: Actor, branch_id: int, version: int) -> Branch:
-    branch = records.get_owned(session, actor, Branch, branch_id, "branch")
-    records.check_version(branch, version, present_branch)
+    branch = records.get_versioned(session, actor, Branch, branch_id, "branch", version, present_branch)
     active = session.scalar(
         select(func.count()).select_from(Warehouse).where(Warehouse.branch_id == branch.id, Warehouse.archived_at.is_(None))
     )
@@ -143,8 +141,7 @@ def create_department(session: Session, actor: Actor, data: schemas.DepartmentIn
 
 
 def update_department(session: Session, actor: Actor, dept_id: int, patch: schemas.DepartmentPatch) -> Department:
-    dept = records.get_owned(session, actor, Department, dept_id, "department")
-    records.check_version(dept, patch.version, present_department)
+    dept = records.get_versioned(session, actor, Department, dept_id, "department", patch.version, present_department)
     changes = patch.model_dump(exclude_unset=True, exclude={"version"})
     errors = ErrorList()
     if "branch_id" in changes:
@@ -156,8 +153,7 @@ def update_department(session: Session, actor: Actor, dept_id: int, patch: schem
 
 
 def archive_department(session: Session, actor: Actor, dept_id: int, version: int) -> Department:
-    dept = records.get_owned(session, actor, Department, dept_id, "department")
-    records.check_version(dept, version, present_department)
+    dept = records.get_versioned(session, actor, Department, dept_id, "department", version, present_department)
     children = session.scalar(
         select(func.count()).select_from(Department).where(Department.parent_id == dept.id, Department.archived_at.is_(None))
     )
@@ -186,8 +182,7 @@ def create_warehouse(session: Session, actor: Actor, data: schemas.WarehouseIn) 
 
 
 def update_warehouse(session: Session, actor: Actor, wh_id: int, patch: schemas.WarehousePatch) -> Warehouse:
-    wh = records.get_owned(session, actor, Warehouse, wh_id, "warehouse")
-    records.check_version(wh, patch.version, present_warehouse)
+    wh = records.get_versioned(session, actor, Warehouse, wh_id, "warehouse", patch.version, present_warehouse)
     changes = patch.model_dump(exclude_unset=True, exclude={"version"})
     errors = ErrorList()
     if "code" in changes:
@@ -199,8 +194,7 @@ def update_warehouse(session: Session, actor: Actor, wh_id: int, patch: schemas.
 
 
 def archive_warehouse(session: Session, actor: Actor, wh_id: int, version: int) -> Warehouse:
-    wh = records.get_owned(session, actor, Warehouse, wh_id, "warehouse")
-    records.check_version(wh, version, present_warehouse)
+    wh = records.get_versioned(session, actor, Warehouse, wh_id, "warehouse", version, present_warehouse)
     return records.archive(session, actor, wh, "warehouse")
 
 
@@ -247,8 +241,7 @@ def _user_snapshot(user: User) -> dict[str, Any]:
 
 
 def update_user(session: Session, actor: Actor, user_id: int, patch: schemas.UserPatch) -> User:
-    user = records.get_owned(session, actor, User, user_id, "user")
-    records.check_version(user, patch.version, present_user)
+    user = records.get_versioned(session, actor, User, user_id, "user", patch.version, present_user)
     changes = patch.model_dump(exclude_unset=True, exclude={"version", "branch_ids"})
     errors = ErrorList()
     for key in ("name", "role", "language", "is_active"):
@@ -287,8 +280,7 @@ def _active_owners(session: Session, company_id: int, excluding: int) -> int:
 
 
 def archive_user(session: Session, actor: Actor, user_id: int, version: int) -> User:
-    user = records.get_owned(session, actor, User, user_id, "user")
-    records.check_version(user, version, present_user)
+    user = records.get_versioned(session, actor, User, user_id, "user", version, present_user)
     if user.role == "owner" and _active_owners(session, actor.company_id, excluding=user.id) == 0:
         raise Conflict("last_owner")
     return records.archive(session, actor, user, "user")

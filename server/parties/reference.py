@@ -38,16 +38,14 @@ def _code_list(model: Any, entity: str, out: Any) -> SimpleNamespace:
         return records.create(session, actor, model(company_id=actor.company_id, **data.model_dump()), entity)
 
     def update(session: Session, actor: Actor, id: int, patch: Any) -> Any:
-        obj = records.get_owned(session, actor, model, id, entity)
-        records.check_version(obj, patch.version, present)
+        obj = records.get_versioned(session, actor, model, id, entity, patch.version, present)
         changes = patch.model_dump(exclude_unset=True, exclude={"version"})
         if "code" in changes:
             _unique_code(session, actor, changes["code"], obj.id)
         return records.change(session, actor, obj, changes, entity)
 
     def archive(session: Session, actor: Actor, id: int, version: int) -> Any:
-        obj = records.get_owned(session, actor, model, id, entity)
-        records.check_version(obj, version, present)
+        obj = records.get_versioned(session, actor, model, id, entity, version, present)
         return records.archive(session, actor, obj, entity)
 
     return SimpleNamespace(list=list_, create=create, update=update, archive=archive, model=model)
@@ -89,8 +87,7 @@ def create_extra_field(session: Session, actor: Actor, data: schemas.ExtraFieldI
 
 
 def update_extra_field(session: Session, actor: Actor, id: int, patch: schemas.ExtraFieldPatch) -> ExtraField:
-    obj = records.get_owned(session, actor, ExtraField, id, "extra_field")
-    records.check_version(obj, patch.version, _present_extra)
+    obj = records.get_versioned(session, actor, ExtraField, id, "extra_field", patch.version, _present_extra)
     changes = patch.model_dump(exclude_unset=True, exclude={"version"})
     errors = ErrorList()
     for key in ("label", "required"):
@@ -103,8 +100,7 @@ def update_extra_field(session: Session, actor: Actor, id: int, patch: schemas.E
 
 
 def archive_extra_field(session: Session, actor: Actor, id: int, version: int) -> ExtraField:
-    obj = records.get_owned(session, actor, ExtraField, id, "extra_field")
-    records.check_version(obj, version, _present_extra)
+    obj = records.get_versioned(session, actor, ExtraField, id, "extra_field", version, _present_extra)
     return records.archive(session, actor, obj, "extra_field")
 
 
