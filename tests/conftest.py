@@ -211,3 +211,28 @@ def problem(r: Any, status: int, code: str, where: Any = None, *, fields: dict[s
     if fields is not None:
         assert {e["field"]: e["code"] for e in body["errors"]} == fields, (where, body["errors"])
     return body
+
+
+def free_port() -> int:
+    """A TCP port nobody listens on right now (for servers the tests start)."""
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def wait_healthy(base: str, seconds: float = 15.0) -> None:
+    """Wait until a server started by a test answers /healthz."""
+    import time
+
+    import requests
+
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        try:
+            if requests.get(f"{base}/healthz", timeout=1).ok:
+                return
+        except requests.ConnectionError:
+            time.sleep(0.1)
+    raise AssertionError(f"no server at {base}")

@@ -3,14 +3,12 @@ from __future__ import annotations
 
 import os
 import re
-import socket
 import subprocess
 import sys
-import time
 from pathlib import Path
 from typing import Any
 
-import requests
+from .conftest import free_port, wait_healthy
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -29,12 +27,6 @@ def test_document_lists_exactly_the_declared_routes(app: Any) -> None:
             assert op["summary"], (method, path)
             assert "security" not in op, f"{method} {path} is documented as open"
             assert "422" in op["responses"] and "401" in op["responses"]
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 SERVER = """
@@ -64,7 +56,7 @@ CHECKS = ",".join([
 
 
 def test_schemathesis_against_the_running_server(tmp_path: Path) -> None:
-    port = _free_port()
+    port = free_port()
     env = dict(os.environ, PYTHONPATH=str(ROOT), CLIENTBASE_INSTANCE_PATH=str(tmp_path / "instance"))
     log = tmp_path / "server.log"
     with log.open("w") as err, subprocess.Popen(
@@ -83,12 +75,7 @@ def _run_schemathesis(server: Any, port: int, env: dict[str, str], log: Path) ->
     token = server.stdout.readline().strip()
     assert token.startswith("cb_"), log.read_text()
     base = f"http://127.0.0.1:{port}"
-    for _ in range(100):
-        try:
-            if requests.get(f"{base}/healthz", timeout=1).ok:
-                break
-        except requests.ConnectionError:
-            time.sleep(0.1)
+    wait_healthy(base)
     result = subprocess.run(
         [str(Path(sys.executable).with_name("schemathesis")), "run", f"{base}/api/v1/openapi.json",
          "-H", f"Authorization: Bearer {token}", "--checks", CHECKS, "--max-examples", "25",

@@ -3,32 +3,16 @@ from __future__ import annotations
 
 import os
 import signal
-import socket
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
 import requests
 
+from .conftest import free_port, wait_healthy
+
 ROOT = Path(__file__).resolve().parent.parent
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def _wait(base: str) -> None:
-    for _ in range(150):
-        try:
-            if requests.get(f"{base}/healthz", timeout=1).ok:
-                return
-        except requests.ConnectionError:
-            time.sleep(0.1)
-    raise AssertionError("server did not come up")
 
 
 @pytest.mark.parametrize("processes", [1, 2])
@@ -39,14 +23,14 @@ def test_serve_migrates_answers_and_stops_with_all_its_workers(tmp_path: Path, p
 
     env = dict(os.environ, PYTHONPATH=str(ROOT), CLIENTBASE_DATABASE_URL=f"sqlite:///{tmp_path / 'db.sqlite3'}",
                CLIENTBASE_INSTANCE_PATH=str(tmp_path / "instance"))
-    port = _free_port()
+    port = free_port()
     base = f"http://127.0.0.1:{port}"
     with (tmp_path / "serve.log").open("w") as log, subprocess.Popen(
         [sys.executable, "-c", "from server.cli import main; main()", "serve", "--port", str(port),
          "--processes", str(processes), "--threads", "2"], env=env, stdout=log, stderr=log, cwd=tmp_path,
     ) as server:
         try:
-            _wait(base)
+            wait_healthy(base)
             # serve applied the migrations; now a company for a token.
             init = CliRunner().invoke(main, ["init", "--company", "Serve Co", "--owner-email", "o@serve.example"],
                                       env={k: env[k] for k in ("CLIENTBASE_DATABASE_URL", "CLIENTBASE_INSTANCE_PATH")})
@@ -68,11 +52,11 @@ def test_serve_migrates_answers_and_stops_with_all_its_workers(tmp_path: Path, p
 def test_a_worker_dying_stops_the_service_so_a_supervisor_notices(tmp_path: Path) -> None:
     env = dict(os.environ, PYTHONPATH=str(ROOT), CLIENTBASE_DATABASE_URL=f"sqlite:///{tmp_path / 'db.sqlite3'}",
                CLIENTBASE_INSTANCE_PATH=str(tmp_path / "instance"))
-    port = _free_port()
+    port = free_port()
     with subprocess.Popen([sys.executable, "-c", "from server.cli import main; main()", "serve", "--port", str(port),
                            "--processes", "2"], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                           cwd=tmp_path) as server:
-        _wait(f"http://127.0.0.1:{port}")
+        wait_healthy(f"http://127.0.0.1:{port}")
         children = Path(f"/proc/{server.pid}/task/{server.pid}/children").read_text().split()
         assert len(children) == 2
         os.kill(int(children[0]), signal.SIGKILL)
