@@ -18,12 +18,10 @@ import phonenumbers
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from .audit.service import log_change
 from .config import Config
 from .core.actor import Actor
 from .org import schemas as org_schemas
 from .org import service as org_service
-from .org.auth import issue_token
 from .org.models import User
 from .org.setup import create_company
 from .parties import reference
@@ -143,9 +141,8 @@ def owner_token(session: Session) -> str:
         # Never mint an owner token for somebody's real company just because it is not empty.
         raise NotTheDemo("the database holds a company that is not the demo; no token issued "
                          "(use `clientbase tokens create --email ...`)")
-    token, text = issue_token(session, owner, "demo")
-    log_change(session, Actor.system(owner.company_id), "api_token", token.id, "create", None,
-               {"name": token.name, "prefix": token.prefix, "user_id": owner.id})
+    _token, text = org_service.issue_token_for(session, Actor.system(owner.company_id), owner,
+                                               org_schemas.TokenIn(name="demo"))
     return text
 
 

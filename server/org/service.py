@@ -306,7 +306,8 @@ def issue_token_for(session: Session, actor: Actor, user: User, data: schemas.To
     # Timestamps are aware UTC everywhere; without this the answer would echo the caller's offset.
     expires_at = data.expires_at.astimezone(dt.timezone.utc) if data.expires_at is not None else None
     token, text = issue_token(session, user, data.name, expires_at)
-    log_change(session, actor, "api_token", token.id, "create", None, {"name": token.name, "prefix": token.prefix})
+    log_change(session, actor, "api_token", token.id, "create", None,
+               {"name": token.name, "prefix": token.prefix, "user_id": user.id})
     return token, text
 
 

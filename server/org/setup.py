@@ -10,9 +10,9 @@ from ..core import records
 from ..core.actor import Actor
 from ..core.errors import FieldError, ValidationFailed
 from ..core.validation import field_errors
-from .auth import issue_token
 from .models import Company, User
-from .schemas import CompanySetup
+from .schemas import CompanySetup, TokenIn
+from .service import issue_token_for
 
 
 def create_company(session: Session, *, name: str, country: str, currency: str, second_currency: str | None,
@@ -34,6 +34,5 @@ def create_company(session: Session, *, name: str, country: str, currency: str, 
     log_change(session, actor, "company", company.id, "create", None, records.snapshot(company))
     owner = records.create(session, actor, User(company_id=company.id, email=email, name=data.owner_name,
                                                 role="owner", language=data.language), "user")
-    token, text = issue_token(session, owner, "first token")
-    log_change(session, actor, "api_token", token.id, "create", None, {"name": token.name, "prefix": token.prefix})
+    _token, text = issue_token_for(session, actor, owner, TokenIn(name="first token"))
     return company, owner, text
