@@ -1,9 +1,6 @@
 """Client base API: the list (search, filters, sort, pages, groups, exports), writes, batch, references."""
 from __future__ import annotations
 
-from contextlib import contextmanager
-from typing import Iterator
-
 from flask import Blueprint, Response, current_app, request
 from pydantic import ValidationError
 from sqlalchemy.orm import Session
@@ -11,7 +8,7 @@ from sqlalchemy.orm import Session
 from ..core.actor import Actor
 from ..core.api import ALL_ROLES, VersionIn, crud_routes, route
 from ..core.cache import LRU
-from ..core.errors import FieldError, ValidationFailed
+from ..core.errors import ValidationFailed
 from ..core.i18n import translate
 from ..core.validation import field_errors
 from . import export, query, reference, schemas, service
@@ -36,27 +33,15 @@ def _query_from_params(p: schemas.ClientListParams | schemas.ExportParams, limit
         raise ValidationFailed(errors=field_errors(exc)) from None
 
 
-@contextmanager
-def _named_as_get_params() -> Iterator[None]:
-    """Errors in filters name the GET parameter (`filter.0.value`), not the JSON query's `filters`."""
-    try:
-        yield
-    except ValidationFailed as exc:
-        exc.errors = [FieldError("filter" + e.field[len("filters"):], e.code, e.params)
-                      if e.field.startswith("filters.") else e for e in exc.errors]
-        raise
-
-
-def _page(session: Session, actor: Actor, q: schemas.ClientQuery) -> schemas.ClientPage:
-    rows, cursor, total = query.list_clients(session, actor, q)
+def _page(session: Session, actor: Actor, q: schemas.ClientQuery, filter_path: str = "filters") -> schemas.ClientPage:
+    rows, cursor, total = query.list_clients(session, actor, q, filter_path)
     return schemas.ClientPage(items=[service.present(c) for c in rows], next_cursor=cursor, total=total)
 
 
 @route(bp, "/clients", roles=READ, query=schemas.ClientListParams, response=schemas.ClientPage)
 def list_clients(session: Session, actor: Actor, query: schemas.ClientListParams) -> schemas.ClientPage:
     """List clients: `q` search, `filter=field:op:value`, `sort=-created_at,name`, keyset `cursor`."""
-    with _named_as_get_params():
-        return _page(session, actor, _query_from_params(query))
+    return _page(session, actor, _query_from_params(query), "filter")
 
 
 @route(bp, "/clients/query", method="POST", roles=READ, body=schemas.ClientQuery, response=schemas.ClientPage)
@@ -71,8 +56,8 @@ def group_clients(session: Session, actor: Actor, query: schemas.GroupParams) ->
     by = [b.strip() for b in query.by.split(",") if b.strip()]
     from .query import group_clients as group, parse_filter_params
 
-    with _named_as_get_params():
-        groups, total = group(session, actor, by, query.q, parse_filter_params(query.filter), query.include_archived)
+    groups, total = group(session, actor, by, query.q, parse_filter_params(query.filter), query.include_archived,
+                          "filter")
     return schemas.GroupResult(by=by, groups=[schemas.Group(key=k, count=n) for k, n in groups], total=total)
 
 
@@ -84,13 +69,12 @@ def export_clients(session: Session, actor: Actor, query: schemas.ExportParams) 
 
     types = extra_types(session, actor)
     keys = sorted(types)
-    with _named_as_get_params():
-        rows = iter_clients(session, actor, _query_from_params(query))
-        if query.format == "xlsx":
-            body = export.to_xlsx(rows, keys, types)
-            mimetype = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-        else:
-            body, mimetype = export.to_csv(rows, keys), "text/csv"
+    rows = iter_clients(session, actor, _query_from_params(query), "filter")
+    if query.format == "xlsx":
+        body = export.to_xlsx(rows, keys, types)
+        mimetype = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    else:
+        body, mimetype = export.to_csv(rows, keys), "text/csv"
     resp = Response(body, mimetype=mimetype)
     resp.headers["Content-Disposition"] = f"attachment; filename=clients.{query.format}"
     return resp

@@ -10,6 +10,7 @@ import re
 from dataclasses import dataclass
 from typing import Any, Callable
 
+from pydantic import ValidationError
 from sqlalchemy import Select, String, and_, false, func, literal_column, or_, select, union
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import Session, aliased
@@ -18,8 +19,9 @@ from sqlalchemy.sql.functions import GenericFunction
 
 from ..core.actor import Actor
 from ..core.errors import ErrorList, FieldError, ValidationFailed
-from .models import Counterparty, ExtraField, LeadSource, Phone, Segment, Tag, counterparty_tags
+from ..core.validation import field_errors
 from ..org.models import Branch, Company
+from .models import Counterparty, ExtraField, LeadSource, Phone, Segment, Tag, counterparty_tags
 from .normalize import PhoneError, name_key, normalise_phone, phone_digits_rev, search_digits, tax_id_key
 from .schemas import ClientQuery, Filter
 
@@ -94,7 +96,7 @@ FIELDS: dict[str, FieldSpec] = {
 }
 
 
-def field_spec(session: Session, actor: Actor, name: str, extra_types: dict[str, str]) -> FieldSpec | None:
+def field_spec(name: str, extra_types: dict[str, str]) -> FieldSpec | None:
     if name in FIELDS:
         return FIELDS[name]
     if name.startswith("extra.") and name[6:] in extra_types:
@@ -127,15 +129,19 @@ def parse_filter_params(values: list[str]) -> list[Filter]:
             errors.add(f"filter.{i}", "invalid_filter")
             continue
         if op in ("in", "between"):
-            parsed: Any = [v for v in value.split(",")] if value else []
+            parsed: Any = value.split(",") if value else []
         elif op == "empty":
             parsed = value.lower() not in ("false", "0", "no") if sep2 else True
         else:
             parsed = value
         try:
             out.append(Filter.model_validate({"field": field, "op": op, "value": parsed}))
-        except Exception:  # noqa: BLE001 - pydantic ValidationError: unknown operator
-            errors.add(f"filter.{i}", "invalid_operator", op=op, name=field, allowed=", ".join(OPS[STR]))
+        except ValidationError as exc:
+            for e in field_errors(exc, ("filter", i)):
+                if e.field == f"filter.{i}.op":  # name the operators a filter can take, not the schema's enum
+                    errors.add(e.field, "invalid_operator", op=op, name=field, allowed=", ".join(OPS[STR]))
+                else:
+                    errors.items.append(e)
     errors.raise_if_any()
     return out
 
@@ -322,7 +328,7 @@ def base_statement(session: Session, actor: Actor, q: str | None, filters: list[
         if flt.field == "tags":
             clause = _tags_clause(actor, flt, f"{path}.{i}", errors)
         else:
-            spec = field_spec(session, actor, flt.field, types)
+            spec = field_spec(flt.field, types)
             if spec is None:
                 errors.add(f"{path}.{i}.field", "unknown_filter_field", name=flt.field)
                 continue
@@ -393,14 +399,13 @@ def _company_countries(session: Session, actor: Actor) -> list[str]:
     return sorted(set(rows))
 
 
-def _sort_keys(session: Session, actor: Actor, sort: list[str], types: dict[str, str],
-               path: str = "sort") -> list[tuple[str, FieldSpec, bool]]:
+def _sort_keys(sort: list[str], types: dict[str, str], path: str = "sort") -> list[tuple[str, FieldSpec, bool]]:
     errors = ErrorList()
     keys: list[tuple[str, FieldSpec, bool]] = []
     for i, item in enumerate(sort):
         desc = item.startswith("-")
         name = item.lstrip("+-")
-        spec = field_spec(session, actor, name, types)
+        spec = field_spec(name, types)
         if spec is None:
             errors.add(f"{path}.{i}", "unknown_sort_field", name=name)
             continue
@@ -447,7 +452,7 @@ def _after_clause(keys: list[tuple[str, FieldSpec, bool]], values: list[Any]) ->
     return or_(*ors) if ors else false()
 
 
-def _row_values(obj: Counterparty, keys: list[tuple[str, FieldSpec, bool]], session: Session) -> list[Any]:
+def _row_values(obj: Counterparty, keys: list[tuple[str, FieldSpec, bool]]) -> list[Any]:
     values = []
     for name, spec, _ in keys:
         if name == "name":
@@ -510,10 +515,19 @@ def _decode_cursor(text: str, keys: list[tuple[str, FieldSpec, bool]], sig: str)
         raise ValidationFailed(errors=[FieldError("cursor", "invalid_cursor")]) from None
 
 
-def list_clients(session: Session, actor: Actor, query: ClientQuery) -> tuple[list[Counterparty], str | None, int | None]:
-    """One page of the filtered, sorted list; the cursor of the next page; the total when asked."""
-    stmt, types = base_statement(session, actor, query.q, query.filters, query.include_archived)
-    keys = _sort_keys(session, actor, query.sort or ["name"], types)
+def _ordered(session: Session, actor: Actor, query: ClientQuery, filter_path: str) -> tuple[
+        Select[Any], list[tuple[str, FieldSpec, bool]]]:
+    stmt, types = base_statement(session, actor, query.q, query.filters, query.include_archived, filter_path)
+    return stmt, _sort_keys(query.sort or ["name"], types)
+
+
+def list_clients(session: Session, actor: Actor, query: ClientQuery, filter_path: str = "filters") -> tuple[
+        list[Counterparty], str | None, int | None]:
+    """One page of the filtered, sorted list; the cursor of the next page; the total when asked.
+
+    `filter_path` names the filters in errors as the caller received them (`filter` in a URL).
+    """
+    stmt, keys = _ordered(session, actor, query, filter_path)
     sig = _signature(query)
     total = None
     if query.with_total:
@@ -525,19 +539,17 @@ def list_clients(session: Session, actor: Actor, query: ClientQuery) -> tuple[li
     next_cursor = None
     if len(rows) > query.limit:
         rows = rows[: query.limit]
-        next_cursor = _encode_cursor(_row_values(rows[-1], keys, session), sig)
+        next_cursor = _encode_cursor(_row_values(rows[-1], keys), sig)
     return rows, next_cursor, total
 
 
-def iter_clients(session: Session, actor: Actor, query: ClientQuery, chunk: int = 2000) -> Any:
-    """Every row of the filtered view in order, in chunks (exports)."""
-    cursor = None
-    while True:
-        page = query.model_copy(update={"limit": min(chunk, 1000), "cursor": cursor, "with_total": False})
-        rows, cursor, _ = list_clients(session, actor, page)
-        yield from rows
-        if cursor is None:
-            return
+def iter_clients(session: Session, actor: Actor, query: ClientQuery, filter_path: str = "filters") -> list[Any]:
+    """Every row of the filtered view in order (exports): one statement, fetched in batches.
+
+    Checked before it is returned, so a bad filter is refused before an export starts.
+    """
+    stmt, keys = _ordered(session, actor, query, filter_path)
+    return session.scalars(stmt.order_by(*_order_by(keys)).execution_options(yield_per=1000))  # type: ignore[return-value]
 
 
 GROUPABLE = ("kind", "person_type", "country", "segment", "lead_source", "manager_id", "branch_id",
@@ -545,9 +557,9 @@ GROUPABLE = ("kind", "person_type", "country", "segment", "lead_source", "manage
 
 
 def group_clients(session: Session, actor: Actor, by: list[str], q: str | None, filters: list[Filter],
-                  include_archived: bool) -> tuple[list[tuple[list[Any], int]], int]:
+                  include_archived: bool, filter_path: str = "filters") -> tuple[list[tuple[list[Any], int]], int]:
     """Counts per value of up to three fields (a client with two tags counts under each tag)."""
-    stmt, types = base_statement(session, actor, q, filters, include_archived)
+    stmt, types = base_statement(session, actor, q, filters, include_archived, filter_path)
     errors = ErrorList()
     if not 1 <= len(by) <= 3:
         errors.add("by", "too_many", max=3)
@@ -567,7 +579,7 @@ def group_clients(session: Session, actor: Actor, by: list[str], q: str | None, 
         elif name.startswith("extra.") and types.get(name[6:]) == "number":
             cols.append(C.extra[name[6:]].as_string())  # grouped by the value as entered, not as a float
         elif name in GROUPABLE or (name.startswith("extra.") and name[6:] in types):
-            spec = field_spec(session, actor, name, types)
+            spec = field_spec(name, types)
             cols.append(spec.expr())  # type: ignore[union-attr]
         else:
             errors.add(f"by.{i}", "unknown_group_field", name=name)
