@@ -317,9 +317,10 @@ def rule_errors_of(session: Session, actor: Actor, rest: dict[str, Any], id: int
     """rule_errors for an API body; `id` (a PATCH) brings the current record for its country."""
     current = None
     if id is not None:
-        current = session.get(Counterparty, id)
-        if current is None or current.company_id != actor.company_id or not actor.sees_branch(current.branch_id):
-            return []
+        try:
+            current = get_client(session, actor, id)
+        except DomainError:
+            return []  # the write itself answers 404/403; no rule errors about a record one cannot see
     rest = {k: v for k, v in rest.items() if k != "version"}
     return rule_errors(Refs.load(session, actor), actor, rest, current)
 
