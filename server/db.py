@@ -53,8 +53,54 @@ class UTCDateTime(TypeDecorator):
         return value.astimezone(dt.timezone.utc)
 
 
+class ExactDecimal(TypeDecorator):
+    """Decimal stored exactly: NUMERIC on PostgreSQL, integer units of 10**-scale on SQLite.
+
+    SQLite has no decimal type: a NUMERIC column goes through float, and SUM() adds floats.
+    Scaled integers (GnuCash stores amounts as integer fractions for the same reason) keep
+    every stored value, comparison and SQL SUM exact on both databases.
+    """
+
+    impl = Numeric
+    cache_ok = True
+
+    def __init__(self, precision: int = 20, scale: int = 6) -> None:
+        super().__init__(precision=precision, scale=scale)
+        self.scale = scale
+        self._quantum = Decimal(1).scaleb(-scale)
+
+    def load_dialect_impl(self, dialect: Any) -> Any:
+        if dialect.name == "sqlite":
+            return dialect.type_descriptor(BigInteger())
+        return dialect.type_descriptor(Numeric(self.impl.precision, self.scale, asdecimal=True))
+
+    def process_bind_param(self, value: Any, dialect: Any) -> Any:
+        if value is None:
+            return None
+        if not isinstance(value, Decimal):
+            if isinstance(value, float):
+                raise TypeError("floats are not money: convert with core.money.D() at the edge")
+            value = Decimal(value)
+        if value != value.quantize(self._quantum):
+            raise ValueError(f"{value} has more than {self.scale} decimal places")
+        if dialect.name == "sqlite":
+            return int(value.scaleb(self.scale))
+        return value
+
+    def process_result_value(self, value: Any, dialect: Any) -> Decimal | None:
+        if value is None:
+            return None
+        if dialect.name == "sqlite":
+            if isinstance(value, float):  # only from expressions SQLite computed in floating point
+                raise TypeError("a money expression was computed in floating point by SQLite")
+            return Decimal(int(value)).scaleb(-self.scale).quantize(self._quantum)
+        return Decimal(value).quantize(self._quantum)
+
+
 # Type aliases mapped once (STYLE: SQLAlchemy 2.0 docs).
-Money = Annotated[Decimal, mapped_column(Numeric(20, 6))]
+Money = Annotated[Decimal, mapped_column(ExactDecimal(20, 6))]
+Qty = Annotated[Decimal, mapped_column(ExactDecimal(18, 4))]
+Rate = Annotated[Decimal, mapped_column(ExactDecimal(20, 10))]
 Timestamp = Annotated[dt.datetime, mapped_column(UTCDateTime())]
 IntPK = Annotated[int, mapped_column(Integer().with_variant(BigInteger(), "postgresql"), primary_key=True)]
 Str40 = Annotated[str, mapped_column(String(40))]

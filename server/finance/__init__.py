@@ -1,0 +1,1 @@
+"""Money moving: cash desks and bank accounts, exchange rates, receipts, payments, transfers, allocations."""

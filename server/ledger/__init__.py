@@ -1,0 +1,1 @@
+"""The double-entry ledger: chart of accounts, journal entries, period close."""

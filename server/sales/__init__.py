@@ -1,0 +1,1 @@
+"""Orders, sales invoices and supplier bills, credit notes, number series and payment terms."""
