@@ -52,11 +52,16 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
 
     problems.register(app)
     from .audit.api import bp as audit_bp
+    from .catalog.api import bp as catalog_bp
+    from .finance.api import bp as finance_bp
+    from .ledger.api import bp as ledger_bp
     from .openapi import bp as openapi_bp
     from .org.api import bp as org_bp
     from .parties.api import bp as parties_bp
+    from .reports.api import bp as reports_bp
+    from .sales.api import bp as sales_bp
 
-    for bp in (org_bp, parties_bp, audit_bp, openapi_bp):
+    for bp in (org_bp, parties_bp, catalog_bp, sales_bp, finance_bp, ledger_bp, reports_bp, audit_bp, openapi_bp):
         app.register_blueprint(bp)
     return app
 

@@ -98,7 +98,7 @@ class ExactDecimal(TypeDecorator):
 
 
 # Type aliases mapped once (STYLE: SQLAlchemy 2.0 docs).
-Money = Annotated[Decimal, mapped_column(ExactDecimal(20, 6))]
+Money = Annotated[Decimal, mapped_column(ExactDecimal(20, 4))]
 Qty = Annotated[Decimal, mapped_column(ExactDecimal(18, 4))]
 Rate = Annotated[Decimal, mapped_column(ExactDecimal(20, 10))]
 Timestamp = Annotated[dt.datetime, mapped_column(UTCDateTime())]

@@ -94,7 +94,7 @@ class PriceRule(Versioned, Base):
     product_id: Mapped[Optional[int]] = mapped_column(ForeignKey("products.id"), index=True)
     category_id: Mapped[Optional[int]] = mapped_column(ForeignKey("categories.id"), index=True)
     min_qty: Mapped[Qty] = mapped_column(default=Decimal(1))
-    price: Mapped[Optional[Decimal]] = mapped_column(ExactDecimal(20, 6))
+    price: Mapped[Optional[Decimal]] = mapped_column(ExactDecimal(20, 4))
     discount_percent: Mapped[Optional[Decimal]] = mapped_column(ExactDecimal(9, 4))
     valid_from: Mapped[Optional[dt.date]] = mapped_column(Date)
     valid_to: Mapped[Optional[dt.date]] = mapped_column(Date)

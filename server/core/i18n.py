@@ -18,10 +18,13 @@ def catalog(language: str) -> dict[str, str]:
     """msgid → translation for one language; English is the identity."""
     if language == "en":
         return {}
-    path = CATALOG_DIR / f"{language}.po"
-    with path.open("rb") as fh:
-        cat = read_po(fh, locale=language)
-    return {m.id: m.string for m in cat if m.id and m.string and not m.fuzzy}
+    out: dict[str, str] = {}
+    # <lang>.po holds the core messages; <package>.<lang>.po those of each book package.
+    for path in [CATALOG_DIR / f"{language}.po", *sorted(CATALOG_DIR.glob(f"*.{language}.po"))]:
+        with path.open("rb") as fh:
+            cat = read_po(fh, locale=language)
+        out.update({m.id: m.string for m in cat if m.id and m.string and not m.fuzzy})
+    return out
 
 
 def translate(code: str, language: str, **params: Any) -> str:

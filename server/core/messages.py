@@ -2,7 +2,12 @@
 
 The English text is the gettext msgid; translations live in server/i18n/<lang>.po.
 Placeholders are `{name}` (python-brace-format) and must match in every language.
+Each book package keeps its own messages in `<package>/messages.py` and its translations in
+`server/i18n/<package>.<lang>.po`, merged here, so packages grow without editing one shared file.
 """
+from importlib import import_module
+
+BOOK_PACKAGES = ("catalog", "ledger", "sales", "finance", "reports")
 
 MESSAGES: dict[str, str] = {
     # problem titles
@@ -66,4 +71,20 @@ MESSAGES: dict[str, str] = {
     "nothing_to_change": "Nothing to change.",
     "has_children": "Cannot archive: it still has active {children}.",
     "last_owner": "The company must keep at least one active owner.",
+    "invalid_decimal": "Write the number as a decimal string, e.g. \"12.30\".",
+    "must_be_positive": "Must be greater than zero.",
+    "must_not_be_negative": "Must not be negative.",
+    "invalid_percent": "Must be between 0 and 100.",
+    "too_many_decimals": "{currency} amounts have at most {places} decimal places.",
+    "invalid_state": "{entity} {id} is {status}; this needs it to be {expected}.",
+    "period_locked": "The period up to {lock_date} is closed; nothing dated {date} can be created, changed or cancelled.",
+    "missing_rate": "There is no {currency} exchange rate on or before {date}.",
 }
+
+
+for _package in BOOK_PACKAGES:
+    _theirs = import_module(f"server.{_package}.messages").MESSAGES
+    _clash = set(_theirs) & set(MESSAGES)
+    if _clash:
+        raise RuntimeError(f"message codes defined twice: {sorted(_clash)}")
+    MESSAGES.update(_theirs)

@@ -5,6 +5,7 @@ from typing import Annotated, Any
 
 import datetime as dt
 import re
+from decimal import Decimal, InvalidOperation
 
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints
 from pydantic_core import PydanticCustomError
@@ -187,3 +188,46 @@ Country = Annotated[str, StringConstraints(max_length=100), AfterValidator(check
 CurrencyCode = Annotated[str, StringConstraints(max_length=3), AfterValidator(_check_currency)]
 Language = Annotated[str, StringConstraints(max_length=2), AfterValidator(_check_language)]
 Code = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=20, pattern=r"^[A-Za-z0-9_.\-]+$")]
+
+
+_DECIMAL = re.compile(r"^-?[0-9]{1,15}(\.[0-9]{1,10})?$")
+
+
+def _decimal_text(value: Any) -> Any:
+    """Amounts travel as decimal strings ("12.30"); JSON integers are accepted, floats never are."""
+    if isinstance(value, bool) or not isinstance(value, (str, int, Decimal)):
+        raise PydanticCustomError("invalid_decimal", "write the number as a decimal string")
+    text = str(value).strip()
+    if not _DECIMAL.match(text):
+        raise PydanticCustomError("invalid_decimal", "write the number as a decimal string")
+    try:
+        return Decimal(text)
+    except InvalidOperation:  # pragma: no cover - the pattern admits only valid decimals
+        raise PydanticCustomError("invalid_decimal", "write the number as a decimal string") from None
+
+
+def _positive(value: Decimal) -> Decimal:
+    if value <= 0:
+        raise PydanticCustomError("must_be_positive", "must be greater than zero")
+    return value
+
+
+def _not_negative(value: Decimal) -> Decimal:
+    if value < 0:
+        raise PydanticCustomError("must_not_be_negative", "must not be negative")
+    return value
+
+
+def _percent(value: Decimal) -> Decimal:
+    if value < 0 or value > 100:
+        raise PydanticCustomError("invalid_percent", "must be between 0 and 100")
+    return value
+
+
+# Decimal numbers given as strings. Currency-specific places are checked by the services.
+DecimalText = Annotated[Decimal, BeforeValidator(_decimal_text)]
+Amount = Annotated[Decimal, BeforeValidator(_decimal_text)]
+PositiveAmount = Annotated[Decimal, BeforeValidator(_decimal_text), AfterValidator(_positive)]
+NonNegativeAmount = Annotated[Decimal, BeforeValidator(_decimal_text), AfterValidator(_not_negative)]
+Quantity = Annotated[Decimal, BeforeValidator(_decimal_text), AfterValidator(_positive)]
+Percent = Annotated[Decimal, BeforeValidator(_decimal_text), AfterValidator(_percent)]

@@ -87,7 +87,7 @@ class Payment(Versioned, Base):
     cash_account_id: Mapped[int] = mapped_column(ForeignKey("cash_accounts.id"))
     # Transfers only: where the money goes and how much arrives there (in its currency).
     to_cash_account_id: Mapped[Optional[int]] = mapped_column(ForeignKey("cash_accounts.id"))
-    to_amount: Mapped[Optional[Decimal]] = mapped_column(ExactDecimal(20, 6))
+    to_amount: Mapped[Optional[Decimal]] = mapped_column(ExactDecimal(20, 4))
     counterparty_id: Mapped[Optional[int]] = mapped_column(ForeignKey("counterparties.id"))
     currency: Mapped[str] = mapped_column(String(3))
     amount: Mapped[Money]
@@ -127,6 +127,8 @@ class Allocation(Base):
     amount: Mapped[Money]
     # How much of the payment this used, in the payment's currency.
     payment_amount: Mapped[Money]
+    # Base currency cleared from the receivable/payable (at the invoice's rate).
+    amount_base: Mapped[Money]
     exchange_difference: Mapped[Money] = mapped_column(default=Decimal(0))
     entry_id: Mapped[Optional[int]] = mapped_column(ForeignKey("journal_entries.id"))
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())

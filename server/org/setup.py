@@ -10,6 +10,7 @@ from ..core import records
 from ..core.actor import Actor
 from ..core.errors import FieldError, ValidationFailed
 from ..core.validation import field_errors
+from ..ledger.chart import ensure_chart
 from .models import Company, User
 from .schemas import CompanySetup, TokenIn
 from .service import issue_token_for
@@ -35,4 +36,5 @@ def create_company(session: Session, *, name: str, country: str, currency: str, 
     owner = records.create(session, actor, User(company_id=company.id, email=email, name=data.owner_name,
                                                 role="owner", language=data.language), "user")
     _token, text = issue_token_for(session, actor, owner, TokenIn(name="first token"))
+    ensure_chart(session, company.id)
     return company, owner, text

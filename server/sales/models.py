@@ -156,6 +156,9 @@ class Invoice(Versioned, Base):
     total_base: Mapped[Money] = mapped_column(default=Decimal(0))
     # What is still owed, in `currency`; equals `total` when posted, 0 when paid or cancelled.
     open_amount: Mapped[Money] = mapped_column(default=Decimal(0))
+    # What is still owed in the base currency at the invoice's own rate: the receivable or payable
+    # the ledger carries for this document. The last allocation clears exactly what remains.
+    open_base: Mapped[Money] = mapped_column(default=Decimal(0))
     notes: Mapped[Optional[str]] = mapped_column(Text)
     entry_id: Mapped[Optional[int]] = mapped_column(ForeignKey("journal_entries.id"))
     reversal_entry_id: Mapped[Optional[int]] = mapped_column(ForeignKey("journal_entries.id"))

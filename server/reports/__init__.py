@@ -1,0 +1,1 @@
+"""Reports read the ledger and the books: balances, statements, aging, calendars."""
