@@ -53,3 +53,10 @@ def currency(code: str) -> Currency:
         return CURRENCIES[code]
     except KeyError:
         raise ValueError(f"unknown currency {code!r}") from None
+
+
+def money_text(amount: Decimal, code: str | None = None) -> str:
+    """An amount as JSON text: the currency's places (more only if the value has them), never an exponent."""
+    places = CURRENCIES[code].quantum if code in CURRENCIES else Decimal("0.01")
+    value = amount.quantize(places) if amount == amount.quantize(places) else amount.normalize()
+    return format(value, "f")

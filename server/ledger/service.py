@@ -4,19 +4,23 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Iterable, Optional
+from typing import TYPE_CHECKING, Iterable, Optional
 
-from sqlalchemy import insert, select
+from sqlalchemy import func, insert, or_, select
 from sqlalchemy.orm import Session
 
 from ..audit.service import log_change
 from ..core import dates, records
 from ..core.actor import Actor
-from ..core.errors import Conflict, DomainError, FieldError
+from ..core.errors import Conflict, DomainError, ErrorList, FieldError, NotFound, ValidationFailed
 from ..core.money import currency as currency_of
-from ..org.models import Company
+from ..org.models import Branch, Company
+from ..parties.models import Counterparty
 from .chart import ensure_chart
 from .models import Account, JournalEntry, JournalLine, PeriodLock
+
+if TYPE_CHECKING:
+    from .schemas import AccountIn, AccountPatch, EntryIn, EntryQuery, ReverseIn, StatementQuery
 
 ZERO = Decimal(0)
 
@@ -164,6 +168,11 @@ def reverse_entry(session: Session, actor: Actor, entry_id: int, *, date: Option
 def close_period(session: Session, actor: Actor, new_lock_date: Optional[dt.date], version: Optional[int]) -> PeriodLock:
     """Move the lock date (None reopens everything). Logged like every change; needs the current version."""
     lock = session.scalar(select(PeriodLock).where(PeriodLock.company_id == actor.company_id))
+    current = lock.lock_date if lock is not None else None
+    reopens = current is not None and (new_lock_date is None or new_lock_date < current)
+    if reopens and actor.role != "owner":
+        # Closing is routine accounting work; reopening a closed period is the owner's decision.
+        raise DomainError("reopen_owner_only", status=403, errors=[FieldError("lock_date", "reopen_owner_only")])
     if lock is None:
         lock = records.create(session, actor, PeriodLock(company_id=actor.company_id, lock_date=new_lock_date),
                               "period_lock")
@@ -188,3 +197,183 @@ def accounts(session: Session, actor: Actor, include_archived: bool = False) -> 
     if not include_archived:
         q = q.where(Account.archived_at.is_(None))
     return list(session.scalars(q.order_by(Account.code)))
+
+
+# --- the chart, as users see and extend it ------------------------------------------------
+
+MODELS = {"account": Account}
+
+
+def list_accounts(session: Session, actor: Actor, include_archived: bool) -> list[Account]:
+    return accounts(session, actor, include_archived)
+
+
+def _present_account(acc: Account) -> dict[str, object]:
+    return {"id": acc.id, "code": acc.code, "name": acc.name, "type": acc.type, "version": acc.version}
+
+
+def _check_account(session: Session, actor: Actor, acc_id: Optional[int], code: Optional[str],
+                   parent_id: Optional[int], errors: ErrorList) -> None:
+    if code is not None:
+        clash = session.scalar(select(Account.id).where(Account.company_id == actor.company_id, Account.code == code))
+        if clash is not None and clash != acc_id:
+            errors.add("code", "already_exists")
+    if parent_id is not None:
+        parent = session.get(Account, parent_id)
+        if parent is None or parent.company_id != actor.company_id:
+            errors.add("parent_id", "unknown_reference", entity="account", value=parent_id)
+        elif acc_id is not None:
+            seen, node = set(), parent
+            while node is not None and node.id not in seen:
+                if node.id == acc_id:
+                    errors.add("parent_id", "account_cycle")
+                    break
+                seen.add(node.id)
+                node = session.get(Account, node.parent_id) if node.parent_id else None
+
+
+def create_account(session: Session, actor: Actor, data: "AccountIn") -> Account:
+    ensure_chart(session, actor.company_id)
+    errors = ErrorList()
+    _check_account(session, actor, None, data.code, data.parent_id, errors)
+    errors.raise_if_any()
+    return records.create(session, actor, Account(company_id=actor.company_id, **data.model_dump()), "account")
+
+
+def update_account(session: Session, actor: Actor, acc_id: int, patch: "AccountPatch") -> Account:
+    acc = records.get_versioned(session, actor, Account, acc_id, "account", patch.version, _present_account)
+    changes = patch.model_dump(exclude_unset=True, exclude={"version"})
+    errors = ErrorList()
+    if acc.role is not None and "type" in changes and changes["type"] != acc.type:
+        # Postings rely on a system account's type (a receivable is an asset): it cannot change.
+        errors.add("type", "system_account")
+    if "type" in changes and changes["type"] != acc.type and _has_lines(session, acc.id):
+        errors.add("type", "account_in_use")
+    _check_account(session, actor, acc.id, changes.get("code"), changes.get("parent_id"), errors)
+    errors.raise_if_any()
+    return records.change(session, actor, acc, changes, "account")
+
+
+def archive_account(session: Session, actor: Actor, acc_id: int, version: int) -> Account:
+    acc = records.get_versioned(session, actor, Account, acc_id, "account", version, _present_account)
+    if acc.role is not None:
+        raise Conflict("system_account", errors=[FieldError("id", "system_account")])
+    return records.archive(session, actor, acc, "account")
+
+
+def _has_lines(session: Session, account_id: int) -> bool:
+    return session.scalar(select(JournalLine.id).where(JournalLine.account_id == account_id).limit(1)) is not None
+
+
+# --- entries ----------------------------------------------------------------------------------
+
+def post_manual_entry(session: Session, actor: Actor, data: "EntryIn") -> JournalEntry:
+    """A manual entry in the base currency: every line checked, every problem reported."""
+    b = books(session, actor.company_id)
+    errors = ErrorList()
+    if data.branch_id is not None:
+        _check_branch(session, actor, data.branch_id, "branch_id", errors)
+    ids = {line.account_id for line in data.lines}
+    known = {a.id: a for a in session.scalars(select(Account).where(Account.id.in_(ids)))}
+    party_ids = {line.counterparty_id for line in data.lines if line.counterparty_id}
+    parties = set(session.scalars(select(Counterparty.id).where(
+        Counterparty.id.in_(party_ids), Counterparty.company_id == actor.company_id))) if party_ids else set()
+    debit = credit = ZERO
+    for i, line in enumerate(data.lines):
+        acc = known.get(line.account_id)
+        if acc is None or acc.company_id != actor.company_id:
+            errors.add(f"lines.{i}.account_id", "unknown_reference", entity="account", value=line.account_id)
+        elif acc.archived_at is not None:
+            errors.add(f"lines.{i}.account_id", "archived", entity="account", id=acc.id)
+        if line.counterparty_id and line.counterparty_id not in parties:
+            errors.add(f"lines.{i}.counterparty_id", "unknown_reference", entity="counterparty",
+                       value=line.counterparty_id)
+        for name in ("debit", "credit"):
+            value = getattr(line, name)
+            if value < 0:
+                errors.add(f"lines.{i}.{name}", "must_not_be_negative")
+            elif b.base.round(value) != value:
+                errors.add(f"lines.{i}.{name}", "too_many_decimals", currency=b.base.code,
+                           places=b.base.minor_units)
+        if (line.debit > 0) == (line.credit > 0):
+            errors.add(f"lines.{i}", "one_side_only")
+        debit += line.debit
+        credit += line.credit
+    if not errors and debit != credit:
+        errors.add("lines", "unbalanced_entry", debit=str(debit), credit=str(credit))
+    errors.raise_if_any()
+    return post_entry(
+        session, actor, date=data.date, source_type="manual", memo=data.memo, branch_id=data.branch_id,
+        lines=[Line(account=l.account_id, debit=l.debit, credit=l.credit, counterparty_id=l.counterparty_id,
+                    memo=l.memo) for l in data.lines],
+    )
+
+
+def reverse_manual_entry(session: Session, actor: Actor, entry_id: int, data: "ReverseIn") -> JournalEntry:
+    entry = get_entry(session, actor, entry_id)
+    if entry.source_type != "manual":
+        # An invoice's or payment's entry is reversed by cancelling that document, which also
+        # updates its open amounts; reversing the entry alone would leave them wrong.
+        raise Conflict("reverse_via_document", params={"source_type": entry.source_type, "id": entry.source_id})
+    if data.date is not None and data.date < entry.date:
+        raise ValidationFailed(errors=[FieldError("date", "before_original", {"date": entry.date.isoformat()})])
+    return reverse_entry(session, actor, entry.id, date=data.date, memo=data.memo)
+
+
+def get_entry(session: Session, actor: Actor, entry_id: int) -> JournalEntry:
+    entry = session.get(JournalEntry, entry_id)
+    if entry is None or entry.company_id != actor.company_id or not actor.sees_branch(entry.branch_id):
+        raise NotFound("not_found", params={"entity": "journal_entry", "id": entry_id})
+    return entry
+
+
+def list_entries(session: Session, actor: Actor, q: "EntryQuery") -> list[JournalEntry]:
+    stmt = select(JournalEntry).where(JournalEntry.company_id == actor.company_id)
+    if actor.branch_ids:
+        stmt = stmt.where(or_(JournalEntry.branch_id.is_(None), JournalEntry.branch_id.in_(actor.branch_ids)))
+    if q.date_from:
+        stmt = stmt.where(JournalEntry.date >= q.date_from)
+    if q.date_to:
+        stmt = stmt.where(JournalEntry.date <= q.date_to)
+    if q.source_type:
+        stmt = stmt.where(JournalEntry.source_type == q.source_type)
+    if q.source_id:
+        stmt = stmt.where(JournalEntry.source_id == q.source_id)
+    for column, value in ((JournalLine.account_id, q.account_id), (JournalLine.counterparty_id, q.counterparty_id)):
+        if value:
+            stmt = stmt.where(JournalEntry.id.in_(select(JournalLine.entry_id).where(
+                JournalLine.company_id == actor.company_id, column == value)))
+    if q.after:
+        stmt = stmt.where(JournalEntry.id > q.after)
+    return list(session.scalars(stmt.order_by(JournalEntry.id).limit(q.limit)))
+
+
+def statement(session: Session, actor: Actor, account_id: int, q: "StatementQuery") -> tuple[Account, Decimal, list[tuple[JournalLine, Decimal]]]:
+    """An account's lines in a period with the opening balance and a running balance (debit positive)."""
+    acc = records.get_owned(session, actor, Account, account_id, "account")
+    base = select(JournalLine).where(JournalLine.company_id == actor.company_id, JournalLine.account_id == acc.id)
+    if q.counterparty_id:
+        base = base.where(JournalLine.counterparty_id == q.counterparty_id)
+    if actor.branch_ids:
+        base = base.where(or_(JournalLine.branch_id.is_(None), JournalLine.branch_id.in_(actor.branch_ids)))
+    opening = ZERO
+    if q.date_from:
+        before = base.where(JournalLine.date < q.date_from).subquery()
+        debit, credit = session.execute(select(func.sum(before.c.debit), func.sum(before.c.credit))).one()
+        opening = (debit or ZERO) - (credit or ZERO)
+        base = base.where(JournalLine.date >= q.date_from)
+    if q.date_to:
+        base = base.where(JournalLine.date <= q.date_to)
+    running, out = opening, []
+    for line in session.scalars(base.order_by(JournalLine.date, JournalLine.id)):
+        running += line.debit - line.credit
+        out.append((line, running))
+    return acc, opening, out
+
+
+def _check_branch(session: Session, actor: Actor, branch_id: int, field: str, errors: ErrorList) -> None:
+    branch = session.get(Branch, branch_id)
+    if branch is None or branch.company_id != actor.company_id:
+        errors.add(field, "unknown_reference", entity="branch", value=branch_id)
+    elif not actor.sees_branch(branch_id):
+        errors.add(field, "out_of_branch_scope")
