@@ -8,6 +8,7 @@ from typing import Any, Optional
 from sqlalchemy import JSON, Date, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
+from ..core.posted import freeze_when_posted
 from ..db import Base, ExactDecimal, IntPK, Money, Rate, UTCDateTime, Versioned
 
 CASH_KINDS = ("cash", "bank")
@@ -135,3 +136,9 @@ class Allocation(Base):
     created_by: Mapped[Optional[int]] = mapped_column(ForeignKey("users.id"))
     reversed_at: Mapped[Optional[dt.datetime]] = mapped_column(UTCDateTime())
     reversal_entry_id: Mapped[Optional[int]] = mapped_column(ForeignKey("journal_entries.id"))
+
+
+freeze_when_posted(
+    Payment, state="status", frozen_states={"posted", "cancelled"},
+    mutable={"unallocated", "reversal_entry_id", "cancelled_at", "memo", "reference"},
+)

@@ -8,6 +8,7 @@ from typing import Optional
 from sqlalchemy import Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from ..core.posted import freeze_when_posted
 from ..db import Base, ExactDecimal, IntPK, Money, Qty, Rate, UTCDateTime, Versioned
 
 ORDER_STATUSES = ("draft", "confirmed", "shipped", "invoiced", "paid", "closed", "cancelled")
@@ -191,3 +192,9 @@ class InvoiceLine(Base):
     total: Mapped[Money]
     # Income (sales) or expense (bills) account; the company default when None.
     account_id: Mapped[Optional[int]] = mapped_column(ForeignKey("accounts.id"))
+
+
+freeze_when_posted(
+    Invoice, state="status", frozen_states={"posted", "paid", "cancelled"},
+    mutable={"open_amount", "open_base", "reversal_entry_id", "cancelled_at", "entry_id"},
+)
