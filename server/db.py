@@ -91,7 +91,11 @@ class ExactDecimal(TypeDecorator):
         if value is None:
             return None
         if dialect.name == "sqlite":
-            if isinstance(value, float):  # only from expressions SQLite computed in floating point
+            if isinstance(value, float):
+                # Only from expressions SQLite computed in floating point, or an untyped Decimal
+                # literal (coalesce(sum(x), Decimal(0))) bound as a float. Zero is exact either way.
+                if value == 0:
+                    return Decimal(0).quantize(self._quantum)
                 raise TypeError("a money expression was computed in floating point by SQLite")
             return Decimal(int(value)).scaleb(-self.scale).quantize(self._quantum)
         return Decimal(value).quantize(self._quantum)
