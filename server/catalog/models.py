@@ -14,6 +14,11 @@ PRODUCT_KINDS = ("goods", "service", "material")
 BARCODE_TYPES = ("ean13", "code128")
 
 
+def _name_in(obj: "Category | Product", language: str) -> str:
+    # `name` is in the company's language; other languages fall back to it.
+    return (obj.names or {}).get(language) or obj.name
+
+
 class Category(Versioned, Base):
     """A nomenclature group; categories nest without limit through parent_id."""
 
@@ -28,6 +33,10 @@ class Category(Versioned, Base):
     # The name in other languages: {"km": "...", "ru": "..."}; `name` is the company's language.
     names: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     archived_at: Mapped[Optional[dt.datetime]] = mapped_column(UTCDateTime())
+
+    def name_in(self, language: str) -> str:
+        """The name in `language` (en, km, ru), else the name in the company's language."""
+        return _name_in(self, language)
 
 
 class Product(Versioned, Base):
@@ -53,6 +62,10 @@ class Product(Versioned, Base):
     # Percent, e.g. 10 for Cambodian VAT, 20 for Russian НДС; 0 for exempt.
     tax_rate: Mapped[Decimal] = mapped_column(ExactDecimal(9, 4), default=Decimal(0))
     archived_at: Mapped[Optional[dt.datetime]] = mapped_column(UTCDateTime())
+
+    def name_in(self, language: str) -> str:
+        """The name in `language` (en, km, ru), else the name in the company's language."""
+        return _name_in(self, language)
 
 
 class PriceList(Versioned, Base):

@@ -79,7 +79,9 @@ def field_errors(exc: Any, prefix: tuple[Any, ...] = ()) -> list[FieldError]:
     for err in exc.errors(include_url=False):
         loc = prefix + tuple(err.get("loc", ()))
         # Drop pydantic's union/function tags from the path ("function-after[...]").
-        path = ".".join(str(p) for p in loc if not (isinstance(p, str) and ("[" in p or p in _TAGS)))
+        # The first element is always a field name: a top-level field may be called `date`.
+        path = ".".join(str(p) for i, p in enumerate(loc)
+                        if i == 0 or not (isinstance(p, str) and ("[" in p or p in _TAGS)))
         kind = err["type"]
         ctx = err.get("ctx") or {}
         out.append(_to_field_error(path or "body", kind, ctx))
@@ -231,3 +233,19 @@ PositiveAmount = Annotated[Decimal, BeforeValidator(_decimal_text), AfterValidat
 NonNegativeAmount = Annotated[Decimal, BeforeValidator(_decimal_text), AfterValidator(_not_negative)]
 Quantity = Annotated[Decimal, BeforeValidator(_decimal_text), AfterValidator(_positive)]
 Percent = Annotated[Decimal, BeforeValidator(_decimal_text), AfterValidator(_percent)]
+
+
+def _iso_date(value: object) -> object:
+    # Query strings are coerced leniently, but a bare number is not a date (pydantic would read epoch days).
+    if isinstance(value, dt.date):
+        return value
+    if not isinstance(value, str):
+        raise PydanticCustomError("invalid_date", "not an ISO 8601 date")
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise PydanticCustomError("invalid_date", "not an ISO 8601 date") from None
+
+
+# A date given in a query string: YYYY-MM-DD only.
+QueryDate = Annotated[dt.date, BeforeValidator(_iso_date)]

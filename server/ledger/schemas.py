@@ -8,7 +8,7 @@ from typing import Literal, Optional
 from pydantic import Field, field_serializer
 
 from ..core.money import money_text
-from ..core.validation import Amount, Id, Input, Output, QueryInput, Text, Version
+from ..core.validation import Amount, QueryDate, Id, Input, Output, QueryInput, Text, Version
 
 AccountType = Literal["asset", "liability", "equity", "income", "expense"]
 LANGS = Literal["km", "ru", "en"]
@@ -113,8 +113,8 @@ class EntryList(Output):
 
 
 class EntryQuery(QueryInput):
-    date_from: Optional[dt.date] = Field(default=None, alias="from")
-    date_to: Optional[dt.date] = Field(default=None, alias="to")
+    date_from: Optional[QueryDate] = Field(default=None, alias="from")
+    date_to: Optional[QueryDate] = Field(default=None, alias="to")
     account_id: Optional[Id] = None
     counterparty_id: Optional[Id] = None
     source_type: Optional[Text(30)] = None  # type: ignore[valid-type]
@@ -124,8 +124,8 @@ class EntryQuery(QueryInput):
 
 
 class StatementQuery(QueryInput):
-    date_from: Optional[dt.date] = Field(default=None, alias="from")
-    date_to: Optional[dt.date] = Field(default=None, alias="to")
+    date_from: Optional[QueryDate] = Field(default=None, alias="from")
+    date_to: Optional[QueryDate] = Field(default=None, alias="to")
     counterparty_id: Optional[Id] = None
 
 

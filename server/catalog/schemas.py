@@ -1,0 +1,338 @@
+"""Input and output shapes of the catalog, pricing, currency and exchange-rate API."""
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from typing import Annotated, Literal, Optional
+
+from pydantic import Field, field_validator
+
+from ..core.validation import (
+    Code, QueryDate, CurrencyCode, DecimalText, Id, Input, NonNegativeAmount, Output, Percent, QueryInput, Quantity, Text,
+    Version,
+)
+
+Kind = Literal["goods", "service", "material"]
+BarcodeType = Literal["ean13", "code128"]
+ListKind = Literal["sale", "purchase"]
+Name = Text(200, 1)
+# Priorities order lists that are otherwise alike; a small range keeps them readable.
+Priority = Field(default=0, ge=-1000, le=1000)
+
+
+
+
+def plain(value: Decimal | None) -> Decimal | None:
+    """A rate, percent or quantity without the column's trailing zeros (0.0002450000 → 0.000245; 4100 stays)."""
+    return None if value is None else Decimal(format(value.normalize(), "f"))
+
+
+class CatalogNames(Input):
+    """The name in other languages than the company's; an empty value removes it."""
+
+    en: Optional[Text(300)] = None  # type: ignore[valid-type]
+    km: Optional[Text(300)] = None  # type: ignore[valid-type]
+    ru: Optional[Text(300)] = None  # type: ignore[valid-type]
+
+
+class ListQuery(QueryInput):
+    include_archived: bool = False
+
+
+# --- categories --------------------------------------------------------------------------------
+
+
+class ProductCategoryIn(Input):
+    code: Code
+    name: Name  # type: ignore[valid-type]
+    names: CatalogNames = Field(default_factory=CatalogNames)
+    parent_id: Optional[Id] = None
+
+
+class ProductCategoryPatch(Input):
+    version: Version
+    code: Code = None  # type: ignore[assignment]
+    name: Name = None  # type: ignore[valid-type]
+    names: CatalogNames = None  # type: ignore[assignment]
+    parent_id: Optional[Id] = None
+
+
+class ProductCategoryOut(Output):
+    id: int
+    code: str
+    name: str
+    names: dict[str, str]
+    parent_id: Optional[int]
+    archived_at: Optional[dt.datetime]
+    version: Version
+
+
+class ProductCategoryList(Output):
+    items: list[ProductCategoryOut]
+
+
+class ProductCategoryNode(Output):
+    """A category in the tree listing: depth-first order, with its depth and path of codes."""
+
+    id: int
+    code: str
+    name: str
+    names: dict[str, str]
+    parent_id: Optional[int]
+    depth: int
+    path: str
+    archived_at: Optional[dt.datetime]
+    version: Version
+
+
+class ProductCategoryTree(Output):
+    items: list[ProductCategoryNode]
+
+
+# --- products ----------------------------------------------------------------------------------
+
+
+class ProductIn(Input):
+    sku: Text(60, 1)  # type: ignore[valid-type]
+    name: Text(300, 1)  # type: ignore[valid-type]
+    names: CatalogNames = Field(default_factory=CatalogNames)
+    kind: Kind = "goods"
+    unit: Text(20, 1) = "pcs"  # type: ignore[valid-type]
+    barcode: Optional[Text(48, 1)] = None  # type: ignore[valid-type]
+    # Omitted: 8, 12 or 13 digits are read as EAN/UPC, anything else as Code 128.
+    barcode_type: Optional[BarcodeType] = None
+    tax_rate: Percent = Decimal(0)
+    category_id: Optional[Id] = None
+
+
+class ProductPatch(Input):
+    version: Version
+    sku: Text(60, 1) = None  # type: ignore[valid-type]
+    name: Text(300, 1) = None  # type: ignore[valid-type]
+    names: CatalogNames = None  # type: ignore[assignment]
+    kind: Kind = None  # type: ignore[assignment]
+    unit: Text(20, 1) = None  # type: ignore[valid-type]
+    barcode: Optional[Text(48, 1)] = None  # type: ignore[valid-type]
+    barcode_type: Optional[BarcodeType] = None
+    tax_rate: Percent = None  # type: ignore[assignment]
+    category_id: Optional[Id] = None
+
+
+class ProductOut(Output):
+    id: int
+    sku: str
+    name: str
+    names: dict[str, str]
+    kind: str
+    unit: str
+    barcode: Optional[str]
+    barcode_type: Optional[str]
+    tax_rate: Decimal
+    category_id: Optional[int]
+    archived_at: Optional[dt.datetime]
+    version: Version
+
+    _plain_rate = field_validator("tax_rate")(plain)
+
+
+class ProductQuery(QueryInput):
+    q: Optional[Text(100)] = None  # type: ignore[valid-type]
+    category_id: Optional[Id] = None
+    # With category_id: also products of its subcategories.
+    subtree: bool = True
+    kind: Optional[Kind] = None
+    include_archived: bool = False
+    limit: int = Field(default=100, ge=1, le=1000)
+    offset: int = Field(default=0, ge=0, le=10**9)
+
+
+class ProductPage(Output):
+    items: list[ProductOut]
+    total: int
+
+
+# --- price lists -------------------------------------------------------------------------------
+
+
+class PriceRuleIn(Input):
+    product_id: Optional[Id] = None
+    category_id: Optional[Id] = None
+    min_qty: Quantity = Decimal(1)
+    price: Optional[NonNegativeAmount] = None
+    discount_percent: Optional[Percent] = None
+    valid_from: Optional[dt.date] = None
+    valid_to: Optional[dt.date] = None
+
+
+class PriceRuleOut(Output):
+    id: int
+    product_id: Optional[int]
+    category_id: Optional[int]
+    min_qty: Decimal
+    price: Optional[Decimal]
+    discount_percent: Optional[Decimal]
+    valid_from: Optional[dt.date]
+    valid_to: Optional[dt.date]
+
+    _plain = field_validator("min_qty", "discount_percent")(plain)
+
+
+class PriceListIn(Input):
+    code: Code
+    name: Name  # type: ignore[valid-type]
+    currency: CurrencyCode
+    kind: ListKind = "sale"
+    segment_id: Optional[Id] = None
+    branch_id: Optional[Id] = None
+    valid_from: Optional[dt.date] = None
+    valid_to: Optional[dt.date] = None
+    priority: int = Priority
+    rules: list[PriceRuleIn] = Field(default_factory=list, max_length=2000)
+
+
+class PriceListPatch(Input):
+    """Changed fields; `rules`, when given, replace all the list's rules."""
+
+    version: Version
+    code: Code = None  # type: ignore[assignment]
+    name: Name = None  # type: ignore[valid-type]
+    currency: CurrencyCode = None  # type: ignore[assignment]
+    kind: ListKind = None  # type: ignore[assignment]
+    segment_id: Optional[Id] = None
+    branch_id: Optional[Id] = None
+    valid_from: Optional[dt.date] = None
+    valid_to: Optional[dt.date] = None
+    priority: int = Field(default=None, ge=-1000, le=1000)  # type: ignore[assignment]
+    rules: list[PriceRuleIn] = Field(default=None, max_length=2000)  # type: ignore[assignment]
+
+
+class PriceListOut(Output):
+    id: int
+    code: str
+    name: str
+    currency: str
+    kind: str
+    segment_id: Optional[int]
+    branch_id: Optional[int]
+    valid_from: Optional[dt.date]
+    valid_to: Optional[dt.date]
+    priority: int
+    rules: list[PriceRuleOut]
+    archived_at: Optional[dt.datetime]
+    version: Version
+
+
+class PriceListList(Output):
+    items: list[PriceListOut]
+
+
+class PriceQuoteQuery(QueryInput):
+    sku: Optional[Text(60, 1)] = None  # type: ignore[valid-type]
+    product_id: Optional[Id] = None
+    client_id: Optional[Id] = None
+    date: Optional[QueryDate] = None
+    qty: Quantity = Decimal(1)
+    currency: Optional[CurrencyCode] = None
+    branch_id: Optional[Id] = None
+
+
+class PriceQuoteOut(Output):
+    product_id: int
+    sku: str
+    price: Decimal
+    currency: str
+    tax_rate: Decimal
+    discount_percent: Decimal
+    base_price: Optional[Decimal]
+    rate: Optional[Decimal]
+    price_list_id: Optional[int]
+    rule_id: Optional[int]
+    explanation: str
+    considered: list[str]
+
+    _plain = field_validator("tax_rate", "discount_percent", "rate")(plain)
+
+
+# --- currencies and rates ----------------------------------------------------------------------
+
+
+class KnownCurrency(Output):
+    code: str
+    minor_units: int
+    cash_step: Optional[Decimal]
+    is_base: bool
+    is_second: bool
+
+
+class KnownCurrencyList(Output):
+    base_currency: str
+    second_currency: Optional[str]
+    items: list[KnownCurrency]
+
+
+class MoneyConvertQuery(QueryInput):
+    amount: DecimalText
+    # "from" is a Python keyword: the parameter is spelt from, the field from_.
+    from_: CurrencyCode = Field(alias="from")
+    to: Optional[CurrencyCode] = None
+    date: Optional[QueryDate] = None
+
+
+class MoneyConvertOut(Output):
+    amount: Decimal
+    currency: str
+    date: dt.date
+    to: Optional[str]
+    rate: Optional[Decimal]
+    result: Optional[Decimal]
+    # The amount in the company's base and second currencies (what documents print side by side).
+    amounts: dict[str, Decimal]
+    # The second currency as a cashier takes it (KHR to 100 riel); null where there is no cash step.
+    second_cash: Optional[Decimal]
+
+    _plain_rate = field_validator("rate")(plain)
+
+
+class ExchangeRateIn(Input):
+    currency: CurrencyCode
+    date: dt.date
+    rate: DecimalText
+
+
+class ExchangeRatePatch(Input):
+    version: Version
+    rate: DecimalText
+
+
+class ExchangeRateOut(Output):
+    id: int
+    currency: str
+    date: dt.date
+    rate: Decimal
+    source: str
+    version: Version
+
+    _plain_rate = field_validator("rate")(plain)
+
+
+class ExchangeRateQuery(QueryInput):
+    currency: Optional[CurrencyCode] = None
+    date_from: Optional[QueryDate] = None
+    date_to: Optional[QueryDate] = None
+    limit: int = Field(default=1000, ge=1, le=10000)
+
+
+class ExchangeRateList(Output):
+    items: list[ExchangeRateOut]
+
+
+class ExchangeRateImportIn(Input):
+    """A CSV file's text: columns date, currency, rate (any case, any order; comma or semicolon)."""
+
+    csv: str = Field(max_length=2_000_000)
+
+
+class ExchangeRateImportOut(Output):
+    created: int
+    updated: int
+    unchanged: int
