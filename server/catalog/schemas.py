@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
-from typing import Annotated, Literal, Optional
+from typing import Literal, Optional
 
 from pydantic import Field, field_validator
 
