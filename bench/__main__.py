@@ -1,4 +1,4 @@
-"""`python -m bench [batch] [list] [search] [lookup] [--clients N]`: run the benchmarks, print the figures."""
+"""`python -m bench [batch] [list] [search] [lookup] [posting] [aging] [--clients N]`: run the benchmarks, print the figures."""
 from __future__ import annotations
 
 import argparse
@@ -10,10 +10,11 @@ import time
 import traceback
 from dataclasses import dataclass, field
 
-from . import bench_batch, bench_list, bench_lookup, bench_search
+from . import bench_aging, bench_batch, bench_list, bench_lookup, bench_posting, bench_search
 from .common import OUT, Fixture, dataset, out
 
-BENCHMARKS = {"batch": bench_batch, "list": bench_list, "search": bench_search, "lookup": bench_lookup}
+BENCHMARKS = {"batch": bench_batch, "list": bench_list, "search": bench_search, "lookup": bench_lookup,
+              "posting": bench_posting, "aging": bench_aging}
 
 
 @dataclass
@@ -27,6 +28,8 @@ class Context:
     load_procs: int
     load_threads: int
     fresh: bool
+    invoices: int = 1_000_000
+    aging_clients: int = 20_000
     fixture: Fixture | None = field(default=None)
 
     def dataset(self) -> Fixture:
@@ -48,6 +51,8 @@ def main(argv: list[str] | None = None) -> int:
                    help="rows the naive batch baseline writes before extrapolating (default 10000)")
     p.add_argument("--load-procs", type=int, default=1, help="load generator processes (default 1)")
     p.add_argument("--load-threads", type=int, default=8, help="keep-alive connections per load process")
+    p.add_argument("--invoices", type=int, default=1_000_000, help="documents in bench_aging's data set")
+    p.add_argument("--aging-clients", type=int, default=20_000, help="clients in bench_aging's data set")
     p.add_argument("--fresh", action="store_true", help="re-seed the cached data set even if it matches")
     args = p.parse_args(argv)
     names = args.benchmarks or list(BENCHMARKS)
@@ -57,7 +62,8 @@ def main(argv: list[str] | None = None) -> int:
     names = [n for n in BENCHMARKS if n in names]  # batch first: it builds the data set the others read
     ctx = Context(clients=args.clients, seed=args.seed, chunk=args.chunk, runs=args.runs, seconds=args.seconds,
                   baseline_clients=args.baseline_clients, load_procs=args.load_procs,
-                  load_threads=args.load_threads, fresh=args.fresh)
+                  load_threads=args.load_threads, fresh=args.fresh, invoices=args.invoices,
+                  aging_clients=args.aging_clients)
     OUT.mkdir(parents=True, exist_ok=True)
     load = " ".join(f"{x:.2f}" for x in os.getloadavg())
     out(f"# ClientBase benchmarks: {', '.join(names)}; {args.clients:,} clients, seed {args.seed}; "

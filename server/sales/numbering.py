@@ -24,6 +24,12 @@ def next_number(session: Session, company_id: int, branch_id: int, kind: str, ye
     SQLite's writer already holds the database lock (BEGIN IMMEDIATE). A rollback undoes the
     increment, so numbers are gap-free whatever fails after this call.
     """
+    return next_numbers(session, company_id, branch_id, kind, year, 1)[0]
+
+
+def next_numbers(session: Session, company_id: int, branch_id: int, kind: str, year: int,
+                 count: int) -> list[tuple[str, int, int]]:
+    """The next `count` numbers of a series in one locked increment (batch posting); see next_number."""
     branch_code = session.scalar(select(Branch.code).where(Branch.id == branch_id)) or str(branch_id)
     prefix = f"{PREFIXES.get(kind, kind.upper())}-{branch_code}-{year}-"
     dialect = session.get_bind().dialect.name
@@ -31,12 +37,12 @@ def next_number(session: Session, company_id: int, branch_id: int, kind: str, ye
         company_id=company_id, branch_id=branch_id, kind=kind, year=year, prefix=prefix, next_number=1
     ).on_conflict_do_nothing(index_elements=["company_id", "branch_id", "kind", "year"])
     session.execute(ins)
-    series_id, number = session.execute(
+    series_id, series_prefix, after = session.execute(
         update(NumberSeries)
         .where(NumberSeries.company_id == company_id, NumberSeries.branch_id == branch_id,
                NumberSeries.kind == kind, NumberSeries.year == year)
-        .values(next_number=NumberSeries.next_number + 1)
-        .returning(NumberSeries.id, NumberSeries.next_number - 1)
+        .values(next_number=NumberSeries.next_number + count)
+        .returning(NumberSeries.id, NumberSeries.prefix, NumberSeries.next_number)
     ).one()
-    series_prefix = session.scalar(select(NumberSeries.prefix).where(NumberSeries.id == series_id))
-    return f"{series_prefix}{number:06d}", number, series_id
+    first = after - count
+    return [(f"{series_prefix}{n:06d}", n, series_id) for n in range(first, after)]
