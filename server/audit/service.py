@@ -13,15 +13,16 @@ from ..core.actor import Actor
 from .models import Operation
 
 
-def _plain(value: Any) -> Any:
+def json_plain(value: Any) -> Any:
+    """Dates, datetimes and Decimals as text: what the operations log stores."""
     if isinstance(value, (dt.date, dt.datetime)):
         return value.isoformat()
     if isinstance(value, Decimal):
         return str(value)
     if isinstance(value, dict):
-        return {k: _plain(v) for k, v in value.items()}
+        return {k: json_plain(v) for k, v in value.items()}
     if isinstance(value, (list, tuple)):
-        return [_plain(v) for v in value]
+        return [json_plain(v) for v in value]
     return value
 
 
@@ -35,12 +36,21 @@ def log_change(
 
 def log_created(session: Session, actor: Actor, entity: str, created: list[tuple[int, dict[str, Any]]]) -> None:
     """Append one "create" per new record; `after` must already be JSON-plain (bulk creates)."""
+    _log_many(session, actor, entity, "create", created)
+
+
+def log_posted(session: Session, actor: Actor, entity: str, posted: list[tuple[int, dict[str, Any]]]) -> None:
+    """Append one "post" per new ledger entry; `after` must already be JSON-plain (bulk postings)."""
+    _log_many(session, actor, entity, "post", posted)
+
+
+def _log_many(session: Session, actor: Actor, entity: str, action: str, created: list[tuple[int, dict[str, Any]]]) -> None:
     if not created:
         return
     at = dates.now()
     session.execute(insert(Operation), [
         {"at": at, "company_id": actor.company_id, "user_id": actor.user_id, "request_id": actor.request_id,
-         "entity": entity, "entity_id": entity_id, "action": "create", "before": None, "after": after}
+         "entity": entity, "entity_id": entity_id, "action": action, "before": None, "after": after}
         for entity_id, after in created
     ])
 
@@ -54,7 +64,7 @@ def _row(actor: Actor, entity: str, entity_id: int, action: str, before: Any, af
     return {
         "at": dates.now(), "company_id": actor.company_id, "user_id": actor.user_id,
         "request_id": actor.request_id, "entity": entity, "entity_id": entity_id, "action": action,
-        "before": _plain(before), "after": _plain(after),
+        "before": json_plain(before), "after": json_plain(after),
     }
 
 

@@ -36,11 +36,14 @@ IMPORT_MAX_ROWS = 20_000
 
 
 def company_currencies(session: Session, company_id: int) -> tuple[str, str | None]:
-    """The company's base currency and its second currency (or None)."""
-    row = session.execute(
-        select(Company.base_currency, Company.second_currency).where(Company.id == company_id)
-    ).one()
-    return row[0], row[1]
+    """The company's base currency and its second currency (or None), read once per session."""
+    cache = session.info.setdefault("cb_currencies", {})
+    if company_id not in cache:
+        row = session.execute(
+            select(Company.base_currency, Company.second_currency).where(Company.id == company_id)
+        ).one()
+        cache[company_id] = (row[0], row[1])
+    return cache[company_id]
 
 
 def rate_on(session: Session, company_id: int, currency: str, on: dt.date, field: str = "currency") -> Decimal:

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Iterable, Optional
 from sqlalchemy import func, insert, or_, select
 from sqlalchemy.orm import Session
 
-from ..audit.service import log_change
+from ..audit.service import json_plain, log_change, log_posted
 from ..core import dates, records
 from ..core.actor import Actor
 from ..core.errors import Conflict, DomainError, ErrorList, FieldError, NotFound, ValidationFailed
@@ -88,14 +88,22 @@ def check_open_period(session: Session, company_id: int, date: dt.date, field: s
         raise Conflict("period_locked", params=params, errors=[FieldError(field, "period_locked", params)])
 
 
-def post_entry(
-    session: Session, actor: Actor, *, date: dt.date, lines: Iterable[Line], source_type: str,
-    source_id: Optional[int] = None, memo: str = "", branch_id: Optional[int] = None,
-    reversal_of_id: Optional[int] = None, date_field: str = "date",
-) -> JournalEntry:
-    """Post one balanced entry. Every financial event goes through here; nothing else writes the ledger."""
-    b = books(session, actor.company_id)
-    check_open_period(session, actor.company_id, date, date_field)
+@dataclass(frozen=True)
+class EntrySpec:
+    """One entry of a bulk posting (post_entries): the same arguments post_entry takes."""
+
+    date: dt.date
+    lines: tuple[Line, ...]
+    source_type: str
+    source_id: Optional[int] = None
+    memo: str = ""
+    branch_id: Optional[int] = None
+    reversal_of_id: Optional[int] = None
+
+
+def _checked_lines(b: CompanyBooks, company_id: int, date: dt.date, lines: Iterable[Line],
+                   branch_id: Optional[int]) -> tuple[list[dict[str, object]], Decimal]:
+    """The line rows of one entry, after the checks no entry may skip; returns them and the entry's total."""
     rows = []
     total_debit = total_credit = ZERO
     for line in lines:
@@ -110,7 +118,7 @@ def post_entry(
         code = line.currency or b.base.code
         amount = line.amount if line.amount is not None and code != b.base.code else debit - credit
         rows.append({
-            "company_id": actor.company_id, "date": date, "branch_id": line.branch_id or branch_id,
+            "company_id": company_id, "date": date, "branch_id": line.branch_id or branch_id,
             "account_id": b.account_id(line.account), "debit": debit, "credit": credit, "currency": code,
             "amount_currency": amount, "counterparty_id": line.counterparty_id,
             "cashflow_category_id": line.cashflow_category_id, "memo": line.memo[:300],
@@ -124,6 +132,18 @@ def post_entry(
                                                  {"debit": str(total_debit), "credit": str(total_credit)})])
     if not rows:
         raise UnbalancedEntry("empty_entry", errors=[FieldError("lines", "empty_entry")])
+    return rows, total_debit
+
+
+def post_entry(
+    session: Session, actor: Actor, *, date: dt.date, lines: Iterable[Line], source_type: str,
+    source_id: Optional[int] = None, memo: str = "", branch_id: Optional[int] = None,
+    reversal_of_id: Optional[int] = None, date_field: str = "date",
+) -> JournalEntry:
+    """Post one balanced entry. Every financial event goes through here (or post_entries); nothing else writes the ledger."""
+    b = books(session, actor.company_id)
+    check_open_period(session, actor.company_id, date, date_field)
+    rows, total = _checked_lines(b, actor.company_id, date, lines, branch_id)
     entry = JournalEntry(
         company_id=actor.company_id, branch_id=branch_id, date=date, memo=memo[:500], source_type=source_type,
         source_id=source_id, reversal_of_id=reversal_of_id, created_at=dates.now(), created_by=actor.user_id,
@@ -133,11 +153,44 @@ def post_entry(
     for row in rows:
         row["entry_id"] = entry.id
     session.execute(insert(JournalLine), rows)
-    log_change(session, actor, "journal_entry", entry.id, "post", None, {
-        "date": date, "source_type": source_type, "source_id": source_id, "memo": entry.memo,
-        "debit": total_debit, "credit": total_credit, "reversal_of_id": reversal_of_id,
-    })
+    log_change(session, actor, "journal_entry", entry.id, "post", None, _logged(entry.memo, date, source_type,
+                                                                                 source_id, total, reversal_of_id))
     return entry
+
+
+def post_entries(session: Session, actor: Actor, specs: list[EntrySpec], date_field: str = "date") -> list[int]:
+    """Post many entries at once (batch posting): the same checks as post_entry, three statements in all.
+
+    Every entry is checked before anything is written; the ids come back in the order of `specs`.
+    """
+    if not specs:
+        return []
+    b = books(session, actor.company_id)
+    checked = []
+    for spec in specs:
+        check_open_period(session, actor.company_id, spec.date, date_field)
+        checked.append(_checked_lines(b, actor.company_id, spec.date, spec.lines, spec.branch_id))
+    now = dates.now()
+    table = JournalEntry.__table__
+    ids = session.execute(insert(table).returning(table.c.id, sort_by_parameter_order=True), [
+        {"company_id": actor.company_id, "branch_id": s.branch_id, "date": s.date, "memo": s.memo[:500],
+         "source_type": s.source_type, "source_id": s.source_id, "reversal_of_id": s.reversal_of_id,
+         "created_at": now, "created_by": actor.user_id}
+        for s in specs
+    ]).scalars().all()
+    line_rows = [dict(row, entry_id=entry_id) for entry_id, (rows, _total) in zip(ids, checked) for row in rows]
+    session.execute(insert(JournalLine), line_rows)
+    log_posted(session, actor, "journal_entry", [
+        (entry_id, json_plain(_logged(s.memo[:500], s.date, s.source_type, s.source_id, total, s.reversal_of_id)))
+        for entry_id, s, (_rows, total) in zip(ids, specs, checked)
+    ])
+    return list(ids)
+
+
+def _logged(memo: str, date: dt.date, source_type: str, source_id: Optional[int], total: Decimal,
+            reversal_of_id: Optional[int]) -> dict[str, object]:
+    return {"date": date, "source_type": source_type, "source_id": source_id, "memo": memo,
+            "debit": total, "credit": total, "reversal_of_id": reversal_of_id}
 
 
 def reverse_entry(session: Session, actor: Actor, entry_id: int, *, date: Optional[dt.date] = None,

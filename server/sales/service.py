@@ -17,7 +17,7 @@ from ..core.actor import Actor
 from ..core.errors import Conflict, DomainError, ErrorList, FieldError, Forbidden, ValidationFailed
 from ..core.money import CURRENCIES, Currency
 from ..finance.models import Allocation
-from ..ledger.service import Line, books, check_open_period, post_entry, reverse_entry
+from ..ledger.service import EntrySpec, Line, books, check_open_period, post_entries, post_entry, reverse_entry
 from ..org.models import Branch, Company
 from ..parties.models import Counterparty
 from . import schemas
@@ -885,15 +885,16 @@ def create_invoices(session: Session, actor: Actor, items: list[schemas.InvoiceI
                         for n, p in enumerate(doc.lines, start=1)]
         line_rows.extend(row["lines"])
     session.execute(insert(InvoiceLine.__table__), line_rows)
-    entry_ids = []
-    for doc, row in zip(docs, rows):
-        if row["status"] != "posted":
-            continue
+    posted = [(doc, row) for doc, row in zip(docs, rows) if row["status"] == "posted"]
+    specs = []
+    for doc, _row in posted:
         _total_base, lines = _entry_lines(doc, base, {l.product_id: l.product_kind for l in doc.lines})  # type: ignore
-        entry = post_entry(session, actor, date=doc.date, lines=lines, source_type=doc.kind, source_id=doc.id,
-                           memo=f"{doc.kind} {doc.number}", branch_id=doc.branch_id)
-        row["entry_id"] = entry.id
-        entry_ids.append({"b_id": doc.id, "b_entry": entry.id})
+        specs.append(EntrySpec(date=doc.date, lines=tuple(lines), source_type=doc.kind, source_id=doc.id,
+                               memo=f"{doc.kind} {doc.number}", branch_id=doc.branch_id))
+    entry_ids = []
+    for (doc, row), entry_id in zip(posted, post_entries(session, actor, specs)):
+        row["entry_id"] = entry_id
+        entry_ids.append({"b_id": doc.id, "b_entry": entry_id})
     if entry_ids:
         session.execute(update(table).where(table.c.id == bindparam("b_id")).values(entry_id=bindparam("b_entry")),
                         entry_ids)
