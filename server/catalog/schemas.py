@@ -8,6 +8,7 @@ from typing import Literal, Optional
 from pydantic import Field, field_validator
 
 from ..core.validation import (
+    IsoDate,
     Code, QueryDate, CurrencyCode, DecimalText, Id, Input, NonNegativeAmount, Output, Percent, QueryInput, Quantity, Text,
     Version,
 )
@@ -160,8 +161,8 @@ class PriceRuleIn(Input):
     min_qty: Quantity = Decimal(1)
     price: Optional[NonNegativeAmount] = None
     discount_percent: Optional[Percent] = None
-    valid_from: Optional[dt.date] = None
-    valid_to: Optional[dt.date] = None
+    valid_from: Optional[IsoDate] = None
+    valid_to: Optional[IsoDate] = None
 
 
 class PriceRuleOut(Output):
@@ -184,8 +185,8 @@ class PriceListIn(Input):
     kind: ListKind = "sale"
     segment_id: Optional[Id] = None
     branch_id: Optional[Id] = None
-    valid_from: Optional[dt.date] = None
-    valid_to: Optional[dt.date] = None
+    valid_from: Optional[IsoDate] = None
+    valid_to: Optional[IsoDate] = None
     priority: int = Priority
     rules: list[PriceRuleIn] = Field(default_factory=list, max_length=2000)
 
@@ -200,8 +201,8 @@ class PriceListPatch(Input):
     kind: ListKind = None  # type: ignore[assignment]
     segment_id: Optional[Id] = None
     branch_id: Optional[Id] = None
-    valid_from: Optional[dt.date] = None
-    valid_to: Optional[dt.date] = None
+    valid_from: Optional[IsoDate] = None
+    valid_to: Optional[IsoDate] = None
     priority: int = Field(default=None, ge=-1000, le=1000)  # type: ignore[assignment]
     rules: list[PriceRuleIn] = Field(default=None, max_length=2000)  # type: ignore[assignment]
 
@@ -295,7 +296,7 @@ class MoneyConvertOut(Output):
 
 class ExchangeRateIn(Input):
     currency: CurrencyCode
-    date: dt.date
+    date: IsoDate
     rate: DecimalText
 
 

@@ -235,17 +235,22 @@ Quantity = Annotated[Decimal, BeforeValidator(_decimal_text), AfterValidator(_po
 Percent = Annotated[Decimal, BeforeValidator(_decimal_text), AfterValidator(_percent)]
 
 
+_ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+
 def _iso_date(value: object) -> object:
-    # Query strings are coerced leniently, but a bare number is not a date (pydantic would read epoch days).
+    # pydantic reads "0" as 1970-01-01 (Unix time) and fromisoformat takes "20260101": a business
+    # date is written YYYY-MM-DD and nothing else, in bodies and in query strings alike.
     if isinstance(value, dt.date):
         return value
-    if not isinstance(value, str):
-        raise PydanticCustomError("invalid_date", "not an ISO 8601 date")
+    if not isinstance(value, str) or not _ISO_DATE.match(value):
+        raise PydanticCustomError("invalid_date", "not a YYYY-MM-DD date")
     try:
         return dt.date.fromisoformat(value)
     except ValueError:
-        raise PydanticCustomError("invalid_date", "not an ISO 8601 date") from None
+        raise PydanticCustomError("invalid_date", "not a YYYY-MM-DD date") from None
 
 
-# A date given in a query string: YYYY-MM-DD only.
-QueryDate = Annotated[dt.date, BeforeValidator(_iso_date)]
+IsoDate = Annotated[dt.date, BeforeValidator(_iso_date)]
+# The same type where it reads a query string (the name says why a plain dt.date would not do).
+QueryDate = IsoDate

@@ -5,14 +5,11 @@ import datetime as dt
 from decimal import Decimal
 from typing import Annotated, Literal, Optional
 
-import re
-
-from pydantic import BeforeValidator, ConfigDict, Field, PlainSerializer
-from pydantic_core import PydanticCustomError
+from pydantic import ConfigDict, Field, PlainSerializer
 
 from ..core.money import money_text
 from ..core.validation import (
-    Code, CurrencyCode, Id, Input, LongText, Output, PositiveAmount, QueryInput, Text, Version,
+    Code, CurrencyCode, Id, Input, IsoDate, LongText, Output, PositiveAmount, QueryInput, Text, Version,
 )
 
 CashKind = Literal["cash", "bank"]
@@ -26,22 +23,8 @@ RateOut = Annotated[Decimal, PlainSerializer(lambda v: format(v.normalize(), "f"
 
 MAX_ALLOCATIONS = 200
 
-_ISO_DATE = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
 
 
-def _iso_date(value: object) -> object:
-    # pydantic reads "0" as 1970-01-01 (a Unix time); a business date is written YYYY-MM-DD and nothing else.
-    if isinstance(value, dt.date):
-        return value
-    if not isinstance(value, str) or not _ISO_DATE.match(value):
-        raise PydanticCustomError("invalid_date", "not a YYYY-MM-DD date")
-    try:
-        return dt.date.fromisoformat(value)
-    except ValueError:
-        raise PydanticCustomError("invalid_date", "not a YYYY-MM-DD date") from None
-
-
-IsoDate = Annotated[dt.date, BeforeValidator(_iso_date)]
 
 
 # --- cash accounts -----------------------------------------------------------------------------

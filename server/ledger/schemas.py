@@ -8,7 +8,7 @@ from typing import Literal, Optional
 from pydantic import Field, field_serializer
 
 from ..core.money import money_text
-from ..core.validation import Amount, QueryDate, Id, Input, Output, QueryInput, Text, Version
+from ..core.validation import IsoDate, Amount, QueryDate, Id, Input, Output, QueryInput, Text, Version
 
 AccountType = Literal["asset", "liability", "equity", "income", "expense"]
 LANGS = Literal["km", "ru", "en"]
@@ -62,14 +62,14 @@ class EntryLineIn(Input):
 class EntryIn(Input):
     """A manual entry in the base currency (adjustments, opening balances, accruals)."""
 
-    date: dt.date
+    date: IsoDate
     memo: Text(500) = ""  # type: ignore[valid-type]
     branch_id: Optional[Id] = None
     lines: list[EntryLineIn] = Field(min_length=2, max_length=500)
 
 
 class ReverseIn(Input):
-    date: Optional[dt.date] = None
+    date: Optional[IsoDate] = None
     memo: Text(500) = ""  # type: ignore[valid-type]
 
 
@@ -149,7 +149,7 @@ class StatementOut(Output):
 
 
 class PeriodLockIn(Input):
-    lock_date: Optional[dt.date]
+    lock_date: Optional[IsoDate]
     version: Optional[Version] = None
 
 

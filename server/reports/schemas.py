@@ -7,10 +7,11 @@ from typing import Annotated, Literal, Optional
 from pydantic import Field, field_validator
 from pydantic_core import PydanticCustomError
 
-from ..core.validation import Id, Output, QueryInput
+from ..core.validation import Id, Output, QueryDate, QueryInput
 
 # Reports reach back and forward a long way, but not to year 1: bucket cutoffs subtract days from a date.
-ReportDate = Annotated[dt.date, Field(ge=dt.date(1900, 1, 1), le=dt.date(2999, 12, 31))]
+# YYYY-MM-DD only (QueryDate): a bare number in a query string is not a date.
+ReportDate = Annotated[QueryDate, Field(ge=dt.date(1900, 1, 1), le=dt.date(2999, 12, 31))]
 Format = Literal["json", "xlsx"]
 Side = Literal["receivable", "payable"]
 Basis = Literal["due", "invoice"]

@@ -3,28 +3,14 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
-from typing import Annotated, Literal, Optional
+from typing import Literal, Optional
 
-from pydantic import BeforeValidator, Field
-from pydantic_core import PydanticCustomError
+from pydantic import Field
 
 from ..core.validation import (
-    Amount, Code, CurrencyCode, Id, Input, LongText, Output, Percent, Quantity, QueryInput, Text, Version,
+    Amount, Code, IsoDate, CurrencyCode, Id, Input, LongText, Output, Percent, Quantity, QueryInput, Text, Version,
 )
 
-def _iso_date(value: object) -> object:
-    # Query strings are coerced, but a bare number is not a date (pydantic would read epoch seconds).
-    if isinstance(value, dt.date):
-        return value
-    if not isinstance(value, str) or len(value) != 10:
-        raise PydanticCustomError("invalid_date", "not an ISO date")
-    try:
-        return dt.date.fromisoformat(value)
-    except ValueError:
-        raise PydanticCustomError("invalid_date", "not an ISO date") from None
-
-
-IsoDate = Annotated[dt.date, BeforeValidator(_iso_date)]
 
 InvoiceKind = Literal["sale_invoice", "sale_credit", "bill", "bill_credit"]
 InvoiceStatus = Literal["draft", "posted", "paid", "cancelled"]
@@ -114,8 +100,8 @@ class InvoiceIn(Input):
     kind: InvoiceKind = "sale_invoice"
     branch_id: Id
     counterparty_id: Id
-    date: dt.date = None  # type: ignore[assignment]
-    due_date: Optional[dt.date] = None
+    date: IsoDate = None  # type: ignore[assignment]
+    due_date: Optional[IsoDate] = None
     currency: CurrencyCode = None  # type: ignore[assignment]
     payment_term_id: Optional[Id] = None
     external_number: Optional[Text(60)] = None  # type: ignore[valid-type]
@@ -128,8 +114,8 @@ class InvoiceIn(Input):
 class InvoicePatch(Input):
     version: Version
     counterparty_id: Id = None  # type: ignore[assignment]
-    date: dt.date = None  # type: ignore[assignment]
-    due_date: Optional[dt.date] = None
+    date: IsoDate = None  # type: ignore[assignment]
+    due_date: Optional[IsoDate] = None
     currency: CurrencyCode = None  # type: ignore[assignment]
     payment_term_id: Optional[Id] = None
     external_number: Optional[Text(60)] = None  # type: ignore[valid-type]
@@ -149,7 +135,7 @@ class CreditLineIn(Input):
 class CreditNoteIn(Input):
     """Lines to credit (default: every line of the original, in full)."""
 
-    date: dt.date = None  # type: ignore[assignment]
+    date: IsoDate = None  # type: ignore[assignment]
     lines: Optional[list[CreditLineIn]] = Field(default=None, min_length=1, max_length=MAX_LINES)
     notes: Optional[LongText(5000)] = None  # type: ignore[valid-type]
 
@@ -223,7 +209,7 @@ class InvoiceListQuery(QueryInput):
 class OrderIn(Input):
     branch_id: Id
     counterparty_id: Id
-    date: dt.date = None  # type: ignore[assignment]
+    date: IsoDate = None  # type: ignore[assignment]
     currency: CurrencyCode = None  # type: ignore[assignment]
     payment_term_id: Optional[Id] = None
     notes: Optional[LongText(5000)] = None  # type: ignore[valid-type]
@@ -233,7 +219,7 @@ class OrderIn(Input):
 class OrderPatch(Input):
     version: Version
     counterparty_id: Id = None  # type: ignore[assignment]
-    date: dt.date = None  # type: ignore[assignment]
+    date: IsoDate = None  # type: ignore[assignment]
     currency: CurrencyCode = None  # type: ignore[assignment]
     payment_term_id: Optional[Id] = None
     notes: Optional[LongText(5000)] = None  # type: ignore[valid-type]
@@ -249,7 +235,7 @@ class OrderInvoiceIn(Input):
     """Invoice the order: every not-yet-invoiced quantity, or only the lines given."""
 
     version: Version
-    date: dt.date = None  # type: ignore[assignment]
+    date: IsoDate = None  # type: ignore[assignment]
     lines: Optional[list[OrderInvoiceLineIn]] = Field(default=None, min_length=1, max_length=MAX_LINES)
 
 
