@@ -226,9 +226,11 @@ def tokens_create(email: str, name: str) -> None:
 @main.command()
 @click.option("--clients", default=2000, show_default=True, type=int)
 @click.option("--seed", default=20261128, show_default=True, type=int)
+@click.option("--invoices", default=1200, show_default=True, type=int,
+              help="Sales invoices in the demo's year of books (0: no books).")
 @click.option("--if-empty", is_flag=True, help="Do nothing if a company already exists.")
-def demo(clients: int, seed: int, if_empty: bool) -> None:
-    """Load the demo company (three branches, staff, clients) and print the owner's token."""
+def demo(clients: int, seed: int, invoices: int, if_empty: bool) -> None:
+    """Load the demo company (branches, staff, clients, a year of books) and print the owner's token."""
     from .demo import load_demo
     from .migrate import upgrade
     from .org.models import Company
@@ -249,8 +251,8 @@ def demo(clients: int, seed: int, if_empty: bool) -> None:
                 click.echo(f"owner token: {owner_token(s)}")
                 return
             raise click.ClickException("the database already holds a company; use a fresh database for the demo")
-        token = load_demo(s, clients=clients, seed=seed)
-    click.echo(f"demo company loaded with {clients} clients")
+        token = load_demo(s, clients=clients, seed=seed, invoices=invoices)
+    click.echo(f"demo company loaded with {clients} clients and {invoices} sales invoices")
     click.echo(f"owner token: {token}")
 
 

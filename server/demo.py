@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 
 from .config import Config
 from .core.actor import Actor
+from .demo_books import load_books
 from .org import schemas as org_schemas
 from .org import service as org_service
 from .org.models import User
@@ -111,8 +112,8 @@ class Org:
     sales: dict[str, list[int]] = field(default_factory=dict)
 
 
-def load_demo(session: Session, clients: int = 2000, seed: int = 20261128) -> str:
-    """Create the demo company with `clients` generated clients; return the owner's token text."""
+def load_demo(session: Session, clients: int = 2000, seed: int = 20261128, invoices: int = 1200) -> str:
+    """Create the demo company with `clients` generated clients and a year of books; return the owner's token."""
     if clients < 0:
         raise ValueError("clients must be zero or more")
     company, _owner, token = create_company(
@@ -126,6 +127,10 @@ def load_demo(session: Session, clients: int = 2000, seed: int = 20261128) -> st
     _create_reference_lists(session, actor)
     rows = ClientGenerator(random.Random(seed), org).rows(clients)
     _load_clients(session, actor, rows)
+    if invoices:
+        summary = load_books(session, actor, org.branches, random.Random(seed + 1), invoices=invoices)
+        if summary.refused:
+            raise RuntimeError(f"demo books refused by the rules: {summary.refused[:5]}")
     return token
 
 

@@ -27,9 +27,9 @@ E164 = re.compile(r"^\+[1-9]\d{6,14}$")
 TOKEN_LINE = re.compile(r"^owner token: (cb_\S+)$", re.MULTILINE)
 
 
-def _load(db: Any, clients: int, seed: int = 20261128) -> str:
+def _load(db: Any, clients: int, seed: int = 20261128, invoices: int = 0) -> str:
     with db.write_session() as s, s.begin():
-        return load_demo(s, clients=clients, seed=seed)
+        return load_demo(s, clients=clients, seed=seed, invoices=invoices)
 
 
 def _valid_phone(number: str) -> bool:
@@ -201,7 +201,7 @@ def test_cli_demo_loads_once_and_then_reissues_the_owner_token(tmp_path: Path) -
     env = {"CLIENTBASE_DATABASE_URL": f"sqlite:///{path}", "CLIENTBASE_INSTANCE_PATH": str(tmp_path / "instance")}
     runner = CliRunner()
 
-    loaded = runner.invoke(main, ["demo", "--clients", "50"], env=env)
+    loaded = runner.invoke(main, ["demo", "--clients", "50", "--invoices", "0"], env=env)
     assert loaded.exit_code == 0, loaded.output
     assert "demo company loaded with 50 clients" in loaded.output
     first = TOKEN_LINE.search(loaded.output)
