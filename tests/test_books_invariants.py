@@ -14,7 +14,9 @@ from typing import Any
 
 from hypothesis import HealthCheck, Phase, settings
 from hypothesis import strategies as st
-from hypothesis.stateful import Bundle, RuleBasedStateMachine, initialize, invariant, rule, run_state_machine_as_test
+from hypothesis.stateful import (
+    Bundle, RuleBasedStateMachine, initialize, invariant, precondition, rule, run_state_machine_as_test,
+)
 from sqlalchemy import func, select
 
 from server.core.actor import Actor
@@ -207,16 +209,20 @@ def machine_for(db: Any) -> type[RuleBasedStateMachine]:
                                     "pay_and_allocate" if allocations else side)
             return payment if payment is not None else -1
 
-        @rule(fraction=fractions, data=st.data())
-        def allocate(self, fraction: Decimal, data: Any) -> None:
+        def _allocatable(self) -> list[tuple[Any, int]]:
+            """(payment, document) pairs of the same direction and currency, with something left on both."""
+            if not hasattr(self, "actor"):
+                return []
             with db.read_session() as s:
                 payments = s.execute(select(Payment.id, Payment.kind, Payment.currency, Payment.date, Payment.unallocated)
                                      .where(Payment.company_id == self.actor.company_id, Payment.status == "posted",
                                             Payment.unallocated > 0).order_by(Payment.id)).all()
-            pairs = [(p, inv) for p in payments for inv in self._open_documents(p.kind, p.currency)]
-            if not pairs:
-                return
-            p, invoice = data.draw(st.sampled_from(pairs))
+            return [(p, inv) for p in payments for inv in self._open_documents(p.kind, p.currency)]
+
+        @precondition(lambda self: bool(self._allocatable()))
+        @rule(fraction=fractions, data=st.data())
+        def allocate(self, fraction: Decimal, data: Any) -> None:
+            p, invoice = data.draw(st.sampled_from(self._allocatable()))
             with db.read_session() as s:
                 inv = s.get(Invoice, invoice)
                 amount = _money(inv.open_amount * fraction, inv.currency)
@@ -241,13 +247,22 @@ def machine_for(db: Any) -> type[RuleBasedStateMachine]:
                 chosen = data.draw(st.sampled_from(ids))
                 self._attempt(lambda s: reverse_allocation(s, self.actor, chosen), "unallocate")
 
-        @rule(payment=payments)
-        def cancel_payment(self, payment: int) -> None:
-            if payment < 0:
-                return
-            with db.read_session() as s:
-                version = s.get(Payment, payment).version
+        @precondition(lambda self: bool(self._cancellable_payments()))
+        @rule(data=st.data())
+        def cancel_payment(self, data: Any) -> None:
+            payment, version = data.draw(st.sampled_from(self._cancellable_payments()))
             self._attempt(lambda s: cancel_payment(s, self.actor, payment, version), "cancel_payment")
+
+        def _cancellable_payments(self) -> list[tuple[int, int]]:
+            """Posted payments with nothing allocated (some of them in a closed period, to be refused)."""
+            if not hasattr(self, "actor"):
+                return []
+            active = select(Allocation.payment_id).where(Allocation.reversed_at.is_(None),
+                                                         Allocation.payment_id.is_not(None))
+            with db.read_session() as s:
+                return [tuple(r) for r in s.execute(select(Payment.id, Payment.version).where(
+                    Payment.company_id == self.actor.company_id, Payment.status == "posted",
+                    Payment.id.not_in(active)).order_by(Payment.id))]
 
         @rule(back=st.integers(min_value=0, max_value=15))
         def close_period(self, back: int) -> None:
