@@ -97,7 +97,8 @@ class ExactDecimal(TypeDecorator):
                 if value == 0:
                     return Decimal(0).quantize(self._quantum)
                 raise TypeError("a money expression was computed in floating point by SQLite")
-            return Decimal(int(value)).scaleb(-self.scale).quantize(self._quantum)
+            # scaleb of an integer gives exactly `scale` places: no quantize needed.
+            return Decimal(int(value)).scaleb(-self.scale)
         return Decimal(value).quantize(self._quantum)
 
 
