@@ -137,15 +137,8 @@ def _check_category_ref(session: Session, actor: Actor, field: str, category_id:
 
 def _check_parent(session: Session, actor: Actor, cat_id: int | None, parent_id: int | None, errors: ErrorList) -> None:
     parent = _check_category_ref(session, actor, "parent_id", parent_id, errors)
-    # Walk up from the new parent: meeting ourselves means a cycle.
-    seen: set[int] = set()
-    node = parent
-    while node is not None and node.id not in seen:
-        if cat_id is not None and node.id == cat_id:
-            errors.add("parent_id", "category_cycle")
-            return
-        seen.add(node.id)
-        node = session.get(Category, node.parent_id) if node.parent_id else None
+    if records.is_own_ancestor(session, Category, cat_id, parent):
+        errors.add("parent_id", "category_cycle")
 
 
 def create_category(session: Session, actor: Actor, data: schemas.ProductCategoryIn) -> Category:

@@ -84,3 +84,20 @@ def get_versioned(session: Session, actor: Actor, model: Any, id: int, entity: s
     obj = get_owned(session, actor, model, id, entity)
     check_version(obj, version, present)
     return obj
+
+
+def is_own_ancestor(session: Session, model: Any, own_id: int | None, parent: Any) -> bool:
+    """Whether placing record `own_id` under `parent` would make it its own ancestor (a cycle in a tree).
+
+    Walks up from the new parent through `parent_id`; a record not yet created has no descendants.
+    """
+    if own_id is None:
+        return False
+    seen: set[int] = set()
+    node = parent
+    while node is not None and node.id not in seen:
+        if node.id == own_id:
+            return True
+        seen.add(node.id)
+        node = session.get(model, node.parent_id) if node.parent_id else None
+    return False

@@ -222,15 +222,8 @@ def _check_parent(session: Session, actor: Actor, own_id: Optional[int], parent_
     if parent.archived_at is not None:
         errors.add("parent_id", "archived", entity="cashflow_category", id=parent_id)
         return
-    # Walk up from the new parent: meeting ourselves means a cycle.
-    seen: set[int] = set()
-    node: Optional[CashflowCategory] = parent
-    while node is not None and node.id not in seen:
-        if own_id is not None and node.id == own_id:
-            errors.add("parent_id", "category_cycle")
-            return
-        seen.add(node.id)
-        node = session.get(CashflowCategory, node.parent_id) if node.parent_id else None
+    if records.is_own_ancestor(session, CashflowCategory, own_id, parent):
+        errors.add("parent_id", "category_cycle")
 
 
 def create_cashflow_category(session: Session, actor: Actor, data: schemas.CategoryIn) -> CashflowCategory:

@@ -275,14 +275,8 @@ def _check_account(session: Session, actor: Actor, acc_id: Optional[int], code: 
         parent = session.get(Account, parent_id)
         if parent is None or parent.company_id != actor.company_id:
             errors.add("parent_id", "unknown_reference", entity="account", value=parent_id)
-        elif acc_id is not None:
-            seen, node = set(), parent
-            while node is not None and node.id not in seen:
-                if node.id == acc_id:
-                    errors.add("parent_id", "account_cycle")
-                    break
-                seen.add(node.id)
-                node = session.get(Account, node.parent_id) if node.parent_id else None
+        elif records.is_own_ancestor(session, Account, acc_id, parent):
+            errors.add("parent_id", "account_cycle")
 
 
 def create_account(session: Session, actor: Actor, data: "AccountIn") -> Account:

@@ -121,15 +121,8 @@ def _check_parent(session: Session, actor: Actor, dept_id: int | None, parent_id
     if parent.archived_at is not None:
         errors.add("parent_id", "archived", entity="department", id=parent_id)
         return
-    # Walk up from the new parent: meeting ourselves means a cycle.
-    seen: set[int] = set()
-    node: Department | None = parent
-    while node is not None and node.id not in seen:
-        if dept_id is not None and node.id == dept_id:
-            errors.add("parent_id", "cycle")
-            return
-        seen.add(node.id)
-        node = session.get(Department, node.parent_id) if node.parent_id else None
+    if records.is_own_ancestor(session, Department, dept_id, parent):
+        errors.add("parent_id", "cycle")
 
 
 def create_department(session: Session, actor: Actor, data: schemas.DepartmentIn) -> Department:
