@@ -84,9 +84,6 @@ def build(app: Flask) -> dict[str, Any]:
             # A JSON answer that can also come as a file (reports: `?format=xlsx`).
             ok["content"].update({ct: {"schema": {"type": "string", "format": "binary"}}
                                   for ct in meta.produces if ct != "application/json"})
-            # A route that also answers a file (`format=xlsx`) documents that content type too.
-            ok["content"].update({ct: {"schema": {"type": "string", "format": "binary"}}
-                                  for ct in meta.produces if ct != "application/json"})
         elif meta.produces != ("application/json",):
             ok["content"] = {ct: {"schema": {"type": "string", "format": "binary"}} for ct in meta.produces}
         op["responses"][str(meta.status)] = ok
