@@ -270,10 +270,11 @@ def crud_routes(
 ) -> None:
     """List/create/read/update/archive routes for a simple versioned record kind.
 
-    `service` names the functions list_<plural>, create_<entity>, update_<entity>, archive_<entity>.
+    `service` names the functions list_<plural>, create_<entity>, update_<entity>, archive_<entity>
+    (a hyphen in the path's plural, as in `cashflow-categories`, is an underscore in the names).
     """
     read_roles, write_roles = tuple(read_roles), tuple(write_roles)
-    list_fn = getattr(service, f"list_{plural}")
+    list_fn = getattr(service, f"list_{plural.replace('-', '_')}")
     create_fn = getattr(service, f"create_{entity}")
     update_fn = getattr(service, f"update_{entity}")
     archive_fn = getattr(service, f"archive_{entity}")
@@ -298,7 +299,7 @@ def crud_routes(
 
     label = entity.replace("_", " ")
     for fn, doc in (
-        (list_view, f"List the {plural}."), (create_view, f"Create a {label}."), (get_view, f"Read one {label}."),
+        (list_view, f"List the {plural.replace('-', ' ')}."), (create_view, f"Create a {label}."), (get_view, f"Read one {label}."),
         (update_view, f"Change a {label} (needs its current version)."), (archive_view, f"Archive a {label}."),
     ):
         fn.__doc__ = doc

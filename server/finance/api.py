@@ -5,10 +5,8 @@ from flask import Blueprint
 from sqlalchemy.orm import Session
 
 from ..core.actor import Actor
-from ..core.api import VersionIn, route
-from ..core.records import get_owned
+from ..core.api import VersionIn, crud_routes, route
 from . import schemas, service
-from .models import CashflowCategory
 
 bp = Blueprint("finance", __name__, url_prefix="/api/v1")
 
@@ -55,38 +53,11 @@ def archive_cash_account(session: Session, actor: Actor, id: int, body: VersionI
 
 # --- cash-flow categories ----------------------------------------------------------------------
 
-@route(bp, "/cashflow-categories", roles=BOOKS, query=schemas.ListQuery, response=schemas.CategoryList)
-def list_cashflow_categories(session: Session, actor: Actor, query: schemas.ListQuery) -> schemas.CategoryList:
-    """List the cash-flow categories (income and expense items), the default set included."""
-    rows = service.list_categories(session, actor, query.include_archived)
-    return schemas.CategoryList(items=[schemas.CategoryOut.model_validate(c) for c in rows])
-
-
-@route(bp, "/cashflow-categories", method="POST", roles=BOOKS, body=schemas.CategoryIn,
-       response=schemas.CategoryOut, status=201, errors=(409,))
-def create_cashflow_category(session: Session, actor: Actor, body: schemas.CategoryIn) -> schemas.CategoryOut:
-    """Create a cash-flow category, optionally under a parent."""
-    return schemas.CategoryOut.model_validate(service.create_cashflow_category(session, actor, body))
-
-
-@route(bp, "/cashflow-categories/<int:id>", roles=BOOKS, response=schemas.CategoryOut)
-def get_cashflow_category(session: Session, actor: Actor, id: int) -> schemas.CategoryOut:
-    """Read one cash-flow category."""
-    return schemas.CategoryOut.model_validate(get_owned(session, actor, CashflowCategory, id, "cashflow_category"))
-
-
-@route(bp, "/cashflow-categories/<int:id>", method="PATCH", roles=BOOKS, body=schemas.CategoryPatch,
-       response=schemas.CategoryOut, errors=(409,))
-def update_cashflow_category(session: Session, actor: Actor, id: int, body: schemas.CategoryPatch) -> schemas.CategoryOut:
-    """Change a cash-flow category (needs its current version)."""
-    return schemas.CategoryOut.model_validate(service.update_cashflow_category(session, actor, id, body))
-
-
-@route(bp, "/cashflow-categories/<int:id>/archive", method="POST", roles=BOOKS, body=VersionIn,
-       response=schemas.CategoryOut, errors=(409,))
-def archive_cashflow_category(session: Session, actor: Actor, id: int, body: VersionIn) -> schemas.CategoryOut:
-    """Archive a cash-flow category without active subcategories."""
-    return schemas.CategoryOut.model_validate(service.archive_cashflow_category(session, actor, id, body.version))
+crud_routes(
+    bp, "cashflow-categories", "cashflow_category", schema_in=schemas.CategoryIn, schema_patch=schemas.CategoryPatch,
+    schema_out=schemas.CategoryOut, schema_list=schemas.CategoryList, list_query=schemas.ListQuery,
+    service=service, read_roles=BOOKS, write_roles=BOOKS,
+)
 
 
 # --- payments ----------------------------------------------------------------------------------

@@ -203,7 +203,7 @@ def ensure_categories(session: Session, company_id: int) -> dict[str, int]:
     return have
 
 
-def list_categories(session: Session, actor: Actor, include_archived: bool) -> list[CashflowCategory]:
+def list_cashflow_categories(session: Session, actor: Actor, include_archived: bool) -> list[CashflowCategory]:
     ensure_categories(session, actor.company_id)
     q = select(CashflowCategory).where(CashflowCategory.company_id == actor.company_id)
     if not include_archived:
