@@ -26,6 +26,12 @@ class Company(Versioned, Base):
     # Shown beside the base currency where the company asks for it (USD and KHR in Cambodia).
     second_currency: Mapped[Optional[str]] = mapped_column(String(3))
     language: Mapped[str] = mapped_column(String(2), default="en")
+    # Requisites printed on every document.
+    address: Mapped[Optional[str]] = mapped_column(String(500))
+    phone: Mapped[Optional[str]] = mapped_column(String(40))
+    email: Mapped[Optional[str]] = mapped_column(String(254))
+    director_name: Mapped[Optional[str]] = mapped_column(String(200))
+    accountant_name: Mapped[Optional[str]] = mapped_column(String(200))
     archived_at: Mapped[Optional[dt.datetime]] = mapped_column(UTCDateTime())
 
 

@@ -20,6 +20,11 @@ class CompanyOut(Output):
     base_currency: str
     second_currency: Optional[str]
     language: str
+    address: Optional[str] = None
+    phone: Optional[str] = None
+    email: Optional[str] = None
+    director_name: Optional[str] = None
+    accountant_name: Optional[str] = None
     version: Version
 
 
@@ -42,6 +47,11 @@ class CompanyPatch(Input):
     tax_id: Optional[Text(40)] = None  # type: ignore[valid-type]
     second_currency: Optional[CurrencyCode] = None
     language: Language = None  # type: ignore[assignment]
+    address: Optional[Text(500)] = None  # type: ignore[valid-type]
+    phone: Optional[Text(40)] = None  # type: ignore[valid-type]
+    email: Optional[EmailStr] = Field(default=None, max_length=254)
+    director_name: Optional[Text(200)] = None  # type: ignore[valid-type]
+    accountant_name: Optional[Text(200)] = None  # type: ignore[valid-type]
 
 
 class BranchIn(Input):

@@ -16,7 +16,8 @@ PREFIXES = {
 }
 
 
-def next_number(session: Session, company_id: int, branch_id: int, kind: str, year: int) -> tuple[str, int, int]:
+def next_number(session: Session, company_id: int, branch_id: int, kind: str, year: int,
+                letters: str | None = None) -> tuple[str, int, int]:
     """(number text, sequence, series id) for the next document of a series.
 
     The series row is created if missing (INSERT … ON CONFLICT DO NOTHING, so two first postings
@@ -24,14 +25,17 @@ def next_number(session: Session, company_id: int, branch_id: int, kind: str, ye
     SQLite's writer already holds the database lock (BEGIN IMMEDIATE). A rollback undoes the
     increment, so numbers are gap-free whatever fails after this call.
     """
-    return next_numbers(session, company_id, branch_id, kind, year, 1)[0]
+    return next_numbers(session, company_id, branch_id, kind, year, 1, letters)[0]
 
 
 def next_numbers(session: Session, company_id: int, branch_id: int, kind: str, year: int,
-                 count: int) -> list[tuple[str, int, int]]:
-    """The next `count` numbers of a series in one locked increment (batch posting); see next_number."""
+                 count: int, letters: str | None = None) -> list[tuple[str, int, int]]:
+    """The next `count` numbers of a series in one locked increment (batch posting); see next_number.
+
+    `letters` names the series of a kind this module does not know (the documents' own series).
+    """
     branch_code = session.scalar(select(Branch.code).where(Branch.id == branch_id)) or str(branch_id)
-    prefix = f"{PREFIXES.get(kind, kind.upper())}-{branch_code}-{year}-"
+    prefix = f"{letters or PREFIXES.get(kind, kind.upper())}-{branch_code}-{year}-"
     dialect = session.get_bind().dialect.name
     ins = (pg_insert if dialect == "postgresql" else sqlite_insert)(NumberSeries).values(
         company_id=company_id, branch_id=branch_id, kind=kind, year=year, prefix=prefix, next_number=1

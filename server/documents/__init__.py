@@ -1,0 +1,1 @@
+"""Documents: contracts, invoices and the rest, rendered from Word templates and registered."""
