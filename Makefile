@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: run test bench install clean
+.PHONY: run test bench install clean system-packages
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -21,7 +21,16 @@ run: $(STAMP)
 	$(BIN)/clientbase demo --if-empty
 	$(BIN)/clientbase serve --host 127.0.0.1 --port 5000 --processes 2
 
-test: $(STAMP)
+# LibreOffice (PDF of documents) and a Khmer font (so Khmer PDFs show glyphs, not boxes), from Debian.
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+system-packages:
+	@if ! command -v soffice >/dev/null 2>&1 || ! fc-list 2>/dev/null | grep -qi "khmer os"; then \
+		$(SUDO) apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends \
+			libreoffice-writer-nogui fonts-khmeros fonts-dejavu-core >/dev/null; \
+	fi
+
+test: $(STAMP) system-packages
 	$(BIN)/python -m pytest
 
 bench: $(STAMP)
