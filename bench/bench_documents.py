@@ -86,7 +86,7 @@ def run(ctx: Any) -> None:
     with_start = (DOCS + 8) / (done - t0)
     out(f"bench_documents: compiled engine, pool of 2: {pool_rate:,.0f} invoices/s "
         f"({with_start:,.0f}/s with the pool's {warm - started:.1f} s start-up), "
-        f"{ratio(1 / stock, 1 / pool_rate)} — {target(pool_rate >= TARGET_PER_S, f'target ≥ {TARGET_PER_S}/s')}; "
+        f"{ratio(1 / stock, 1 / pool_rate)} — {target(pool_rate >= TARGET_PER_S, f'≥ {TARGET_PER_S}/s')}; "
         f"{sum(sizes) / len(sizes) / 1024:.0f} KB per document")
 
     one = render_one(jobs[0])

@@ -191,6 +191,7 @@ def _before_render(helper: DocxTemplate, xml: str) -> str:
 
 
 _helper_for_listing = DocxTemplate.__new__(DocxTemplate)
+_TEXT_WITH_BREAKS = re.compile(r"<w:t(?: [^>]*)?>[^<]*[\t\a\n\f]")
 
 
 def _after_render(xml: str, fix_tables: bool) -> str:
@@ -198,8 +199,7 @@ def _after_render(xml: str, fix_tables: bool) -> str:
     # in values into Word breaks, and repair tables whose columns were looped over.
     xml = re.sub(r"\n<w:p([ >])", r"<w:p\1", xml)
     xml = xml.replace("{_{", "{{").replace("}_}", "}}").replace("{_%", "{%").replace("%_}", "%}")
-    body = xml.split("?>", 1)[-1]
-    if any(c in body for c in "\t\a\n\f"):
+    if _TEXT_WITH_BREAKS.search(xml):  # docxtpl's pass is slow: run it only when a text run needs it
         xml = _helper_for_listing.resolve_listing(xml)
     if fix_tables:
         declaration, _, rest = xml.partition("?>") if xml.startswith("<?xml") else ("", "", xml)
