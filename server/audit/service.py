@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 from decimal import Decimal
 from typing import Any
 
@@ -14,7 +15,9 @@ from .models import Operation
 
 
 def json_plain(value: Any) -> Any:
-    """Dates, datetimes and Decimals as text: what the operations log stores."""
+    """Dates, datetimes and Decimals as text, file contents as their hash: what the operations log stores."""
+    if isinstance(value, bytes):
+        return f"sha256:{hashlib.sha256(value).hexdigest()} ({len(value)} bytes)"
     if isinstance(value, (dt.date, dt.datetime)):
         return value.isoformat()
     if isinstance(value, Decimal):

@@ -56,8 +56,10 @@ def upload_template(session: Session, actor: Actor, body: schemas.TemplateIn) ->
     return schemas.CompanyTemplateOut.model_validate(tpl)
 
 
+# Binary answers are not stored for Idempotency-Key replays; both routes are idempotent by nature
+# (a preview registers nothing, a package reuses the papers already registered).
 @route(bp, "/document-templates/preview", method="POST", roles=MAKERS, body=schemas.TemplatePreviewIn,
-       produces=(DOCX,))
+       produces=(DOCX,), idempotent=False)
 def preview_template(session: Session, actor: Actor, body: schemas.TemplatePreviewIn) -> Response:
     """Fill a template with sample data or a real source's data, without registering anything."""
     data = body.content_base64
@@ -148,7 +150,7 @@ def set_document_status(session: Session, actor: Actor, id: int, body: schemas.S
 
 
 @route(bp, "/orders/<int:id>/documents/package", method="POST", roles=MAKERS, body=schemas.PackageIn,
-       produces=("application/zip",), errors=(409,))
+       produces=("application/zip",), errors=(409,), idempotent=False)
 def order_package(session: Session, actor: Actor, id: int, body: schemas.PackageIn) -> Response:
     """Every paper of an order (contract, invoice, waybill or act, UPD) in one zip; missing ones are generated."""
     name, content, docs = service.package(session, actor, id, body.language, body.pdf)
