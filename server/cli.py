@@ -1,4 +1,4 @@
-"""`clientbase` command line: serve, db, init, companies, users, tokens, demo."""
+"""`clientbase` command line: serve, db, init, companies, users, tokens, demo, documents."""
 from __future__ import annotations
 
 import sys
@@ -11,6 +11,7 @@ from sqlalchemy import select
 from . import create_app
 from .config import LANGUAGES
 from .core.actor import Actor
+from .documents.kinds import KINDS
 
 
 def _app(**config: object):  # type: ignore[no-untyped-def]
@@ -254,6 +255,72 @@ def demo(clients: int, seed: int, invoices: int, if_empty: bool) -> None:
         token = load_demo(s, clients=clients, seed=seed, invoices=invoices)
     click.echo(f"demo company loaded with {clients} clients and {invoices} sales invoices")
     click.echo(f"owner token: {token}")
+
+
+@main.group()
+def documents() -> None:
+    """Contracts, invoices and the rest, from the Word templates."""
+
+
+@documents.command("batch")
+@click.option("--kind", required=True, type=click.Choice(sorted(KINDS)))
+@click.option("--from", "from_", required=True, type=click.DateTime(["%Y-%m-%d"]), help="First date (YYYY-MM-DD).")
+@click.option("--to", required=True, type=click.DateTime(["%Y-%m-%d"]), help="Last date (YYYY-MM-DD).")
+@click.option("--language", type=click.Choice(LANGUAGES), help="The company's language when not given.")
+@click.option("--pdf", is_flag=True, help="Also convert to PDF (LibreOffice, one run per chunk).")
+@click.option("--out", type=click.Path(file_okay=False, path_type=Path), help="Write the files to this folder.")
+@click.option("--as", "email", help="The user the documents are registered by (default: the first owner).")
+@click.option("--company-id", type=int)
+def documents_batch(kind: str, from_: Any, to: Any, language: str | None, pdf: bool, out: Path | None,
+                    email: str | None, company_id: int | None) -> None:
+    """Generate and register the documents of every posted source in a date range, with a progress bar."""
+    from sqlalchemy import func
+
+    from .core.errors import DomainError
+    from .documents import batch as batches
+    from .documents.kinds import kind as kind_of
+    from .documents.models import Document, DocumentFile
+    from .finance.models import Payment
+    from .org.models import User
+    from .sales.models import Invoice, Order
+
+    app = _app()
+    source = {"invoice": Invoice, "order": Order, "payment": Payment}[kind_of(kind).source]
+    with _db(app).write_session() as s, s.begin():
+        cid = _company_id(s, company_id)
+        q = select(User).where(User.company_id == cid, User.is_active.is_(True))
+        q = q.where(func.lower(User.email) == email.lower()) if email else q.where(User.role == "owner")
+        user = s.scalars(q.order_by(User.id)).first()
+        if user is None:
+            raise click.ClickException(f"no active user {email or 'with the owner role'} in company {cid}")
+        actor = Actor(user_id=user.id, company_id=cid, role=user.role, language=user.language)
+        ids = list(s.scalars(select(source.id).where(source.company_id == cid, source.date >= from_.date(),
+                                                     source.date <= to.date()).order_by(source.date, source.id)))
+        if not ids:
+            raise click.ClickException("nothing to generate in that range")
+        try:
+            batch_id = batches.start_batch(s, actor, kind, ids, language, pdf).id
+        except DomainError as exc:
+            raise click.ClickException(_describe(exc)) from None
+    with click.progressbar(length=len(ids), label=f"{kind} documents") as bar:
+        seen = [0]
+
+        def progress(done: int, _total: int) -> None:
+            bar.update(done - seen[0])
+            seen[0] = done
+        result = batches.run_batch(_db(app), actor, batch_id, progress=progress)
+    click.echo(f"{len(result.document_ids)} documents registered, {len(result.errors)} refused")
+    for e in result.errors[:20]:
+        click.echo(f"  source {e['source_id']}: {e['code']} {e['params']}")
+    if out is not None:
+        out.mkdir(parents=True, exist_ok=True)
+        with _db(app).read_session() as s:
+            rows = s.execute(select(Document.filename, DocumentFile.format, DocumentFile.content)
+                             .join(DocumentFile, DocumentFile.document_id == Document.id)
+                             .where(Document.id.in_(result.document_ids)))
+            for filename, fmt, content in rows:
+                (out / filename.rsplit(".", 1)[0]).with_suffix(f".{fmt}").write_bytes(content)
+        click.echo(f"files written to {out}")
 
 
 def _company_id(session, company_id: int | None) -> int:  # type: ignore[no-untyped-def]
