@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 
 from .config import Config
 from .core.actor import Actor
-from .demo_books import load_books
+from .demo_books import load_books, load_documents
 from .org import schemas as org_schemas
 from .org import service as org_service
 from .org.models import User
@@ -116,13 +116,15 @@ def load_demo(session: Session, clients: int = 2000, seed: int = 20261128, invoi
     """Create the demo company with `clients` generated clients and a year of books; return the owner's token."""
     if clients < 0:
         raise ValueError("clients must be zero or more")
-    company, _owner, token = create_company(
+    company, owner, token = create_company(
         session, name=COMPANY_NAME, country="KH", currency="USD", second_currency="KHR", language="en",
         owner_email=OWNER_EMAIL, owner_name=OWNER_NAME,
     )
     actor = Actor.system(company.id)
     org_service.update_company(session, actor, org_schemas.CompanyPatch(
-        version=company.version, legal_name="Angkor Mekong Trading Co., Ltd.", tax_id="K001-901234567"))
+        version=company.version, legal_name="Angkor Mekong Trading Co., Ltd.", tax_id="K001-901234567",
+        address="No. 12, Street 214, Sangkat Boeung Raing, Daun Penh, Phnom Penh", phone="+855 23 456 789",
+        email="office@angkor-mekong.example", director_name="Chan Sokha", accountant_name="Keo Dara"))
     org = _create_org(session, actor)
     _create_reference_lists(session, actor)
     rows = ClientGenerator(random.Random(seed), org).rows(clients)
@@ -131,6 +133,8 @@ def load_demo(session: Session, clients: int = 2000, seed: int = 20261128, invoi
         summary = load_books(session, actor, org.branches, random.Random(seed + 1), invoices=invoices)
         if summary.refused:
             raise RuntimeError(f"demo books refused by the rules: {summary.refused[:5]}")
+        person = Actor(user_id=owner.id, company_id=company.id, role="owner")
+        load_documents(session, person, random.Random(seed + 2))
     return token
 
 

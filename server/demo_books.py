@@ -319,3 +319,31 @@ def _ean13(twelve: str) -> str:
     digits = [int(c) for c in twelve]
     check = (10 - (sum(digits[0::2]) + 3 * sum(digits[1::2])) % 10) % 10
     return twelve + str(check)
+
+
+def load_documents(session: Session, actor: Actor, rng: random.Random, contracts: int = 30,
+                   invoices: int = 60) -> int:
+    """Contracts of recent orders and papers of recent invoices, signed to various degrees: the gaps report's holes.
+
+    `actor` must be a person (documents record who made them and who moved their signing).
+    """
+    from .documents import service as documents
+    from .sales.models import Invoice, Order
+
+    languages = ("en", "km", "ru")
+    orders = session.scalars(select(Order.id).where(Order.company_id == actor.company_id, Order.status != "cancelled")
+                             .order_by(Order.date.desc()).limit(contracts)).all()
+    sold = session.scalars(select(Invoice.id).where(Invoice.company_id == actor.company_id,
+                                                    Invoice.kind == "sale_invoice",
+                                                    Invoice.status.in_(("posted", "paid")))
+                           .order_by(Invoice.date.desc()).limit(invoices)).all()
+    made = 0
+    for kind, ids in (("sales_contract", orders), ("invoice", sold)):
+        for source_id in ids:
+            doc = documents.generate(session, actor, kind, source_id, rng.choice(languages))
+            made += 1
+            steps = rng.choice(((), ("sent",), ("sent", "signed_by_us"), ("signed_by_both",),
+                                ("signed_by_both", "original_received")))
+            for step in steps:
+                doc = documents.set_status(session, actor, doc.id, doc.version, step, None, None)
+    return made

@@ -34,3 +34,7 @@ def test_the_demo_books_are_posted_balanced_and_leave_work_for_the_reports(app: 
     aging = app.test_client().get("/api/v1/reports/aging?as_of=2026-11-27", headers=headers)
     assert aging.status_code == 200, aging.json
     assert Decimal(aging.json["totals"]["total"]) == receivable
+    gaps = app.test_client().get("/api/v1/documents/gaps", headers=headers).json
+    assert 0 < gaps["missing"] < 6 + 36                      # 6 contracts and 36 invoices, some fully signed
+    assert {i["kind"] for i in gaps["items"]} <= {"sales_contract", "invoice"}
+    assert sum(g["missing"] for g in gaps["by_manager"]) == gaps["missing"]
