@@ -94,7 +94,7 @@ def sample_context(kind_code: str, language: str, lines: int = 3) -> dict[str, A
 
     rows, net_sum, tax_sum = [], Decimal(0), Decimal(0)
     for n in range(1, lines + 1):
-        qty, price = Decimal(n * 2), Decimal("27.50") * n
+        qty, price = Decimal(n % 4 + 1), Decimal("12.50") + Decimal("3.75") * n
         net = (qty * price).quantize(Decimal("0.01"))
         tax = (net * Decimal("0.10")).quantize(Decimal("0.01"))
         net_sum, tax_sum = net_sum + net, tax_sum + tax
@@ -129,7 +129,7 @@ def sample_context(kind_code: str, language: str, lines: int = 3) -> dict[str, A
         ctx["lines"] = rows
         ctx["totals"] = {
             "net": money(net_sum), "tax": money(tax_sum), "total": money(total), "currency": cur,
-            "count": str(lines), "qty": format_quantity(sum((Decimal(n * 2) for n in range(1, lines + 1)),
+            "count": str(lines), "qty": format_quantity(sum((Decimal(n % 4 + 1) for n in range(1, lines + 1)),
                                                             Decimal(0)), language),
             "second_total": format_amount(total * 4100, "KHR", language) if cur == "USD" else "",
             "second_currency": "KHR" if cur == "USD" else "", "rate": "4,100" if cur == "USD" else "",
