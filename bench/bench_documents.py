@@ -89,6 +89,8 @@ def run(ctx: Any) -> None:
         f"{ratio(1 / stock, 1 / pool_rate)} — {target(pool_rate >= TARGET_PER_S, f'≥ {TARGET_PER_S}/s')}; "
         f"{sum(sizes) / len(sizes) / 1024:.0f} KB per document")
 
+    _end_to_end()
+
     one = render_one(jobs[0])
     if not pdf.available():
         out("bench_documents: PDF not measured: LibreOffice is not installed (make system-packages)")
@@ -107,3 +109,59 @@ def run(ctx: Any) -> None:
     out(f"bench_documents: PDF, one LibreOffice run for {PDF_DOCS}: {batch_rate:,.1f} invoices/s; "
         f"one run per document {single_rate:,.2f}/s ({ratio(1 / single_rate, 1 / batch_rate)}); "
         f"the invoice is {pages} page(s)")
+
+
+END_TO_END = 1_000
+
+
+def _end_to_end() -> None:
+    """The batch service on a real database: contexts from the records, rendering in the pool, registering."""
+    import datetime as dt
+    from decimal import Decimal
+
+    from server.catalog.models import Product
+    from server.documents import batch as batches
+    from server.finance.models import ExchangeRate
+    from server.parties import schemas as ps
+    from server.parties import service as parties
+    from server.sales import schemas, service
+
+    from .common import OUT, app_for, fresh_db, remove_db
+
+    OUT.mkdir(parents=True, exist_ok=True)
+    fx = fresh_db(str(OUT / "documents.sqlite3"))
+    app = app_for(fx.url)
+    db = app.extensions["clientbase.db"]
+    actor = fx.actor()
+    with db.write_session() as s, s.begin():
+        client = parties.create_client(s, actor, ps.ClientIn(name="Mekong Foods Ltd.", kind="client",
+                                                             tax_id="K002-109876543")).id
+        products = []
+        for i in range(20):
+            p = Product(company_id=fx.company_id, sku=f"RICE-{i:03d}", name=f"Jasmine rice, grade {i}",
+                        kind="goods", unit="bag", tax_rate=Decimal(10))
+            s.add(p)
+            s.flush()
+            products.append(p.id)
+        s.add(ExchangeRate(company_id=fx.company_id, currency="KHR", date=dt.date(2026, 1, 1), rate=Decimal("0.00025")))
+    bodies = [schemas.InvoiceIn(kind="sale_invoice", branch_id=fx.branches["PP"], counterparty_id=client,
+                                date=dt.date(2026, 3, 1) + dt.timedelta(days=i % 200), post=True,
+                                lines=[schemas.LineIn(product_id=p, qty=Decimal(k % 4 + 1),
+                                                      unit_price=Decimal("12.50") + k)
+                                       for k, p in enumerate(products)]) for i in range(END_TO_END)]
+    ids: list[int] = []
+    for start in range(0, END_TO_END, 250):
+        with db.write_session() as s, s.begin():
+            ids += service.create_invoices(s, actor, bodies[start:start + 250])
+    batches.pool(2)  # the server keeps its pool; its start-up is not the batch's
+    with db.write_session() as s, s.begin():
+        batch_id = batches.start_batch(s, actor, "invoice", ids, "en", False).id
+    t0 = time.perf_counter()
+    result = batches.run_batch(db, actor, batch_id)
+    wall = time.perf_counter() - t0
+    rate = len(result.document_ids) / wall
+    out(f"bench_documents: the batch service end to end ({END_TO_END:,} posted invoices x 20 lines: contexts from "
+        f"SQLite, pool of 2, registered with their files): {wall:.1f} s, {rate:,.0f} invoices/s "
+        f"{target(rate >= TARGET_PER_S, f'≥ {TARGET_PER_S}/s')}")
+    db.dispose()
+    remove_db(fx.path)

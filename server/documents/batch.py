@@ -87,21 +87,25 @@ def run_batch(db: Any, actor: Actor, batch_id: int, workers: int = 2,
         for start in range(0, len(ids), CHUNK):
             chunk = ids[start:start + CHUNK]
             with db.write_session() as session, session.begin():
-                plans = []
+                service.preload(session, actor, kind_code, chunk)
+                plans, pending = [], {}
                 for source_id in chunk:
                     try:
                         with session.begin_nested():
-                            plans.append(service.plan(session, actor, kind_code, source_id, language))
+                            p = service.plan(session, actor, kind_code, source_id, language)
                     except DomainError as exc:
                         errors.append({"source_id": source_id, "code": exc.code, "params": exc.params})
-                todo = [p for p in plans if p.existing is None or with_pdf]
-                jobs = [_job(p) for p in todo]
-                rendered = list(executor.map(render_one, jobs, chunksize=4)) if executor else [render_one(j) for j in jobs]
-                pdfs = pdf.convert({f"{i}.docx": d for i, d in enumerate(rendered)}) if with_pdf and rendered else {}
-                by_plan = {id(p): (d, pdfs.get(f"{i}.docx")) for i, (p, d) in enumerate(zip(todo, rendered))}
+                        continue
+                    plans.append(p)
+                    if p.existing is None or with_pdf:
+                        # Rendered by the pool while the next sources are planned here.
+                        pending[id(p)] = executor.submit(render_one, _job(p)) if executor else render_one(_job(p))
+                rendered = {key: f.result() if executor else f for key, f in pending.items()}
+                pdfs = pdf.convert({f"{key}.docx": d for key, d in rendered.items()}) if with_pdf and rendered else {}
                 for p in plans:
-                    docx, pdf_bytes = by_plan.get(id(p), (None, None))
-                    doc = p.existing if docx is None else service.register(session, actor, p, docx, pdf_bytes)
+                    docx = rendered.get(id(p))
+                    doc = p.existing if docx is None else service.register(session, actor, p, docx,
+                                                                           pdfs.get(f"{id(p)}.docx"))
                     document_ids.append(doc.id)
                 done += len(chunk)
                 batch = session.get_one(DocumentBatch, batch_id)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
-from typing import Any, Iterable, Optional
+from typing import Any, Callable, Iterable, Optional
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -17,7 +17,8 @@ from sqlalchemy.orm import Session
 from ..catalog.models import Product
 from ..core.errors import DomainError
 from ..finance.models import Allocation, CashAccount, Payment
-from ..finance.rates import convert
+from ..core.money import currency as currency_of
+from ..finance.rates import rate_on
 from ..org.models import Branch, Company, User
 from ..parties.models import Counterparty
 from ..sales.models import Invoice, Order, PaymentTerm
@@ -29,6 +30,15 @@ from .words import amount_words
 
 def _s(value: Optional[str]) -> str:
     return value or ""
+
+
+def memo(session: Session, key: tuple[Any, ...], make: Callable[[], Any]) -> Any:
+    """A value kept for the session's life: a batch builds hundreds of contexts from the same few
+    parties, branches and rates, and one transaction sees them unchanged."""
+    cache = session.info.setdefault("cb_documents", {})
+    if key not in cache:
+        cache[key] = make()
+    return cache[key]
 
 
 def company_part(session: Session, company: Company, branch: Branch, currency: str) -> dict[str, str]:
@@ -70,8 +80,11 @@ def manager_part(session: Session, user_id: Optional[int]) -> dict[str, str]:
 
 def _lines(session: Session, lines: Iterable[Any], currency: str, language: str) -> tuple[list[dict[str, str]], Decimal]:
     lines = list(lines)
-    ids = {l.product_id for l in lines if l.product_id}
-    products = {p.id: p for p in session.scalars(select(Product).where(Product.id.in_(ids)))} if ids else {}
+    known = session.info.setdefault("cb_documents", {}).setdefault("products", {})
+    missing = {l.product_id for l in lines if l.product_id and l.product_id not in known}
+    if missing:
+        known.update({p.id: p for p in session.scalars(select(Product).where(Product.id.in_(missing)))})
+    products = known
     rows, qty = [], Decimal(0)
     for l in lines:
         product = products.get(l.product_id)
@@ -97,7 +110,10 @@ def _totals(session: Session, company: Company, doc: Any, currency: str, day: dt
     second_total = rate_text = ""
     if second and second != currency:
         try:
-            rate, amount = convert(session, company.id, doc.total, currency, second, day)
+            # As finance.rates.convert does it: through the base amount, each rate read once per batch.
+            r_from, r_to = (memo(session, ("rate", c, day), lambda c=c: rate_on(session, company.id, c, day))
+                            for c in (currency, second))
+            rate, amount = r_from / r_to, currency_of(second).round(doc.total * r_from / r_to)
             second_total, rate_text = format_amount(amount, second, language), format_quantity(rate.normalize(), language)
         except DomainError:
             second = ""  # no rate on file for that day: the document shows its own currency only
@@ -116,15 +132,16 @@ def _term_days(session: Session, term_id: Optional[int], start: dt.date, due: Op
     return str(term.days) if term else ""
 
 
-def _common(session: Session, kind: Kind, company: Company, branch_id: int, party: Counterparty, manager_id,
-            number: str, day: dt.date, language: str, currency: str) -> dict[str, Any]:
-    branch = session.get_one(Branch, branch_id)
+def _common(session: Session, kind: Kind, company: Company, branch_id: int, party_id: int,
+            manager_id: Optional[int], number: str, day: dt.date, language: str, currency: str) -> dict[str, Any]:
+    branch = memo(session, ("branch", branch_id), lambda: session.get_one(Branch, branch_id))
     return {
         "doc": {"kind": kind.code, "number": number, "date": format_date(day, language),
                 "date_short": format_date(day, language, "short"), "city": _s(branch.city), "language": language},
-        "company": company_part(session, company, branch, currency),
-        "client": client_part(party),
-        "manager": manager_part(session, manager_id),
+        "company": memo(session, ("company", branch_id, currency),
+                        lambda: company_part(session, company, branch, currency)),
+        "client": memo(session, ("client", party_id), lambda: client_part(session.get_one(Counterparty, party_id))),
+        "manager": memo(session, ("manager", manager_id), lambda: manager_part(session, manager_id)),
         "barcode": "", "qr": "", "logo": "",
     }
 
@@ -132,8 +149,8 @@ def _common(session: Session, kind: Kind, company: Company, branch_id: int, part
 def invoice_context(session: Session, kind: Kind, company: Company, inv: Invoice, number: str, day: dt.date,
                     language: str) -> dict[str, Any]:
     """Invoice, act, waybill and UPD of a posted (or draft) sales invoice."""
-    party = session.get_one(Counterparty, inv.counterparty_id)
-    ctx = _common(session, kind, company, inv.branch_id, party, inv.manager_id, number, day, language, inv.currency)
+    ctx = _common(session, kind, company, inv.branch_id, inv.counterparty_id, inv.manager_id, number, day, language,
+                  inv.currency)
     rows, qty = _lines(session, sorted(inv.lines, key=lambda l: l.line_no), inv.currency, language)
     paid = inv.total - inv.open_amount if inv.status in ("posted", "paid") else Decimal(0)
     order = session.get(Order, inv.order_id) if inv.order_id else None
@@ -152,9 +169,8 @@ def invoice_context(session: Session, kind: Kind, company: Company, inv: Invoice
 def order_context(session: Session, kind: Kind, company: Company, order: Order, number: str, day: dt.date,
                   language: str) -> dict[str, Any]:
     """Contracts and the proforma of an order."""
-    party = session.get_one(Counterparty, order.counterparty_id)
-    ctx = _common(session, kind, company, order.branch_id, party, order.manager_id, number, day, language,
-                  order.currency)
+    ctx = _common(session, kind, company, order.branch_id, order.counterparty_id, order.manager_id, number, day,
+                  language, order.currency)
     rows, qty = _lines(session, sorted(order.lines, key=lambda l: l.line_no), order.currency, language)
     term_days = _term_days(session, order.payment_term_id, order.date, None)
     ctx["lines"] = rows
@@ -181,7 +197,7 @@ def payment_context(session: Session, kind: Kind, company: Company, payment: Pay
                     language: str) -> dict[str, Any]:
     """The receipt of a payment received, with the documents it paid."""
     party = session.get_one(Counterparty, payment.counterparty_id)
-    ctx = _common(session, kind, company, payment.branch_id, party, party.manager_id, number, day, language,
+    ctx = _common(session, kind, company, payment.branch_id, party.id, party.manager_id, number, day, language,
                   payment.currency)
     cash = session.get_one(CashAccount, payment.cash_account_id)
     allocations = session.execute(

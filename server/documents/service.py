@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any, Optional
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
 from ..audit.service import log_change, log_created
 from ..catalog.models import Product
@@ -60,6 +60,11 @@ def compiled(data: bytes) -> CompiledTemplate:
 
 def template_for(session: Session, company_id: int, kind_code: str, language: str) -> tuple[str, bytes]:
     """(label, bytes) of the template in use: the company's default for the kind and language, else the shipped one."""
+    return builders.memo(session, ("template", company_id, kind_code, language),
+                         lambda: _template_for(session, company_id, kind_code, language))
+
+
+def _template_for(session: Session, company_id: int, kind_code: str, language: str) -> tuple[str, bytes]:
     own = session.scalars(
         select(CompanyTemplate).where(
             CompanyTemplate.company_id == company_id, CompanyTemplate.kind == kind_code,
@@ -184,6 +189,17 @@ class Plan:
     template_label: str
     template: bytes
     existing: Optional[Document] = None
+
+
+def preload(session: Session, actor: Actor, kind_code: str, source_ids: list[int]) -> None:
+    """Load a batch chunk's sources with their lines in two queries, so planning each finds them in the session."""
+    k = kind_of(kind_code)
+    model = {"invoice": Invoice, "order": Order}.get(k.source)
+    if model is not None and source_ids:
+        # Held in the session's info: its identity map keeps objects only while something refers to them.
+        session.info.setdefault("cb_documents", {})["preloaded"] = list(session.scalars(
+            select(model).where(model.company_id == actor.company_id, model.id.in_(source_ids))
+            .options(selectinload(model.lines))))
 
 
 def _source(session: Session, actor: Actor, k: Kind, source_id: int) -> Any:

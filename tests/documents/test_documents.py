@@ -228,3 +228,20 @@ def test_stored_documents_are_immutable_once_sent(b: DocBooks, db: Any) -> None:
         s.rollback()
     with db.read_session() as s:
         assert s.scalar(select(DocumentStatusChange.to_status).where(DocumentStatusChange.document_id == doc["id"])) == "sent"
+
+
+def test_the_printed_barcode_and_qr_read_back_as_the_document_number(b: DocBooks, tmp_path: Any) -> None:
+    import shutil
+    import subprocess
+
+    zbarimg = shutil.which("zbarimg")
+    assert zbarimg, "zbar-tools is not installed: run `make system-packages`"
+    inv = b.sale()
+    data = b.file(b.made("invoice", inv["id"])["id"])
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        for name in ("barcode", "qr"):
+            (tmp_path / f"{name}.png").write_bytes(archive.read(f"word/media/cb_{name}.png"))
+    read = subprocess.run([zbarimg, "-q", "--raw", str(tmp_path / "barcode.png"), str(tmp_path / "qr.png")],
+                          capture_output=True, text=True, check=True).stdout.splitlines()
+    assert read[0] == inv["number"]
+    assert read[1].split("|")[:3] == ["CB1", "invoice", inv["number"]] and "151.25 USD" in read[1]
