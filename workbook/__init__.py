@@ -1,1 +1,1 @@
-"""The Excel side (xlwings workbooks, UDFs, the headless engine). Built in issue 5; empty until then."""
+"""The Excel side: the headless engine, the workbooks and their Sync, the UDFs."""

@@ -62,9 +62,10 @@ def group_clients(session: Session, actor: Actor, query: schemas.GroupParams) ->
 
 
 @route(bp, "/clients/export", roles=READ, query=schemas.ExportParams,
-       produces=("text/csv", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"))
+       produces=("text/csv", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                 "application/json"))
 def export_clients(session: Session, actor: Actor, query: schemas.ExportParams) -> Response:
-    """Export the filtered, sorted view as CSV (UTF-8 with BOM) or xlsx."""
+    """Export the filtered, sorted view as CSV (UTF-8 with BOM), xlsx, or JSON (what the workbooks pull)."""
     from .query import extra_types, iter_clients
 
     types = extra_types(session, actor)
@@ -73,6 +74,8 @@ def export_clients(session: Session, actor: Actor, query: schemas.ExportParams) 
     if query.format == "xlsx":
         body = export.to_xlsx(rows, keys, types)
         mimetype = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    elif query.format == "json":
+        body, mimetype = export.to_json(rows), "application/json"
     else:
         body, mimetype = export.to_csv(rows, keys), "text/csv"
     resp = Response(body, mimetype=mimetype)

@@ -1,4 +1,4 @@
-"""CSV and xlsx exports of any filtered view of the client list."""
+"""CSV, xlsx and JSON exports of any filtered view of the client list."""
 from __future__ import annotations
 
 import csv
@@ -49,6 +49,29 @@ def to_csv(rows: Iterable[Counterparty], extra_keys: list[str]) -> bytes:
         w.writerow(["" if v is None else safe_text(v.isoformat() if hasattr(v, "isoformat") else str(v))
                     for v in _cells(c, extra_keys)])
     return buf.getvalue().encode("utf-8")
+
+
+def to_json(rows: Iterable[Counterparty]) -> bytes:
+    """The view as the workbooks read it: one object per client with its phones, emails and addresses,
+    values as stored (no formula guard: the workbook writes every text as text)."""
+    import json
+
+    out = []
+    for c in rows:
+        out.append({
+            "id": c.id, "version": c.version, "kind": c.kind, "person_type": c.person_type, "name": c.name,
+            "legal_name": c.legal_name, "country": c.country, "tax_id": c.tax_id,
+            "phones": [{"number": p.e164, "kind": p.kind} for p in c.phones],
+            "emails": [{"email": e.email, "kind": e.kind} for e in c.emails],
+            "addresses": [{"kind": a.kind, "country": a.country, "region": a.region, "city": a.city,
+                           "line1": a.line1, "line2": a.line2, "postal_code": a.postal_code} for a in c.addresses],
+            "segment": c.segment_ref.code if c.segment_ref else None,
+            "lead_source": c.lead_source_ref.code if c.lead_source_ref else None,
+            "manager_id": c.manager_id, "branch_id": c.branch_id, "tags": [t.name for t in c.tags],
+            "consent_to_mailings": c.consent_to_mailings, "notes": c.notes, "extra": c.extra or {},
+            "archived": c.archived_at is not None,
+        })
+    return json.dumps({"items": out}, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
 
 
 def to_xlsx(rows: Iterable[Counterparty], extra_keys: list[str], extra_types: dict[str, str] | None = None) -> bytes:

@@ -204,7 +204,7 @@ class GroupResult(Output):
 
 
 class ExportParams(QueryInput):
-    format: Literal["csv", "xlsx"] = "csv"
+    format: Literal["csv", "xlsx", "json"] = "csv"
     q: Optional[Text(200)] = None  # type: ignore[valid-type]
     filter: list[Text(500)] = Field(default_factory=list, max_length=50)  # type: ignore[valid-type]
     sort: Optional[Text(300)] = None  # type: ignore[valid-type]
