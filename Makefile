@@ -21,15 +21,16 @@ run: $(STAMP)
 	$(BIN)/clientbase demo --if-empty
 	$(BIN)/clientbase serve --host 127.0.0.1 --port 5000 --processes 2
 
-# LibreOffice (PDF of documents), a Khmer font (so Khmer PDFs show glyphs, not boxes) and zbar (the
+# LibreOffice (PDF of documents; Calc opens the workbooks in the tests), a Khmer font (so Khmer PDFs show glyphs, not boxes) and zbar (the
 # tests read the printed barcodes and QR codes back), from Debian.
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 system-packages:
 	@if ! command -v soffice >/dev/null 2>&1 || ! command -v zbarimg >/dev/null 2>&1 || \
+		! dpkg -s libreoffice-calc-nogui >/dev/null 2>&1 || \
 		! fc-list 2>/dev/null | grep -qi "khmer os"; then \
 		$(SUDO) apt-get update -qq && \
 		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends \
-			libreoffice-writer-nogui fonts-khmeros fonts-dejavu-core zbar-tools >/dev/null; \
+			libreoffice-writer-nogui libreoffice-calc-nogui fonts-khmeros fonts-dejavu-core zbar-tools >/dev/null; \
 	fi
 
 test: $(STAMP) system-packages

@@ -114,12 +114,11 @@ def _lists_sheet(wb: Any, book: Workbook, lists: dict[str, Iterable[str]]) -> No
 
 
 def _snapshot_sheets(wb: Any, book: Workbook) -> None:
-    """One hidden copy per table of what the last Sync wrote: the next Sync diffs the table against it."""
+    """One hidden copy per table of what the last Sync wrote (JSON rows, see sync.write_snapshot)."""
     for table in book.tables:
         ws = wb.add_worksheet(snapshot_sheet(table))
         ws.set_vba_name(f"Sheet{len(wb.worksheets())}")
-        for col, key in enumerate(table.keys):
-            ws.write_string(0, col, key)
+        ws.write_string(0, 0, "rows as JSON: " + ", ".join(table.keys))
         ws.hide()
 
 

@@ -1,0 +1,209 @@
+"""What every workbook's Sync does with its sheets: read a table and its snapshot, write rows back as text-safe values.
+
+Only xlwings' public API is used here, so the same code runs in Excel and on the headless engine.
+Excel hands numbers over as floats; they become text or Decimal once, here at the edge.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import json
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any, Optional
+
+from .layout import CONFIG_SHEET, FIRST_ROW, LANGUAGES, LISTS_SHEET, Table, snapshot_sheet
+
+# A cell holds at most 32,767 characters; the snapshot packs rows into cells below that.
+SNAPSHOT_CELL = 30_000
+# Text a spreadsheet would take for a formula: written so that it stays text.
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+@dataclass
+class Row:
+    """One row of a table as the user left it: its sheet row, its values by column key."""
+    number: int
+    values: dict[str, Any]
+
+    @property
+    def id(self) -> Optional[int]:
+        value = self.values.get("id")
+        return int(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else None
+
+    @property
+    def version(self) -> Optional[int]:
+        value = self.values.get("version")
+        return int(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else None
+
+
+@dataclass
+class Config:
+    url: str
+    language: str
+    stem: str
+
+
+def config(book: Any) -> Config:
+    """The workbook's settings sheet: server URL, language, which workbook it is."""
+    sheet = book.sheets[CONFIG_SHEET]
+    last = sheet.range("A1").expand("down").last_cell.row     # keys run down column A; values may be blank
+    values = sheet.range((1, 1), (last, 2)).options(ndim=2).value
+    settings = {str(k): v for k, v in values if k}
+    language = str(settings.get("ClientBase Language") or "en")
+    return Config(url=str(settings.get("ClientBase URL") or "http://127.0.0.1:5000"),
+                  language=language if language in LANGUAGES else "en",
+                  stem=str(settings.get("ClientBase Workbook") or ""))
+
+
+def table_sheet(book: Any, table: Table) -> Any:
+    """The table's sheet, whichever language the workbook was built in."""
+    names = {s.name.lower(): s for s in book.sheets}
+    for name in table.sheet:
+        if name.lower() in names:
+            return names[name.lower()]
+    raise LookupError(f"the workbook has no sheet for {table.name} ({', '.join(table.sheet)})")
+
+
+def text(value: Any) -> Optional[str]:
+    """A cell as text: Excel's float 85512345678.0 is "85512345678", blanks are None."""
+    if value is None:
+        return None
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, float):
+        value = int(value) if value.is_integer() else Decimal(repr(value)).normalize()
+    if isinstance(value, (dt.datetime, dt.date)):
+        return value.date().isoformat() if isinstance(value, dt.datetime) else value.isoformat()
+    out = str(value).strip()
+    return out or None
+
+
+def decimal(value: Any) -> Optional[Decimal]:
+    """A cell as Decimal, through str() once (never float arithmetic); None when blank."""
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None
+    if isinstance(value, bool):
+        raise ValueError("a number was expected")
+    if isinstance(value, float):
+        return Decimal(repr(value))
+    return Decimal(str(value).strip().replace(",", "").replace("\u00a0", "").replace(" ", ""))
+
+
+def read_rows(sheet: Any, table: Table) -> list[Row]:
+    """Every non-blank row under the header, by column key; blank rows in between are skipped."""
+    width = len(table.columns)
+    bottom = _bottom(sheet)
+    if bottom < FIRST_ROW:
+        return []
+    values = sheet.range((FIRST_ROW, 1), (bottom, width)).options(ndim=2).value
+    rows = []
+    for offset, cells in enumerate(values):
+        if any(c is not None and c != "" for c in cells):
+            rows.append(Row(FIRST_ROW + offset, dict(zip(table.keys, cells))))
+    return rows
+
+
+def _bottom(sheet: Any) -> int:
+    """The last row with anything in the table's columns (a user may leave gaps, or fill only column C)."""
+    used = sheet.used_range
+    return used.last_cell.row if used.last_cell.row >= FIRST_ROW else 0
+
+
+def read_snapshot(book: Any, table: Table) -> dict[int, dict[str, Any]]:
+    """What the last Sync wrote, by id."""
+    sheet = book.sheets[snapshot_sheet(table)]
+    bottom = sheet.used_range.last_cell.row
+    if bottom < 2:
+        return {}
+    chunks = sheet.range((2, 1), (bottom, 1)).options(ndim=1).value
+    out = {}
+    for chunk in chunks:
+        for cells in json.loads(chunk) if chunk else ():
+            row = dict(zip(table.keys, cells))
+            if isinstance(row.get("id"), (int, float)):
+                out[int(row["id"])] = row
+    return out
+
+
+def safe_cell(value: Any) -> Any:
+    """A value as it must be written: text that looks like a formula is prefixed with Excel's quote mark."""
+    if isinstance(value, str) and value.startswith(FORMULA_START):
+        return "'" + value
+    return value
+
+
+def write_rows(sheet: Any, table: Table, rows: list[list[Any]], clear_to: int) -> None:
+    """Replace the table's body with `rows` (lists in column order), clearing what was below."""
+    width = len(table.columns)
+    last = max(clear_to, FIRST_ROW + len(rows) - 1)
+    if last >= FIRST_ROW:
+        sheet.range((FIRST_ROW, 1), (last, width)).clear_contents()
+    if rows:
+        sheet.range((FIRST_ROW, 1)).value = [[safe_cell(v) for v in r] for r in rows]
+
+
+def write_snapshot(book: Any, table: Table, rows: list[list[Any]]) -> None:
+    """The pulled rows as JSON, many rows to a cell: a twentieth of the cells a copy of the table takes,
+    which is most of the time a large workbook spends opening and saving."""
+    sheet = book.sheets[snapshot_sheet(table)]
+    bottom = sheet.used_range.last_cell.row
+    if bottom >= 2:
+        sheet.range((2, 1), (bottom, 1)).clear_contents()
+    chunks, current, size = [], [], 0
+    for row in rows:
+        item = json.dumps([_plain(v) for v in row], ensure_ascii=False, separators=(",", ":"))
+        if current and size + len(item) > SNAPSHOT_CELL:
+            chunks.append("[" + ",".join(current) + "]")
+            current, size = [], 0
+        current.append(item)
+        size += len(item) + 1
+    if current:
+        chunks.append("[" + ",".join(current) + "]")
+    if chunks:
+        sheet.range((2, 1)).options(transpose=True).value = chunks
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, (dt.datetime, dt.date)):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return str(value)
+    return value
+
+
+def write_list(book: Any, name: str, values: list[str]) -> None:
+    """Refresh one dropdown list on the lists sheet (its defined name counts the values)."""
+    sheet = book.sheets[LISTS_SHEET]
+    header = sheet.range("A1").expand("right").value
+    header = header if isinstance(header, list) else [header]
+    if name not in header:
+        return
+    col = header.index(name) + 1
+    bottom = max(sheet.used_range.last_cell.row, 2)
+    sheet.range((2, col), (bottom, col)).clear_contents()
+    if values:
+        sheet.range((2, col)).options(transpose=True).value = [safe_cell(v) for v in values]
+
+
+@dataclass
+class Summary:
+    created: int = 0
+    updated: int = 0
+    archived: int = 0
+    refused: int = 0
+    conflicts: int = 0
+    pulled: int = 0
+    messages: list[str] = field(default_factory=list)
+
+    def line(self, language: str) -> str:
+        now = dt.datetime.now().strftime("%Y-%m-%d %H:%M")
+        parts = {
+            "en": (f"Synced {now}: {self.created} created, {self.updated} updated, {self.archived} archived, "
+                   f"{self.refused} refused, {self.conflicts} conflicts; {self.pulled} rows from the server."),
+            "km": (f"បានធ្វើសមកាលកម្ម {now}៖ បង្កើត {self.created} កែប្រែ {self.updated} ទុកក្នុងបណ្ណសារ "
+                   f"{self.archived} បដិសេធ {self.refused} ជម្លោះ {self.conflicts}; {self.pulled} ជួរពីម៉ាស៊ីនមេ។"),
+            "ru": (f"Синхронизировано {now}: создано {self.created}, изменено {self.updated}, в архиве "
+                   f"{self.archived}, отклонено {self.refused}, конфликтов {self.conflicts}; "
+                   f"строк с сервера: {self.pulled}."),
+        }
+        return parts[language]
