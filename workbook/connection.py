@@ -95,6 +95,10 @@ class Connection:
             path = f"{path}?{urlencode({k: v for k, v in params.items() if v is not None}, doseq=True)}"
         return self._request("GET", path, None, {})
 
+    def get_bytes(self, path: str) -> bytes:
+        """GET a file (a document's .docx or .pdf) as its bytes."""
+        return self._request("GET", path, None, {"Accept": "*/*"}, raw=True)
+
     def post(self, path: str, json: Any = None, *, headers: Optional[Mapping[str, str]] = None) -> Any:
         """POST a JSON body (e.g. with an Idempotency-Key header) and return the parsed answer."""
         return self._request("POST", path, json, dict(headers or {}))
@@ -106,7 +110,7 @@ class Connection:
             path = API + path
         return self.url + path
 
-    def _request(self, method: str, path: str, body: Any, headers: dict[str, str]) -> Any:
+    def _request(self, method: str, path: str, body: Any, headers: dict[str, str], raw: bool = False) -> Any:
         url = self.endpoint(path)
         data = None if body is None else json.dumps(body, ensure_ascii=False).encode("utf-8")
         headers = {"Accept": "application/json", "Authorization": f"Bearer {self.token}", **headers}
@@ -117,7 +121,7 @@ class Connection:
         request = urllib.request.Request(url, data=data, method=method, headers=headers)
         try:
             with urllib.request.urlopen(request, timeout=self.timeout) as resp:
-                raw = resp.read()
+                content = resp.read()
         except urllib.error.HTTPError as exc:
             with exc:  # the error answer holds the connection open until it is closed
                 raise _http_error(exc) from None
@@ -126,10 +130,12 @@ class Connection:
             if isinstance(reason, (socket.timeout, TimeoutError)):
                 reason = f"no answer within {self.timeout:g} s"
             raise ClientBaseError(f"cannot reach the server at {self.url} ({reason})") from None
-        if not raw:
+        if raw:
+            return content
+        if not content:
             return None
         try:
-            return json.loads(raw)
+            return json.loads(content)
         except ValueError:
             raise ClientBaseError(f"the server at {self.url} did not answer with JSON") from None
 

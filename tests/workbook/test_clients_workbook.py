@@ -19,8 +19,6 @@ from workbook import clients, engine
 from workbook.build import build, vba_project
 from workbook.layout import CLIENTS, CLIENTS_BOOK, FIRST_ROW, snapshot_sheet
 
-from .test_udfs import served  # noqa: F401  (the app on a real port)
-
 
 @pytest.fixture
 def base(api: Any, world: Any, served: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[Path]:
