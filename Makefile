@@ -19,6 +19,8 @@ install: $(STAMP)
 run: $(STAMP)
 	$(BIN)/clientbase db upgrade
 	$(BIN)/clientbase demo --if-empty
+	$(BIN)/clientbase workbooks build --out build/workbooks
+	$(BIN)/clientbase addin build --out build/workbooks/clientbase_addin.xlam
 	$(BIN)/clientbase serve --host 127.0.0.1 --port 5000 --processes 2
 
 # LibreOffice (PDF of documents; Calc opens the workbooks in the tests), a Khmer font (so Khmer PDFs show glyphs, not boxes) and zbar (the

@@ -11,12 +11,12 @@ import traceback
 from dataclasses import dataclass, field
 
 from . import bench_aging, bench_batch, bench_documents, bench_list, bench_lookup, bench_posting, bench_search, \
-    bench_udfs
+    bench_udfs, bench_workbooks
 from .common import OUT, Fixture, dataset, out
 
 BENCHMARKS = {"batch": bench_batch, "list": bench_list, "search": bench_search, "lookup": bench_lookup,
               "posting": bench_posting, "aging": bench_aging, "documents": bench_documents,
-              "udfs": bench_udfs}
+              "udfs": bench_udfs, "workbooks": bench_workbooks}
 
 
 @dataclass

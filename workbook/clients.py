@@ -11,6 +11,7 @@
 from __future__ import annotations
 
 import json
+import time
 from typing import Any, Optional
 
 from .layout import CLIENTS, FIRST_ROW, LANGUAGES
@@ -50,20 +51,26 @@ def sync(book: Any, connection: Any = None) -> Summary:
     """Push the table's changes, answer each row, pull everything back. Returns what happened."""
     from .connection import Connection
 
+    summary = Summary()
+    t = time.perf_counter()
     cfg = config(book)
     conn = connection or Connection(url=cfg.url)
     sheet = table_sheet(book, CLIENTS)
     refs = References.pull(conn)
+    t = summary.timed("request", t)
     rows = read_rows(sheet, CLIENTS)
     snapshot = read_snapshot(book, CLIENTS)
-    summary = Summary()
+    t = summary.timed("read", t)
     ops, by_ref = _diff(rows, snapshot, refs, cfg, summary)
+    t = summary.timed("diff", t)
     kept: dict[str, tuple[Row, str]] = {}        # ref → (the user's row, its status message)
     if ops:
         answer = conn.post("/api/v1/clients/batch", {"rows": ops})
+        t = summary.timed("request", t)
         _answers(answer["results"], by_ref, snapshot, refs, cfg, summary, kept)
     pulled = conn.get("/api/v1/clients/export", params={"format": "json"})["items"]
     summary.pulled = len(pulled)
+    t = summary.timed("pull", t)
     body, snap = _layout(pulled, kept, refs)
     bottom = max((r.number for r in rows), default=FIRST_ROW - 1)
     write_rows(sheet, CLIENTS, body, bottom)
@@ -71,7 +78,9 @@ def sync(book: Any, connection: Any = None) -> Summary:
     for name, values in refs.lists().items():
         write_list(book, name, values)
     sheet.range((2, 1)).value = summary.line(cfg.language)
+    t = summary.timed("write", t)
     book.save()
+    summary.timed("save", t)
     return summary
 
 

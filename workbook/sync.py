@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import time
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any, Optional
@@ -194,6 +195,13 @@ class Summary:
     conflicts: int = 0
     pulled: int = 0
     messages: list[str] = field(default_factory=list)
+    # Seconds per step (read, diff, request, pull, write, save): what a slow Sync spends its time on.
+    timings: dict[str, float] = field(default_factory=dict)
+
+    def timed(self, step: str, started: float) -> float:
+        now = time.perf_counter()
+        self.timings[step] = self.timings.get(step, 0.0) + now - started
+        return now
 
     def line(self, language: str) -> str:
         now = dt.datetime.now().strftime("%Y-%m-%d %H:%M")
