@@ -160,8 +160,8 @@ def sample_context(kind_code: str, language: str, lines: int = 3) -> dict[str, A
     return ctx
 
 
-def known_paths(kind_code: str) -> frozenset[str]:
-    """The variable paths a template of this kind may use: `company.name`, `lines[].qty`, `barcode`."""
+def paths_of(context: dict[str, Any]) -> frozenset[str]:
+    """The variable paths a context offers: `company.name`, `lines[].qty` (a list's first item stands for all)."""
     paths: set[str] = set()
 
     def walk(prefix: str, value: Any) -> None:
@@ -172,6 +172,11 @@ def known_paths(kind_code: str) -> frozenset[str]:
         elif isinstance(value, list) and value:
             walk(f"{prefix}[]", value[0])
 
-    for key, value in sample_context(kind_code, "en", lines=1).items():
+    for key, value in context.items():
         walk(key, value)
     return frozenset(paths)
+
+
+def known_paths(kind_code: str) -> frozenset[str]:
+    """The variable paths a template of this kind may use: `company.name`, `lines[].qty`, `barcode`."""
+    return paths_of(sample_context(kind_code, "en", lines=1))

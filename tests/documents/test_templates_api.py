@@ -9,7 +9,7 @@ import pytest
 from docx import Document as Docx
 
 from server.documents import context as builders
-from server.documents.kinds import KINDS, known_paths
+from server.documents.kinds import KINDS, known_paths, paths_of
 from server.documents.service import plan, shipped_template_path
 
 from ..conftest import problem
@@ -125,18 +125,7 @@ def test_builders_hand_every_kind_the_shape_its_templates_may_use(b: DocBooks, d
         trans = s.begin()  # rolled back: planning takes numbers, and nothing is registered here
         for code, k in KINDS.items():
             p = plan(s, world.actor(), code, sources[k.source], "en")
-            paths: set[str] = set()
-
-            def walk(prefix: str, value: Any) -> None:
-                paths.add(prefix)
-                if isinstance(value, dict):
-                    for key, inner in value.items():
-                        walk(f"{prefix}.{key}", inner)
-                elif isinstance(value, list) and value:
-                    walk(f"{prefix}[]", value[0])
-            for key, value in p.context.items():
-                walk(key, value)
-            assert paths == set(known_paths(code)), code
+            assert paths_of(p.context) == known_paths(code), code
             assert p.context["company"]["bank_name"] == "ABA Bank" and p.context["company"]["bank_bic"] == "ABAAKHPP"
         trans.rollback()
     assert builders.with_codes(p.context)["qr"].png.startswith(b"\x89PNG")
