@@ -66,16 +66,18 @@ def group_clients(session: Session, actor: Actor, query: schemas.GroupParams) ->
                  "application/json"))
 def export_clients(session: Session, actor: Actor, query: schemas.ExportParams) -> Response:
     """Export the filtered, sorted view as CSV (UTF-8 with BOM), xlsx, or JSON (what the workbooks pull)."""
-    from .query import extra_types, iter_clients
+    from .query import base_statement, extra_types, iter_clients
 
+    if query.format == "json":
+        stmt, _types = base_statement(session, actor, query.q, _query_from_params(query).filters,
+                                      query.include_archived, "filter")
+        return Response(export.to_json(session, stmt), mimetype="application/json")
     types = extra_types(session, actor)
     keys = sorted(types)
     rows = iter_clients(session, actor, _query_from_params(query), "filter")
     if query.format == "xlsx":
         body = export.to_xlsx(rows, keys, types)
         mimetype = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-    elif query.format == "json":
-        body, mimetype = export.to_json(rows), "application/json"
     else:
         body, mimetype = export.to_csv(rows, keys), "text/csv"
     resp = Response(body, mimetype=mimetype)

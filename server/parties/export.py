@@ -9,6 +9,9 @@ from typing import Any, Iterable
 
 import xlsxwriter
 
+from sqlalchemy import Select, select
+from sqlalchemy.orm import Session
+
 from .models import Counterparty
 
 COLUMNS: list[tuple[str, str]] = [
@@ -51,26 +54,48 @@ def to_csv(rows: Iterable[Counterparty], extra_keys: list[str]) -> bytes:
     return buf.getvalue().encode("utf-8")
 
 
-def to_json(rows: Iterable[Counterparty]) -> bytes:
-    """The view as the workbooks read it: one object per client with its phones, emails and addresses,
-    values as stored (no formula guard: the workbook writes every text as text)."""
+def to_json(session: Session, filtered: Select[Any]) -> bytes:
+    """The view as the workbooks read it: one object per client with its phones, emails, addresses and tags,
+    values as stored (no formula guard: the workbook writes every text as text), ordered by name.
+
+    Read column by column in five statements for the whole view (not object by object): a workbook
+    pulls the entire base, 100,000 clients, on every Sync.
+    """
     import json
 
-    out = []
-    for c in rows:
-        out.append({
-            "id": c.id, "version": c.version, "kind": c.kind, "person_type": c.person_type, "name": c.name,
-            "legal_name": c.legal_name, "country": c.country, "tax_id": c.tax_id,
-            "phones": [{"number": p.e164, "kind": p.kind} for p in c.phones],
-            "emails": [{"email": e.email, "kind": e.kind} for e in c.emails],
-            "addresses": [{"kind": a.kind, "country": a.country, "region": a.region, "city": a.city,
-                           "line1": a.line1, "line2": a.line2, "postal_code": a.postal_code} for a in c.addresses],
-            "segment": c.segment_ref.code if c.segment_ref else None,
-            "lead_source": c.lead_source_ref.code if c.lead_source_ref else None,
-            "manager_id": c.manager_id, "branch_id": c.branch_id, "tags": [t.name for t in c.tags],
-            "consent_to_mailings": c.consent_to_mailings, "notes": c.notes, "extra": c.extra or {},
-            "archived": c.archived_at is not None,
-        })
+    from .models import Address, Email, LeadSource, Phone, Segment, Tag, counterparty_tags
+
+    C = Counterparty
+    ids = select(filtered.with_only_columns(C.id).subquery().c.id)
+    children: dict[str, dict[int, list[Any]]] = {"phones": {}, "emails": {}, "addresses": {}, "tags": {}}
+    for key, stmt, shape in (
+        ("phones", select(Phone.counterparty_id, Phone.e164, Phone.kind).order_by(Phone.counterparty_id, Phone.position),
+         lambda r: {"number": r[1], "kind": r[2]}),
+        ("emails", select(Email.counterparty_id, Email.email, Email.kind).order_by(Email.counterparty_id, Email.position),
+         lambda r: {"email": r[1], "kind": r[2]}),
+        ("addresses", select(Address.counterparty_id, Address.kind, Address.country, Address.region, Address.city,
+                             Address.line1, Address.line2, Address.postal_code)
+         .order_by(Address.counterparty_id, Address.position),
+         lambda r: dict(zip(("kind", "country", "region", "city", "line1", "line2", "postal_code"), r[1:]))),
+        ("tags", select(counterparty_tags.c.counterparty_id, Tag.name).join(Tag, Tag.id == counterparty_tags.c.tag_id)
+         .order_by(counterparty_tags.c.counterparty_id, Tag.name), lambda r: r[1]),
+    ):
+        table = children[key]
+        for row in session.execute(stmt.where(stmt.selected_columns[0].in_(ids))):
+            table.setdefault(row[0], []).append(shape(row))
+    rows = session.execute(
+        select(C.id, C.version, C.kind, C.person_type, C.name, C.legal_name, C.country, C.tax_id, Segment.code,
+               LeadSource.code, C.manager_id, C.branch_id, C.consent_to_mailings, C.notes, C.extra, C.archived_at)
+        .outerjoin(Segment, Segment.id == C.segment_id).outerjoin(LeadSource, LeadSource.id == C.lead_source_id)
+        .where(C.id.in_(ids)).order_by(C.name, C.id))
+    out = [{
+        "id": r[0], "version": r[1], "kind": r[2], "person_type": r[3], "name": r[4], "legal_name": r[5],
+        "country": r[6], "tax_id": r[7], "phones": children["phones"].get(r[0], []),
+        "emails": children["emails"].get(r[0], []), "addresses": children["addresses"].get(r[0], []),
+        "segment": r[8], "lead_source": r[9], "manager_id": r[10], "branch_id": r[11],
+        "tags": children["tags"].get(r[0], []), "consent_to_mailings": r[12], "notes": r[13], "extra": r[14] or {},
+        "archived": r[15] is not None,
+    } for r in rows]
     return json.dumps({"items": out}, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
 
 
