@@ -32,7 +32,10 @@ MESSAGES = {
     "yours_theirs": ("{field}: yours «{yours}», theirs «{theirs}»", "{field}៖ របស់អ្នក «{yours}» របស់គេ «{theirs}»",
                      "{field}: ваше «{yours}», коллеги «{theirs}»"),
     "archive_refused": ("Not archived: {reasons}", "មិនបានទុកក្នុងបណ្ណសារ៖ {reasons}", "Не архивировано: {reasons}"),
-    "saved": ("Saved", "បានរក្សាទុក", "Сохранено"),
+    "stray": ("Not sent: this ID was not in the last Sync of this workbook. Clear the ID to add the row as a new "
+              "client.", "មិនបានផ្ញើ៖ លេខសម្គាល់នេះមិនមាននៅក្នុងការធ្វើសមកាលកម្មចុងក្រោយ។ លុបលេខសម្គាល់ចេញ "
+              "ដើម្បីបន្ថែមជាអតិថិជនថ្មី។", "Не отправлено: этого ID не было в последней синхронизации. Очистите ID, "
+              "чтобы добавить строку как нового клиента."),
 }
 
 
@@ -63,7 +66,8 @@ def sync(book: Any, connection: Any = None) -> Summary:
     t = summary.timed("read", t)
     ops, by_ref = _diff(rows, snapshot, refs, cfg, summary)
     t = summary.timed("diff", t)
-    kept: dict[str, tuple[Row, str]] = {}        # ref → (the user's row, its status message)
+    kept: dict[str, tuple[Row, str]] = {ref: (row, _say("stray", cfg.language))  # ref → (the user's row, status)
+                                        for ref, (op, row) in by_ref.items() if op == "stray"}
     if ops:
         answer = conn.post("/api/v1/clients/batch", {"rows": ops})
         t = summary.timed("request", t)
@@ -135,7 +139,10 @@ def _diff(rows: list[Row], snapshot: dict[int, dict[str, Any]], refs: References
         seen.add(row.id)
         before = snapshot.get(row.id)
         if before is None:
-            continue  # an id the last pull did not write (pasted from elsewhere): nothing to compare with
+            # An id the last pull did not write (pasted from another copy): nothing to compare it with,
+            # so it is not sent, and it stays as typed with the reason.
+            by_ref[f"stray {row.number}"] = ("stray", row)
+            continue
         changed = [k for k in EDITABLE if text(row.values.get(k)) != text(before.get(k))]
         if changed:
             ops.append({"op": "update", "ref": ref, "id": row.id, "version": row.version or before.get("version"),

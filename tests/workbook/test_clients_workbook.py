@@ -150,3 +150,18 @@ def test_the_workbook_opens_in_libreoffice(base: Path, tmp_path: Path) -> None:
 
     text = "\n".join(p.extract_text() for p in PdfReader(io.BytesIO((out / "clients.pdf").read_bytes())).pages)
     assert "Angkor Foods" in text and "Sync status" in text
+
+
+def test_a_row_pasted_with_an_unknown_id_is_kept_not_overwritten(base: Path, db: Any) -> None:
+    sync(base)
+    book = xw.Book(str(base))
+    sheet = book.sheets[CLIENTS.sheet_name("en")]
+    at = FIRST_ROW + len(table(base)) + 2
+    sheet.range((at, 1)).value = [999, None, "Pasted From Elsewhere"]
+    book.save()
+    book.close()
+    sync(base)
+    rows = by_name(table(base))
+    assert rows["Pasted From Elsewhere"]["id"] == 999
+    assert rows["Pasted From Elsewhere"]["status"].startswith("Not sent: this ID was not in the last Sync")
+    assert "Pasted From Elsewhere" not in server_clients(db)
