@@ -18,6 +18,8 @@ from .layout import CLIENTS, FIRST_ROW, LANGUAGES
 from .sync import Config, Row, Summary, config, read_rows, read_snapshot, table_sheet, text, write_list, \
     write_rows, write_snapshot
 
+# Which counter of the summary an accepted row adds to.
+DONE = {"create": "created", "update": "updated", "archive": "archived"}
 # Columns compared to find what the user changed (everything the user may edit).
 EDITABLE = [c.key for c in CLIENTS.columns if c.editable]
 
@@ -211,8 +213,8 @@ def _answers(results: list[dict[str, Any]], by_ref: dict[str, tuple[str, Any]], 
     for r in results:
         op, source = by_ref[r["ref"]]
         if r["status"] == "ok":
-            setattr(summary, {"create": "created", "update": "updated", "archive": "archived"}[op],
-                    getattr(summary, {"create": "created", "update": "updated", "archive": "archived"}[op]) + 1)
+            counter = DONE[op]
+            setattr(summary, counter, getattr(summary, counter) + 1)
             continue
         reasons = "; ".join(f"{_label(e['field'], lang)}: {e['message']}" for e in r.get("errors") or [])
         if r["status"] == "conflict" and op == "update":

@@ -108,3 +108,22 @@ def test_new_documents_payments_refusals_and_print(books: Any, db: Any) -> None:
     old = next(r for r in rows(path, SALES) if r["number"] == inv["number"])
     assert old["status"] == f"Printed: {old['document']}" and old["print"] is None
     assert inv["number"] in docx_text((path.parent / old["document"]).read_bytes())
+
+
+def test_the_sales_book_opens_in_libreoffice(books: Any, tmp_path: Path) -> None:
+    import io
+    import shutil
+    import subprocess
+
+    from pypdf import PdfReader
+
+    _b, path, inv = books
+    sync(path)
+    soffice = shutil.which("soffice")
+    assert soffice, "LibreOffice is not installed: run `make system-packages`"
+    out = tmp_path / "pdf"
+    subprocess.run([soffice, f"-env:UserInstallation={(tmp_path / 'lo').as_uri()}", "--headless",
+                    "--convert-to", "pdf", "--outdir", str(out), str(path)], check=True, capture_output=True,
+                   timeout=180)
+    text = "\n".join(p.extract_text() for p in PdfReader(io.BytesIO((out / "sales_book.pdf").read_bytes())).pages)
+    assert inv["number"] in text and "Sokha Shop" in text
