@@ -32,7 +32,8 @@ from .kinds import CONTRACT_KINDS, KINDS, LANGUAGES, Kind, kind as kind_of, samp
 from .models import STATUSES, CompanyTemplate, Document, DocumentFile, DocumentStatusChange
 
 TEMPLATES_DIR = Path(__file__).resolve().parents[2] / "templates"
-SALES_KINDS = ("sale_invoice", "sale_credit")
+# Papers are made of sales invoices only: a credit note is not an invoice, and a bill is the supplier's paper.
+SALES_KINDS = ("sale_invoice",)
 
 
 # --- templates ------------------------------------------------------------------------------------

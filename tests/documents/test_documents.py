@@ -61,10 +61,12 @@ def test_the_same_invoice_in_khmer_and_russian_keeps_its_number(b: DocBooks) -> 
 def test_a_draft_invoice_gets_no_document_and_nothing_is_written(b: DocBooks, unchanged: Any) -> None:
     r = b.invoice([line("W-1", "1", "10.00")])
     assert r.status_code == 201
+    bill = b.posted([line("W-1", "1", "5.00")], kind="bill")
     with unchanged():
         problem(b.generate("invoice", r.json["id"]), 409, "invoice_not_posted")
         problem(b.generate("invoice", 987654), 404, "not_found")
         problem(b.generate("receipt", r.json["id"]), 404, "not_found")
+        problem(b.generate("invoice", bill["id"]), 404, "not_found")          # a bill is the supplier's paper
         problem(b.generate("nonsense", r.json["id"]), 422, "validation_failed", fields={"kind": "invalid_choice"})
         problem(b.generate("invoice", r.json["id"], language="fr"), 422, "validation_failed")
 
