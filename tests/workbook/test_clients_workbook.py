@@ -165,3 +165,16 @@ def test_a_row_pasted_with_an_unknown_id_is_kept_not_overwritten(base: Path, db:
     assert rows["Pasted From Elsewhere"]["id"] == 999
     assert rows["Pasted From Elsewhere"]["status"].startswith("Not sent: this ID was not in the last Sync")
     assert "Pasted From Elsewhere" not in server_clients(db)
+
+
+def test_the_json_pull_takes_the_list_filters_and_names_a_bad_one(api: Any, world: Any) -> None:
+    from ..conftest import problem
+
+    for name in ("Angkor Foods", "Bayon Books"):
+        api.post("/api/v1/clients", {"name": name, "tags": ["vip"] if name == "Bayon Books" else []})
+    items = api.get("/api/v1/clients/export?format=json&filter=tags:in:vip").json["items"]
+    assert [c["name"] for c in items] == ["Bayon Books"] and items[0]["tags"] == ["vip"]
+    problem(api.get("/api/v1/clients/export?format=json&filter=nope:eq:1"), 422, "validation_failed",
+            fields={"filter.0.field": "unknown_filter_field"})
+    problem(api.get("/api/v1/clients/export?format=yaml"), 422, "validation_failed")
+    problem(api.as_(world.tokens["hr"]).get("/api/v1/clients/export?format=json"), 403, "role_forbidden")
