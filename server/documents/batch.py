@@ -49,13 +49,6 @@ def render_one(job: tuple[bytes, dict[str, Any], str, str]) -> bytes:
     return service.compiled(template).render(context.with_codes(ctx, total, currency))
 
 
-def _job(p: Any) -> tuple[bytes, dict[str, Any], str, str]:
-    totals = p.context.get("totals") or {}
-    payment = p.context.get("payment") or {}
-    return (p.template, p.context, totals.get("total") or payment.get("amount", ""),
-            totals.get("currency") or payment.get("currency", ""))
-
-
 def start_batch(session: Session, actor: Actor, kind_code: str, source_ids: list[int], language: Optional[str],
                 with_pdf: bool) -> DocumentBatch:
     """Record a batch to run (the caller starts `run_batch` once this is committed)."""
@@ -97,15 +90,23 @@ def run_batch(db: Any, actor: Actor, batch_id: int, workers: int = 2,
                         errors.append({"source_id": source_id, "code": exc.code, "params": exc.params})
                         continue
                     plans.append(p)
-                    if p.existing is None or with_pdf:
+                    if not p.reused:
                         # Rendered by the pool while the next sources are planned here.
-                        pending[id(p)] = executor.submit(render_one, _job(p)) if executor else render_one(_job(p))
+                        pending[id(p)] = executor.submit(render_one, p.job()) if executor else render_one(p.job())
                 rendered = {key: f.result() if executor else f for key, f in pending.items()}
-                pdfs = pdf.convert({f"{key}.docx": d for key, d in rendered.items()}) if with_pdf and rendered else {}
+                # A reused paper's PDF is made from its stored file: what was registered never changes.
+                needs_pdf = [p for p in plans if with_pdf and p.reused
+                             and not service.has_file(session, p.existing, "pdf")]
+                sources = {**rendered, **{id(p): service.stored_docx(session, p.existing) for p in needs_pdf}}
+                pdfs = pdf.convert({f"{key}.docx": d for key, d in sources.items()}) if with_pdf and sources else {}
                 for p in plans:
                     docx = rendered.get(id(p))
-                    doc = p.existing if docx is None else service.register(session, actor, p, docx,
-                                                                           pdfs.get(f"{id(p)}.docx"))
+                    if docx is not None:
+                        doc = service.register(session, actor, p, docx, pdfs.get(f"{id(p)}.docx"))
+                    else:
+                        doc = p.existing
+                        if f"{id(p)}.docx" in pdfs:
+                            service.add_pdf(session, actor, doc, pdfs[f"{id(p)}.docx"])
                     document_ids.append(doc.id)
                 done += len(chunk)
                 batch = session.get_one(DocumentBatch, batch_id)

@@ -89,7 +89,7 @@ def upload_template(session: Session, actor: Actor, kind_code: str, language: st
                     is_default: bool) -> CompanyTemplate:
     """Check a company's own template (it opens, is safe, uses only its kind's variables, renders) and keep it."""
     try:
-        check_template(data, kind_code, language)
+        checked = check_template(data, kind_code, language)
     except TemplateProblem as exc:
         raise _problems_as_errors(exc) from None
     if session.scalar(select(CompanyTemplate.id).where(
@@ -100,7 +100,7 @@ def upload_template(session: Session, actor: Actor, kind_code: str, language: st
         _clear_default(session, actor, kind_code, language)
     tpl = CompanyTemplate(
         company_id=actor.company_id, kind=kind_code, language=language, name=name, is_default=is_default,
-        sha256=hashlib.sha256(data).hexdigest(), size=len(data), variables=sorted(_used_variables(data)),
+        sha256=hashlib.sha256(data).hexdigest(), size=len(data), variables=sorted(_used_variables(checked)),
         content=data, created_at=dates.now(), created_by=actor.user_id,
     )
     return records.create(session, actor, tpl, "document_template")
@@ -110,12 +110,12 @@ def _error(field: str, code: str, **params: Any) -> list[FieldError]:
     return [FieldError(field, code, params)]
 
 
-def _used_variables(data: bytes) -> set[str]:
+def _used_variables(template: CompiledTemplate) -> set[str]:
     from jinja2 import meta
 
     from .engine import ENV
     names: set[str] = set()
-    for source in compiled(data).sources.values():
+    for source in template.sources.values():
         names |= meta.find_undeclared_variables(ENV.parse(source))
     return names
 
@@ -191,6 +191,17 @@ class Plan:
     template: bytes
     existing: Optional[Document] = None
 
+    @property
+    def reused(self) -> bool:
+        """A paper registered before and not regenerated: its stored file is the document."""
+        return self.existing is not None and not self.context
+
+    def job(self) -> tuple[bytes, dict[str, Any], str, str]:
+        """What rendering needs (a pool worker too): template, context, and the total and currency the QR carries."""
+        totals, payment = self.context.get("totals") or {}, self.context.get("payment") or {}
+        return (self.template, self.context, totals.get("total") or payment.get("amount", ""),
+                totals.get("currency") or payment.get("currency", ""))
+
 
 def preload(session: Session, actor: Actor, kind_code: str, source_ids: list[int]) -> None:
     """Load a batch chunk's sources with their lines in two queries, so planning each finds them in the session."""
@@ -254,6 +265,8 @@ def plan(session: Session, actor: Actor, kind_code: str, source_id: int, languag
     if same is not None and regenerate and same.status != "drafted":
         raise Conflict("document_sent", params={"number": same.number, "status": same.status})
     label, data = template_for(session, actor.company_id, k.code, language)
+    if same is not None and not regenerate:  # reused as registered: nothing to build or render
+        return Plan(k, source, language, same.number, same.series_id, same.seq, same.date, {}, label, data, same)
     if same is not None:
         number, series_id, seq, day = same.number, same.series_id, same.seq, same.date
     elif existing:  # the same paper in another language keeps its number
@@ -270,11 +283,10 @@ def plan(session: Session, actor: Actor, kind_code: str, source_id: int, languag
 
 
 def render_plan(p: Plan) -> bytes:
-    """The .docx of a plan (also what a batch worker runs, with its own compiled-template cache)."""
-    total = p.context.get("totals", {}).get("total") or p.context.get("payment", {}).get("amount", "")
-    cur = p.context.get("totals", {}).get("currency") or p.context.get("payment", {}).get("currency", "")
+    """The .docx of a plan (a batch worker runs the same through `batch.render_one`)."""
+    template, context, total, cur = p.job()
     try:
-        return compiled(p.template).render(builders.with_codes(p.context, total, cur))
+        return compiled(template).render(builders.with_codes(context, total, cur))
     except TemplateProblem as exc:
         raise _problems_as_errors(exc, "template") from None
 
@@ -338,14 +350,27 @@ def generate(session: Session, actor: Actor, kind_code: str, source_id: int, lan
     if with_pdf and not pdf.available():
         raise Conflict("pdf_unavailable")
     p = plan(session, actor, kind_code, source_id, language, regenerate)
-    if p.existing is not None and not regenerate and (not with_pdf or _has_file(session, p.existing, "pdf")):
+    if p.reused:
+        if with_pdf and not has_file(session, p.existing, "pdf"):
+            add_pdf(session, actor, p.existing, pdf.convert({"doc.docx": stored_docx(session, p.existing)})["doc.docx"])
         return p.existing
     docx = render_plan(p)
     pdf_bytes = pdf.convert({"doc.docx": docx})["doc.docx"] if with_pdf else None
     return register(session, actor, p, docx, pdf_bytes)
 
 
-def _has_file(session: Session, doc: Document, fmt: str) -> bool:
+def stored_docx(session: Session, doc: Document) -> bytes:
+    return session.scalars(select(DocumentFile.content).where(DocumentFile.document_id == doc.id,
+                                                              DocumentFile.format == "docx")).one()
+
+
+def add_pdf(session: Session, actor: Actor, doc: Document, pdf_bytes: bytes) -> None:
+    """The PDF of a registered paper, converted from its stored .docx: the paper itself never changes."""
+    _store_file(session, doc, "pdf", pdf_bytes, dates.now())
+    log_change(session, actor, "document", doc.id, "pdf", None, {"pdf_sha256": hashlib.sha256(pdf_bytes).hexdigest()})
+
+
+def has_file(session: Session, doc: Document, fmt: str) -> bool:
     return session.scalar(select(DocumentFile.id).where(DocumentFile.document_id == doc.id,
                                                         DocumentFile.format == fmt)) is not None
 

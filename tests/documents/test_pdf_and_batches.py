@@ -112,3 +112,20 @@ def test_package_with_pdf_has_both_files_of_each_paper(b: DocBooks) -> None:
     with zipfile.ZipFile(io.BytesIO(r.data)) as archive:
         contract_pdf = next(n for n in names if n.endswith(".pdf") and "contract" in n)
         assert "Sokha Shop" in pdf_text(archive.read(contract_pdf))
+
+
+def test_the_pdf_of_a_sent_paper_is_made_from_its_stored_file(b: DocBooks, db: Any, world: Any) -> None:
+    doc = b.made("invoice", b.sale()["id"])
+    r = b.api.post(f"/api/v1/documents/{doc['id']}/status", {"version": doc["version"], "status": "sent"})
+    assert r.status_code == 200, r.get_data(as_text=True)
+    stored = b.file(doc["id"])
+    again = b.made("invoice", doc["invoice_id"], pdf=True)          # asked once more, now with its PDF
+    assert again["id"] == doc["id"] and again["sha256"] == doc["sha256"] and again["files"] == ["docx", "pdf"]
+    assert b.file(doc["id"]) == stored and doc["number"] in pdf_text(b.file(doc["id"], "pdf"))
+    second = b.made("invoice", b.sale()["id"])
+    with db.write_session() as s, s.begin():
+        batch_id = batches.start_batch(s, world.actor(), "invoice", [doc["invoice_id"], second["invoice_id"]],
+                                       None, True).id
+    result = batches.run_batch(db, world.actor(), batch_id, workers=1)
+    assert result.document_ids == [doc["id"], second["id"]]
+    assert second["number"] in pdf_text(b.file(second["id"], "pdf")) and b.file(doc["id"]) == stored
