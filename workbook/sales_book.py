@@ -54,6 +54,7 @@ class Context:
         self.branches = {b["code"]: b["id"] for b in self._items("/api/v1/branches")}
         self.cash = {c["code"]: c for c in self._items("/api/v1/cash-accounts")}
         self.clients: dict[str, dict[str, Any]] = {}
+        self.open_documents: Optional[dict[str, dict[str, Any]]] = None
         self.summary = Summary()
 
     def _items(self, path: str) -> list[dict[str, Any]]:
@@ -197,14 +198,7 @@ def _names(ctx: Context) -> dict[int, str]:
 def _pull_documents(ctx: Context, kind: str, names: dict[int, str]) -> list[dict[str, Any]]:
     """This year's documents of a kind (and older ones still open), one row each."""
     today = dt.date.today()
-    items, offset = [], 0
-    while True:
-        page = ctx.conn.get("/api/v1/invoices", params={"kind": kind, "date_from": f"{today.year}-01-01",
-                                                        "limit": 1000, "offset": offset})
-        items += page["items"]
-        offset += len(page["items"])
-        if not page["items"] or offset >= page["total"]:
-            break
+    items = _pages(ctx, "/api/v1/invoices", {"kind": kind, "date_from": f"{today.year}-01-01"}, 1000)
     out = []
     branch_codes = {v: k for k, v in ctx.branches.items()}
     for inv in items:
@@ -229,7 +223,6 @@ def _payments(ctx: Context, rows: list[Row]) -> dict[int, str]:
     from .connection import ClientBaseError
 
     kept: dict[int, str] = {}
-    open_docs: dict[str, dict[str, Any]] = {}
     for row in rows:
         if row.id is not None:
             continue
@@ -251,7 +244,7 @@ def _payments(ctx: Context, rows: list[Row]) -> dict[int, str]:
                 body["date"] = text(v.get("date"))
             number = text(v.get("invoice"))
             if number:
-                doc = open_docs.get(number) or _find_document(ctx, number)
+                doc = _find_document(ctx, number)
                 if doc is None:
                     kept[row.number] = _say("unknown_invoice", ctx.lang, number=number)
                     ctx.summary.refused += 1
@@ -269,25 +262,28 @@ def _payments(ctx: Context, rows: list[Row]) -> dict[int, str]:
 
 
 def _find_document(ctx: Context, number: str) -> Optional[dict[str, Any]]:
-    for kind in ("sale_invoice", "bill"):
-        page = ctx.conn.get("/api/v1/invoices", params={"kind": kind, "limit": 1000, "overdue": "false",
-                                                        "status": "posted"})
-        for inv in page["items"]:
-            if inv["number"] == number:
-                return inv
-    return None
+    """The posted (open) sales invoice or bill with that number, from one read of them all per Sync."""
+    if ctx.open_documents is None:
+        ctx.open_documents = {}
+        for kind in ("sale_invoice", "bill"):
+            for inv in _pages(ctx, "/api/v1/invoices", {"kind": kind, "status": "posted"}, 1000):
+                ctx.open_documents[inv["number"]] = inv
+    return ctx.open_documents.get(number)
+
+
+def _pages(ctx: Context, path: str, params: dict[str, Any], limit: int) -> list[dict[str, Any]]:
+    """Every item of a paged list (limit/offset), page by page."""
+    items: list[dict[str, Any]] = []
+    while True:
+        page = ctx.conn.get(path, params={**params, "limit": limit, "offset": len(items)})
+        items += page["items"]
+        if not page["items"] or len(items) >= page["total"]:
+            return items
 
 
 def _pull_payments(ctx: Context, names: dict[int, str]) -> list[dict[str, Any]]:
     today = dt.date.today()
-    items, offset = [], 0
-    while True:
-        page = ctx.conn.get("/api/v1/payments", params={"date_from": f"{today.year}-01-01", "limit": 500,
-                                                        "offset": offset})
-        items += page["items"]
-        offset += len(page["items"])
-        if not page["items"] or offset >= page["total"]:
-            break
+    items = _pages(ctx, "/api/v1/payments", {"date_from": f"{today.year}-01-01"}, 500)
     codes = {c["id"]: code for code, c in ctx.cash.items()}
     return [{"id": p["id"], "number": p["number"], "kind": p["kind"], "date": dt.date.fromisoformat(p["date"]),
              "client": names.get(p["counterparty_id"], ""), "cash_account": codes.get(p["cash_account_id"]),

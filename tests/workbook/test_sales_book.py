@@ -75,6 +75,8 @@ def test_new_documents_payments_refusals_and_print(books: Any, db: Any) -> None:
     p = book.sheets[PAYMENTS.sheet_name("en")]
     type_row(p, PAYMENTS, FIRST_ROW, kind="receipt", date=dt.datetime(2026, 3, 16), client="K001-100200300",
              cash_account="CASH-PP", amount=50.0, invoice=inv["number"], memo="part payment")
+    type_row(p, PAYMENTS, FIRST_ROW + 1, kind="receipt", date=dt.datetime(2026, 3, 16), client="Sokha Shop",
+             cash_account="CASH-PP", amount=5.0, invoice="INV-NOPE-1")
     book.save()
     book.close()
 
@@ -95,7 +97,8 @@ def test_new_documents_payments_refusals_and_print(books: Any, db: Any) -> None:
     assert sales["Nobody LtdW-1"]["status"] == "No such counterparty: Nobody Ltd"
     assert sales["Sokha ShopNOPE"]["status"].startswith("Not saved:")
     payments = rows(path, PAYMENTS)
-    assert len(payments) == 1 and payments[0]["number"] and payments[0]["unallocated"] == 0
+    assert len(payments) == 2 and payments[0]["number"] and payments[0]["unallocated"] == 0
+    assert payments[1]["status"] == "No such open document: INV-NOPE-1" and payments[1]["amount"] == 5.0
 
     # Put the date back and print: the invoice document lands beside the workbook.
     book = xw.Book(str(path))
