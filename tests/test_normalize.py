@@ -48,3 +48,44 @@ def test_bad_emails_are_refused(text: str) -> None:
 def test_everyday_addresses_take_the_fast_path() -> None:
     for text in ("ivan.petrov@example.com", "SOK_DARA+vip@mail.com.kh", "a%b@x-y.org"):
         assert _PLAIN_EMAIL.fullmatch(text), text
+
+
+def _full_path(raw: str, country: str) -> str | None:
+    import phonenumbers
+
+    try:
+        number = phonenumbers.parse(raw, country)
+    except phonenumbers.NumberParseException:
+        return None
+    if not phonenumbers.is_valid_number(number):
+        return None
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+PHONE_HEAD = st.sampled_from(["", "0", "8", "+855", "+7", "+1", "+44", "+", "00", "810", "855", "7"])
+PHONE_DIGITS = st.text(alphabet="0123456789", min_size=4, max_size=12)
+PHONE_SEP = st.sampled_from(["", " ", "-", "(", ") ", "."])
+
+
+@settings(max_examples=int(__import__("os").environ.get("CB_PHONE_EXAMPLES", 1500)), deadline=None)
+@given(country=st.sampled_from(["KH", "RU", "US", "GB", "DE", "TH", "VN", "FR"]), head=PHONE_HEAD,
+       parts=st.lists(PHONE_DIGITS, min_size=1, max_size=3), sep=PHONE_SEP)
+@example(country="KH", head="0", parts=["12", "345", "678"], sep=" ")
+@example(country="RU", head="8", parts=["(912)", "345-67-89"], sep=" ")
+@example(country="RU", head="810", parts=["44", "2079460000"], sep="")
+@example(country="KH", head="855", parts=["12345678"], sep="")
+def test_fast_phone_path_answers_as_phonenumbers_does(country: str, head: str, parts: list[str], sep: str) -> None:
+    from server.parties.normalize import _fast_phone
+
+    raw = head + sep.join(parts)
+    fast = _fast_phone(raw, country)
+    if fast is not None:
+        assert fast == _full_path(raw, country), raw
+
+
+def test_everyday_phones_take_the_fast_path() -> None:
+    from server.parties.normalize import _fast_phone
+
+    assert _fast_phone("012 345 678", "KH") == "+85512345678"
+    assert _fast_phone("8 (912) 345-67-89", "RU") == "+79123456789"
+    assert _fast_phone("+855 97 123 4567", "KH") == "+855971234567"

@@ -29,9 +29,64 @@ class PhoneError(ValueError):
     pass
 
 
+_PLAIN_PHONE = re.compile(r"\+?[\d\s().\-]{5,40}")
+
+
+@lru_cache(maxsize=64)
+def _fast_rules(country: str) -> tuple[str, str, re.Pattern[str], frozenset[int], Any] | None:
+    """What phonenumbers' parse + is_valid_number check for a national number of `country`, as
+    one regular expression: (country code, national prefix, valid pattern, lengths, IDD pattern).
+
+    Only for regions whose national prefix is plain digits without a transform rule (KH, RU, US,
+    most others); None sends the number down the full path.
+    """
+    meta = phonenumbers.PhoneMetadata.metadata_for_region(country)
+    if meta is None or meta.national_prefix_transform_rule or not meta.general_desc:
+        return None
+    prefix = meta.national_prefix_for_parsing or ""
+    if prefix and not prefix.isdigit():
+        return None
+    descs = (meta.fixed_line, meta.mobile, meta.toll_free, meta.premium_rate, meta.shared_cost,
+             meta.personal_number, meta.voip, meta.pager, meta.uan, meta.voicemail)
+    patterns = [d.national_number_pattern for d in descs if d is not None and d.national_number_pattern]
+    if not patterns or not meta.general_desc.national_number_pattern:
+        return None
+    valid = re.compile(f"(?=(?:{meta.general_desc.national_number_pattern})$)(?:" + "|".join(f"(?:{p})" for p in patterns) + ")")
+    idd = re.compile(meta.international_prefix) if meta.international_prefix else None
+    return str(meta.country_code), prefix, valid, frozenset(meta.general_desc.possible_length or ()), idd
+
+
+def _fast_phone(raw: str, country: str | None) -> str | None:
+    """The E.164 form of an everyday number of the default country without phonenumbers' parser
+    (a third of an import's time), or None to take the full path. Accepts only what the full path
+    accepts, with the same answer (tested property)."""
+    if not country or not _PLAIN_PHONE.fullmatch(raw):
+        return None
+    rules = _fast_rules(country)
+    if rules is None:
+        return None
+    cc, prefix, valid, lengths, idd = rules
+    digits = re.sub(r"\D", "", raw)
+    if raw.startswith("+"):
+        if not digits.startswith(cc):
+            return None
+        candidates = [digits[len(cc):]]
+    else:
+        if idd is not None and idd.match(digits):
+            return None
+        candidates = [digits[len(prefix):]] if prefix and digits.startswith(prefix) else [digits]
+    for nn in candidates:
+        if nn and nn[0] != "0" and len(nn) in lengths and valid.fullmatch(nn):
+            return f"+{cc}{nn}"
+    return None
+
+
 def normalise_phone(text: str, country: str | None) -> str:
     """A phone in any format the user types → E.164, using `country` for local numbers."""
     raw = text.translate(_DIGIT_MAP).strip()
+    fast = _fast_phone(raw, country)
+    if fast is not None:
+        return fast
     try:
         number = phonenumbers.parse(raw, country or None)
     except phonenumbers.NumberParseException as exc:
