@@ -55,6 +55,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     from .catalog.api import bp as catalog_bp
     from .documents.api import bp as documents_bp
     from .figures.api import bp as figures_bp
+    from .imports.api import bp as imports_bp
     from .finance.api import bp as finance_bp
     from .finance.rates_api import bp as rates_bp
     from .ledger.api import bp as ledger_bp
@@ -64,7 +65,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     from .reports.api import bp as reports_bp
     from .sales.api import bp as sales_bp
 
-    for bp in (org_bp, parties_bp, catalog_bp, rates_bp, sales_bp, finance_bp, ledger_bp, reports_bp, documents_bp, audit_bp, figures_bp, openapi_bp):
+    for bp in (org_bp, parties_bp, catalog_bp, rates_bp, sales_bp, finance_bp, ledger_bp, reports_bp, documents_bp, imports_bp, audit_bp, figures_bp, openapi_bp):
         app.register_blueprint(bp)
     return app
 

@@ -257,6 +257,104 @@ def demo(clients: int, seed: int, invoices: int, if_empty: bool) -> None:
     click.echo(f"owner token: {token}")
 
 
+def _user_actor(s: Any, company_id: int, email: str | None) -> Actor:
+    """The user a CLI command acts as: `--as EMAIL`, else the company's first active owner."""
+    from sqlalchemy import func
+
+    from .org.models import User
+
+    q = select(User).where(User.company_id == company_id, User.is_active.is_(True))
+    q = q.where(func.lower(User.email) == email.lower()) if email else q.where(User.role == "owner")
+    user = s.scalars(q.order_by(User.id)).first()
+    if user is None:
+        raise click.ClickException(f"no active user {email or 'with the owner role'} in company {company_id}")
+    return Actor(user_id=user.id, company_id=company_id, role=user.role, language=user.language)
+
+
+@main.command("import")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--kind", required=True, type=click.Choice(("clients", "contacts", "products", "balances")))
+@click.option("--profile", help="A saved column mapping (import profile) by name.")
+@click.option("--sheet", help="The sheet to read (default: the one whose header is recognised).")
+@click.option("--header-row", type=click.IntRange(1, 1000), help="The header's row number, if detection guesses wrong.")
+@click.option("--map", "maps", multiple=True, metavar="COLUMN=FIELD",
+              help="Map a column (header text or letter) to a field; FIELD empty to ignore it. Repeat.")
+@click.option("--option", "opts", multiple=True, metavar="NAME=VALUE",
+              help="Reading option: country, currency, date_order (DMY/MDY), decimal_comma, date, price_list.")
+@click.option("--dry-run", is_flag=True, help="Plan and report only; nothing is imported (the plan is kept on record).")
+@click.option("--skip-errors", is_flag=True, help="Import the good rows and leave the rows with errors out.")
+@click.option("--report", "report_path", type=click.Path(dir_okay=False, path_type=Path),
+              help="Write the report here (.xlsx or .json).")
+@click.option("--as", "email", help="The user the import is recorded for (default: the first owner).")
+@click.option("--company-id", type=int)
+def import_file(file: Path, kind: str, profile: str | None, sheet: str | None, header_row: int | None,
+                maps: tuple[str, ...], opts: tuple[str, ...], dry_run: bool, skip_errors: bool,
+                report_path: Path | None, email: str | None, company_id: int | None) -> None:
+    """Import a spreadsheet of clients, contacts, products or opening balances, with a progress bar."""
+    import json
+
+    from .core.errors import DomainError
+    from .imports import report as xlsx_report
+    from .imports import service as imports
+
+    columns = {}
+    for m in maps:
+        source, _eq, field = m.partition("=")
+        columns[source] = field.strip() or None
+    options: dict[str, Any] = {}
+    for o in opts:
+        name, _eq, value = o.partition("=")
+        options[name.strip()] = {"true": True, "false": False}.get(value.strip().lower(), value.strip())
+    if skip_errors:
+        options["skip_errors"] = True
+    app = _app()
+    content = file.read_bytes()
+    with click.progressbar(length=100, label=f"{kind} from {file.name}") as bar:
+        done = [0]
+
+        def progress(step: str, n: int, total: int) -> None:
+            # Checking rows is 80 % of the bar, writing the rest.
+            at = int(80 * n / max(total, 1)) if step == "check" else 80 + int(20 * n / max(total, 1))
+            if at > done[0]:
+                bar.update(at - done[0])
+                done[0] = at
+        try:
+            with _db(app).write_session() as s, s.begin():
+                actor = _user_actor(s, _company_id(s, company_id), email)
+                kw: dict[str, Any] = dict(profile=profile, columns=columns or None, sheet=sheet, header_row=header_row,
+                                          options=options)
+                if dry_run:
+                    p = imports.plan(s, actor, kind, content, file.name, progress=progress, **_profiled(s, actor, kind, kw))
+                    imp = imports.dry_run(s, actor, kind, content, file.name, prepared=p, **kw)
+                else:
+                    imp, p = imports.import_now(s, actor, kind, content, file.name, progress=progress, **kw)
+                progress("write", 1, 1)
+        except DomainError as exc:
+            raise click.ClickException(_describe(exc)) from None
+    counts = ", ".join(f"{k} {v}" for k, v in p.counts().items() if v and k != "rows")
+    click.echo(f"import {imp.id} ({'dry run' if dry_run else 'committed'}): {p.counts()['rows']} rows — {counts}")
+    click.echo("columns: " + ", ".join(f"{c.letter} {c.header!r} → {c.field}" for c in p.mapping.columns if c.field))
+    for r in [r for r in p.rows if r.errors][:10]:
+        click.echo(f"  row {r.number}: " + "; ".join(f"{e['column']} {e['code']}" for e in r.errors))
+    if report_path is not None:
+        rep = {"mapping": p.mapping.as_json(), "options": p.options.as_json(), "counts": p.counts(), "rows": p.report()}
+        if report_path.suffix.lower() == ".json":
+            report_path.write_text(json.dumps(rep, ensure_ascii=False, default=str, indent=1), encoding="utf-8")
+        else:
+            report_path.write_bytes(xlsx_report.xlsx(json.loads(json.dumps(rep, default=str)), actor.language))
+        click.echo(f"report written to {report_path}")
+
+
+def _profiled(s: Any, actor: Actor, kind: str, kw: dict[str, Any]) -> dict[str, Any]:
+    """The reading arguments with a saved profile's mapping and options merged in (the given ones win)."""
+    from .imports import service as imports
+
+    prof = imports.profile_by_name(s, actor, kind, kw["profile"]) if kw.get("profile") else None
+    columns, sheet, header_row, options = imports.with_profile(prof, kw["columns"], kw["sheet"], kw["header_row"],
+                                                                kw["options"])
+    return dict(columns=columns, sheet=sheet, header_row=header_row, options=options)
+
+
 @main.group()
 def documents() -> None:
     """Contracts, invoices and the rest, from the Word templates."""
@@ -274,26 +372,18 @@ def documents() -> None:
 def documents_batch(kind: str, from_: Any, to: Any, language: str | None, pdf: bool, out: Path | None,
                     email: str | None, company_id: int | None) -> None:
     """Generate and register the documents of every posted source in a date range, with a progress bar."""
-    from sqlalchemy import func
-
     from .core.errors import DomainError
     from .documents import batch as batches
     from .documents.kinds import kind as kind_of
     from .documents.models import Document, DocumentFile
     from .finance.models import Payment
-    from .org.models import User
     from .sales.models import Invoice, Order
 
     app = _app()
     source = {"invoice": Invoice, "order": Order, "payment": Payment}[kind_of(kind).source]
     with _db(app).write_session() as s, s.begin():
         cid = _company_id(s, company_id)
-        q = select(User).where(User.company_id == cid, User.is_active.is_(True))
-        q = q.where(func.lower(User.email) == email.lower()) if email else q.where(User.role == "owner")
-        user = s.scalars(q.order_by(User.id)).first()
-        if user is None:
-            raise click.ClickException(f"no active user {email or 'with the owner role'} in company {cid}")
-        actor = Actor(user_id=user.id, company_id=cid, role=user.role, language=user.language)
+        actor = _user_actor(s, cid, email)
         ids = list(s.scalars(select(source.id).where(source.company_id == cid, source.date >= from_.date(),
                                                      source.date <= to.date()).order_by(source.date, source.id)))
         if not ids:

@@ -18,6 +18,9 @@ class Config:
     MAX_CONTENT_LENGTH = 64 * 1024 * 1024
     # The batch endpoint takes at most this many rows per request.
     BATCH_MAX_ROWS = 100_000
+    # An uploaded spreadsheet: at most this many bytes, and this many rows a sheet.
+    IMPORT_MAX_BYTES = 40 * 1024 * 1024
+    IMPORT_MAX_ROWS = 200_000
     PAGE_LIMIT_DEFAULT = 50
     PAGE_LIMIT_MAX = 1000
     # Migrate on create_app (serve does; tests build the schema themselves).

@@ -47,14 +47,21 @@ def log_posted(session: Session, actor: Actor, entity: str, posted: list[tuple[i
     _log_many(session, actor, entity, "post", posted)
 
 
-def _log_many(session: Session, actor: Actor, entity: str, action: str, created: list[tuple[int, dict[str, Any]]]) -> None:
+def log_deleted(session: Session, actor: Actor, entity: str, deleted: list[tuple[int, dict[str, Any]]]) -> None:
+    """Append one "delete" per removed record with what it held (an undone import's creates)."""
+    _log_many(session, actor, entity, "delete", [(i, json_plain(before)) for i, before in deleted], before=True)
+
+
+def _log_many(session: Session, actor: Actor, entity: str, action: str, created: list[tuple[int, dict[str, Any]]],
+              before: bool = False) -> None:
     if not created:
         return
     at = dates.now()
     session.execute(insert(Operation), [
         {"at": at, "company_id": actor.company_id, "user_id": actor.user_id, "request_id": actor.request_id,
-         "entity": entity, "entity_id": entity_id, "action": action, "before": None, "after": after}
-        for entity_id, after in created
+         "entity": entity, "entity_id": entity_id, "action": action,
+         "before": snap if before else None, "after": None if before else snap}
+        for entity_id, snap in created
     ])
 
 

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 from ..audit.service import log_change
 from ..core import records
 from ..core.actor import Actor
-from ..core.errors import Conflict, ErrorList, NotFound
+from ..core.errors import Conflict, ErrorList, FieldError, NotFound
 from ..core.money import currency as currency_of
 from ..org.models import Branch
 from ..parties.models import Segment
@@ -366,14 +366,33 @@ def _check_rules(session: Session, actor: Actor, rules: list[schemas.PriceRuleIn
         if (rule.price is None) == (rule.discount_percent is None):
             errors.add(f"{where}price", "rule_price_or_discount")
         if rule.price is not None:
-            if rule.price != cur.round(rule.price):
-                errors.add(f"{where}price", "too_many_decimals", currency=cur.code, places=cur.minor_units)
-            elif rule.price >= MAX_PRICE:
-                errors.add(f"{where}price", "too_large", max=str(MAX_PRICE))
+            errors.extend(rule_price_errors(rule.price, cur.code, f"{where}price"))
         _places(errors, f"{where}discount_percent", rule.discount_percent)
         if _places(errors, f"{where}min_qty", rule.min_qty) and rule.min_qty >= MAX_QTY:
             errors.add(f"{where}min_qty", "too_large", max=str(MAX_QTY))
         _date_range(errors, where, rule.valid_from, rule.valid_to)
+
+
+def rule_price_errors(price: Decimal, currency: str, field: str = "price") -> list[FieldError]:
+    """What is wrong with a rule's fixed price in a list of `currency`: its minor units, the column's bound."""
+    cur = currency_of(currency)
+    if price != cur.round(price):
+        return [FieldError(field, "too_many_decimals", {"currency": cur.code, "places": cur.minor_units})]
+    if price >= MAX_PRICE:
+        return [FieldError(field, "too_large", {"max": str(MAX_PRICE)})]
+    return []
+
+
+def places_errors(value: Decimal | None, field: str, places: int = PLACES) -> list[FieldError]:
+    """A rate or percent with more decimal places than its column keeps (the check create_product makes)."""
+    errors = ErrorList()
+    _places(errors, field, value, places)
+    return errors.items
+
+
+def touch_price_list(session: Session, list_id: int) -> None:
+    """A new version of a list whose rules were written one by one (an import and its undo)."""
+    _touch(session, session.get_one(PriceList, list_id))
 
 
 def _replace_rules(session: Session, actor: Actor, plist: PriceList, rules: list[schemas.PriceRuleIn]) -> None:

@@ -7,7 +7,7 @@ Each book package keeps its own messages in `<package>/messages.py` and its tran
 """
 from importlib import import_module
 
-BOOK_PACKAGES = ("catalog", "ledger", "sales", "finance", "reports", "documents")
+BOOK_PACKAGES = ("catalog", "ledger", "sales", "finance", "reports", "documents", "imports")
 
 MESSAGES: dict[str, str] = {
     # problem titles

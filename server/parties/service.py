@@ -605,21 +605,7 @@ def _insert_many(session: Session, actor: Actor, refs: Refs, creates: list[tuple
                  results: list[dict[str, Any]]) -> None:
     if not creates:
         return
-    now = dates.now()
-    # Tags first (few distinct names), outside the per-row path.
-    for _, norm in creates:
-        for t in norm.tags or []:
-            refs.tag_id(session, actor, t)
-    rows = []
-    for _, norm in creates:
-        cols = {"kind": "client", "person_type": "company", "consent_to_mailings": False, "extra": {}}
-        cols.update(norm.columns)
-        cols["search_text"] = _search_text(cols, (e["email"] for e in norm.emails or []))
-        cols.update(company_id=actor.company_id, version=1, created_at=now, updated_at=now)
-        for key in ("legal_name", "country", "tax_id", "tax_id_key", "phone", "email", "segment_id", "lead_source_id",
-                    "manager_id", "branch_id", "consent_at", "notes", "archived_at"):
-            cols.setdefault(key, None)
-        rows.append(cols)
+    rows = _column_rows(session, actor, refs, creates)
     try:
         with session.begin_nested():
             ids = _bulk_insert(session, actor, refs, creates, rows)
@@ -636,6 +622,34 @@ def _insert_many(session: Session, actor: Actor, refs: Refs, creates: list[tuple
     for (index, _), new_id in zip(creates, ids):
         if new_id is not None:
             results[index].update(id=new_id, version=1)
+
+
+def _column_rows(session: Session, actor: Actor, refs: Refs, creates: list[tuple[int, Normalised]]) -> list[dict[str, Any]]:
+    """Every column of every new row (defaults filled in), tags created first (few distinct names)."""
+    now = dates.now()
+    for _, norm in creates:
+        for t in norm.tags or []:
+            refs.tag_id(session, actor, t)
+    rows = []
+    for _, norm in creates:
+        cols = {"kind": "client", "person_type": "company", "consent_to_mailings": False, "extra": {}}
+        cols.update(norm.columns)
+        cols["search_text"] = _search_text(cols, (e["email"] for e in norm.emails or []))
+        cols.update(company_id=actor.company_id, version=1, created_at=now, updated_at=now)
+        for key in ("legal_name", "country", "tax_id", "tax_id_key", "phone", "email", "segment_id", "lead_source_id",
+                    "manager_id", "branch_id", "consent_at", "notes", "archived_at"):
+            cols.setdefault(key, None)
+        rows.append(cols)
+    return rows
+
+
+def insert_normalised(session: Session, actor: Actor, refs: Refs, norms: list[Normalised]) -> list[int]:
+    """Insert checked clients together (Core executemany, children, operations log) in the caller's
+    transaction, all or nothing: an import's creates. Answers their ids in order."""
+    if not norms:
+        return []
+    creates = list(enumerate(norms))
+    return _bulk_insert(session, actor, refs, creates, _column_rows(session, actor, refs, creates))
 
 
 def _bulk_insert(session: Session, actor: Actor, refs: Refs, creates: list[tuple[int, Normalised]],

@@ -17,6 +17,7 @@ from ..core.actor import Actor
 from ..core.errors import Conflict, DomainError, ErrorList, FieldError, Forbidden, ValidationFailed
 from ..core.money import CURRENCIES, Currency
 from ..finance.models import Allocation
+from ..ledger.models import JournalEntry
 from ..ledger.service import EntrySpec, Line, books, check_open_period, post_entries, post_entry, reverse_entry
 from ..org.models import Branch, Company
 from ..parties.models import Counterparty
@@ -508,6 +509,12 @@ def _entry_lines(inv: Invoice, base: Currency, kinds: dict[int, str]) -> tuple[D
     return total_base, lines
 
 
+def document_entry_lines(inv: Any, base: Currency) -> tuple[Decimal, list[Line]]:
+    """(total in base, ledger lines) of one document whose lines name their accounts: for writers that post
+    several documents in one entry (imported opening balances), as posting each alone would."""
+    return _entry_lines(inv, base, {})
+
+
 def posting_checks(session: Session, actor: Actor, *, kind: str, branch_id: int, counterparty_id: int,
                    currency: str, date: dt.date, errors: ErrorList, rate: Optional[Decimal] = None,
                    cache: Optional[dict[str, Any]] = None) -> Optional[Decimal]:
@@ -633,8 +640,7 @@ def cancel_invoice(session: Session, actor: Actor, invoice_id: int, version: int
         if inv.open_amount != inv.total:
             raise Conflict("has_allocations", params={"id": inv.id})
         check_open_period(session, actor.company_id, inv.date, "date")
-        rev = reverse_entry(session, actor, inv.entry_id, source_type=inv.kind,
-                            memo=f"Cancellation of {inv.kind} {inv.number}")
+        rev = _reverse_posting(session, actor, inv)
         inv.reversal_entry_id = rev.id
         inv.open_amount = ZERO
         inv.open_base = ZERO
@@ -649,6 +655,24 @@ def cancel_invoice(session: Session, actor: Actor, invoice_id: int, version: int
     if inv.order_id is not None:
         sync_order_status(session, inv.order_id)
     return inv
+
+
+def _reverse_posting(session: Session, actor: Actor, inv: Invoice) -> Any:
+    """The entry that takes a posted document out of the ledger.
+
+    A document posted alone: the mirror of its entry. One posted in an entry with others (opening
+    balances are one entry per date): the mirror of its own lines only, so the others stay booked.
+    """
+    source_id = session.scalar(select(JournalEntry.source_id).where(JournalEntry.id == inv.entry_id))
+    memo = f"Cancellation of {inv.kind} {inv.number}"
+    if source_id == inv.id:
+        return reverse_entry(session, actor, inv.entry_id, source_type=inv.kind, memo=memo)
+    _total_base, lines = _entry_lines(inv, books(session, inv.company_id).base, _product_kinds(session, inv))
+    mirror = [Line(account=l.account, debit=l.credit, credit=l.debit, currency=l.currency,
+                   amount=-l.amount if l.amount is not None else None, counterparty_id=l.counterparty_id,
+                   memo=l.memo) for l in lines]
+    return post_entry(session, actor, date=inv.date, lines=mirror, source_type=inv.kind, source_id=inv.id,
+                      memo=memo, branch_id=inv.branch_id)
 
 
 def _credited(session: Session, original_id: int, exclude_id: Optional[int]) -> dict[int, Decimal]:

@@ -1,0 +1,205 @@
+"""bench_import: 100,000 client rows from an .xlsx, end to end, against the naive path (openpyxl + ORM).
+
+The file: 98,000 clients from bench/data.py's generator (Khmer, English and Russian names, phones
+typed the ways people type them, ИНН and Cambodian TINs, e-mails, addresses, tags, segments by
+name), a title row above the header, 2,000 rows repeating earlier ones (2 %), 1,000 rows with a bad
+phone or e-mail (1 %), shuffled. The base already holds the first 10,000 of them (inserted through
+the batch service, untimed), so those rows find their client and change nothing.
+
+Timed: `imports.service.import_now` in one write transaction on SQLite — calamine reads the file,
+the mapping is detected, every row is normalised with the API's own rules, duplicates are found in
+the file and in the base, the creates are inserted with their operations log, the import is
+recorded with the file and its gzipped JSON report — and then the .xlsx report is built.
+
+Baseline: the naive way, with the same rules — openpyxl opens the workbook and reads cell by cell,
+each row is validated with ClientIn and normalise(), duplicates are looked up with one query per
+row, and clients are written with session.add_all (ORM objects with their children) and one commit.
+It reads and writes `--baseline-clients` rows (default 10,000) into a copy of the same base and is
+extrapolated linearly to 100,000; the output says so.
+"""
+from __future__ import annotations
+
+import io
+import os
+import random
+import time
+from typing import Any
+
+from .common import OUT, app_for, fresh_db, out, ratio, remove_db, target
+
+ROWS = 100_000
+IN_BASE = 10_000
+DUPLICATES = 2_000
+INVALID = 1_000
+TARGET_S = 5.0
+HEADER = ["Name", "Legal name", "Type", "Country", "Tax ID", "Phone", "Phone 2", "E-mail", "City", "Address",
+          "Segment", "Source", "Tags", "Consent"]
+
+
+def _cells(data: dict[str, Any]) -> list[Any]:
+    from .data import LEAD_SOURCES, SEGMENTS
+
+    phones = [p["number"] for p in data.get("phones", [])]
+    address = (data.get("addresses") or [{}])[0]
+    return [data["name"], data.get("legal_name"), data["person_type"], data["country"], data.get("tax_id"),
+            phones[0] if phones else None, phones[1] if len(phones) > 1 else None,
+            (data.get("emails") or [{}])[0].get("email"), address.get("city"), address.get("line1"),
+            dict(SEGMENTS).get(data.get("segment")), dict(LEAD_SOURCES).get(data.get("lead_source")),
+            ", ".join(data.get("tags", [])), "yes" if data.get("consent_to_mailings") else "no"]
+
+
+def _file(branches: dict[str, int], seed: int) -> tuple[bytes, int]:
+    """The .xlsx bytes and how many distinct valid rows it holds."""
+    import xlsxwriter
+
+    from .data import client_rows
+
+    rng = random.Random(seed + 1)
+    unique = ROWS - DUPLICATES
+    rows = [_cells(r["data"]) for r in client_rows(unique, branches, seed)]
+    bad = set(rng.sample(range(IN_BASE, unique), INVALID))
+    for i in bad:
+        if i % 2:
+            rows[i][5] = "12-34"
+        else:
+            rows[i][7] = "not an e-mail"
+    rows += [list(rows[rng.randrange(IN_BASE, unique)]) for _ in range(DUPLICATES)]
+    rng.shuffle(rows)
+    buf = io.BytesIO()
+    book = xlsxwriter.Workbook(buf, {"constant_memory": True, "strings_to_numbers": False, "strings_to_formulas": False})
+    ws = book.add_worksheet("Clients")
+    ws.write_row(0, 0, ["Client list exported 28.11.2026"])
+    ws.write_row(2, 0, HEADER)
+    for r, row in enumerate(rows, start=3):
+        for c, value in enumerate(row):
+            if value is not None:
+                ws.write_string(r, c, str(value))
+    book.close()
+    return buf.getvalue(), unique - INVALID
+
+
+def _base(path: str, seed: int) -> Any:
+    """A fresh database holding the file's first 10,000 clients (through the batch service)."""
+    from server.parties import service
+
+    from .data import client_rows
+
+    fx = fresh_db(path)
+    app = app_for(fx.url)
+    db = app.extensions["clientbase.db"]
+    rows = list(client_rows(IN_BASE, fx.branches, seed))
+    with db.write_session() as s, s.begin():
+        results = service.apply_batch(s, fx.actor(), rows, IN_BASE)
+    assert all(r["status"] == "ok" for r in results)
+    db.dispose()
+    return fx
+
+
+def run(ctx: Any) -> None:
+    from sqlalchemy import func, select
+
+    from server.imports import report as xlsx_report
+    from server.imports import service as imports
+    from server.parties.models import Counterparty
+
+    path = str(OUT / "import.sqlite3")
+    fx = _base(path, ctx.seed)
+    base_copy = fx.copy(str(OUT / "import-baseline.sqlite3"))
+    content, expected_new = _file(fx.branches, ctx.seed)
+    out(f"bench_import: {ROWS:,} rows ({len(content) / 1e6:.1f} MB .xlsx; {DUPLICATES:,} repeated, {INVALID:,} invalid), "
+        f"{IN_BASE:,} clients already in the base, SQLite")
+    app = app_for(fx.url)
+    db = app.extensions["clientbase.db"]
+    t0 = time.perf_counter()
+    cpu0 = time.process_time()
+    with db.write_session() as s, s.begin():
+        imp, plan = imports.import_now(s, fx.actor(), "clients", content, "clients.xlsx",
+                                       options={"skip_errors": True})
+        t_commit = time.perf_counter()
+    t_committed = time.perf_counter()
+    rep = {"mapping": plan.mapping.as_json(), "options": plan.options.as_json(), "counts": plan.counts(),
+           "rows": plan.report()}
+    xlsx_report.xlsx(rep)
+    t_end = time.perf_counter()
+    wall = t_end - t0
+    cpu = time.process_time() - cpu0
+    counts = plan.counts()
+    with db.read_session() as s:
+        total = s.scalar(select(func.count()).select_from(Counterparty))
+    ok = (counts["create"] == expected_new - IN_BASE and counts["unchanged"] == IN_BASE
+          and counts["skip"] >= DUPLICATES and counts["error"] == INVALID and total == expected_new)
+    split = ", ".join(f"{k} {v:.2f} s" for k, v in plan.seconds.items())
+    out(f"  import end to end: {target(wall <= TARGET_S, f'{wall:.2f} s')} (target ≤ {TARGET_S:.0f} s), "
+        f"{ROWS / wall:,.0f} rows/s, CPU {cpu:.2f} s{'' if ok else '  WRONG RESULT'}")
+    out(f"    split: {split}, write {t_commit - t0 - sum(plan.seconds.values()):.2f} s, commit "
+        f"{t_committed - t_commit:.2f} s, .xlsx report {t_end - t_committed:.2f} s")
+    out(f"    counts: {counts}; clients in the base afterwards {total:,}")
+    db.dispose()
+    nb = min(ctx.baseline_clients, ROWS)
+    naive = _naive(base_copy, content, nb)
+    scaled = naive * ROWS / nb
+    out(f"  naive (openpyxl cell reads + ClientIn/normalise + a query per row + ORM add_all), {nb:,} rows: "
+        f"{naive:.1f} s, extrapolated to {ROWS:,}: {scaled:.0f} s — {ratio(scaled, wall)}")
+    for p in (path, base_copy.path):
+        remove_db(p)
+
+
+def _naive(fx: Any, content: bytes, limit: int) -> float:
+    import openpyxl
+    from sqlalchemy import select
+
+    from server.parties import schemas, service
+    from server.parties.models import Address, Counterparty, Email, Phone
+
+    app = app_for(fx.url)
+    db = app.extensions["clientbase.db"]
+    actor = fx.actor()
+    t0 = time.perf_counter()
+    book = openpyxl.load_workbook(io.BytesIO(content))
+    ws = book["Clients"]
+    with db.write_session() as s, s.begin():
+        refs = service.Refs.load(s, actor)
+        segments = {name.casefold(): code for code, name in __import__("bench.data", fromlist=["SEGMENTS"]).SEGMENTS}
+        new = []
+        for r in range(4, 4 + limit):
+            cells = [ws.cell(row=r, column=c).value for c in range(1, len(HEADER) + 1)]
+            name, legal, ptype, country, tax, ph1, ph2, email, city, line1, segment, _src, tags, consent = cells
+            data: dict[str, Any] = {"name": name, "person_type": ptype, "country": country}
+            if legal:
+                data["legal_name"] = legal
+            if tax:
+                data["tax_id"] = tax
+            data["phones"] = [{"number": p} for p in (ph1, ph2) if p]
+            if email:
+                data["emails"] = [{"email": email}]
+            if city or line1:
+                data["addresses"] = [{"city": city, "line1": line1}]
+            if segment:
+                data["segment"] = segments.get(segment.casefold())
+            if tags:
+                data["tags"] = [t.strip() for t in tags.split(",")]
+            data["consent_to_mailings"] = consent == "yes"
+            try:
+                norm, errors = service.normalise(schemas.ClientIn.model_validate(data, strict=True), refs, actor,
+                                                 creating=True)
+            except Exception:  # noqa: BLE001 - the naive path skips what it cannot read
+                continue
+            if errors:
+                continue
+            phones = [p["e164"] for p in norm.phones or []]
+            if phones and s.scalar(select(Phone.id).where(Phone.company_id == actor.company_id,
+                                                          Phone.e164.in_(phones)).limit(1)):
+                continue
+            if s.scalar(select(Counterparty.id).where(Counterparty.company_id == actor.company_id,
+                                                      Counterparty.name_key == norm.columns["name_key"]).limit(1)):
+                continue
+            cp = Counterparty(company_id=actor.company_id, search_text="", **norm.columns)
+            cp.phones = [Phone(company_id=actor.company_id, **p) for p in norm.phones or []]
+            cp.emails = [Email(**e) for e in norm.emails or []]
+            cp.addresses = [Address(**a) for a in norm.addresses or []]
+            new.append(cp)
+        s.add_all(new)
+    wall = time.perf_counter() - t0
+    db.dispose()
+    os.sync()
+    return wall

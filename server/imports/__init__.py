@@ -1,0 +1,1 @@
+"""Importing spreadsheets: clients, contacts, products, opening balances."""

@@ -1,0 +1,510 @@
+"""Importing clients: each row through the same rules as the API, matched against the file and the base."""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from pydantic import ValidationError
+from sqlalchemy import delete, select
+from sqlalchemy.orm import Session
+
+from ..core.actor import Actor
+from ..core.errors import FieldError
+from ..core.validation import field_errors
+from ..parties import schemas as party_schemas
+from ..parties import service as parties
+from ..parties.models import Address, Contact, Counterparty, Email, LeadSource, Phone, Segment, Tag, counterparty_tags
+from ..parties.normalize import PhoneError, fold_spaces, normalise_phone
+from .matching import FuzzyNames, country_names, name_match_key
+from .rows import Options, Row
+
+ENTITY = "client"
+_SPLIT = re.compile(r"[;,\n/]+|\s{2,}")
+_TAG_SPLIT = re.compile(r"[;,\n]+")
+_PERSON = {"person": "person", "individual": "person", "private": "person", "физ": "person", "физлицо": "person",
+           "физическое лицо": "person", "ип": "person", "бុគ្គល": "person", "បុគ្គល": "person",
+           "company": "company", "business": "company", "organisation": "company", "organization": "company",
+           "юр": "company", "юрлицо": "company", "юридическое лицо": "company", "организация": "company",
+           "ក្រុមហ៊ុន": "company", "អង្គភាព": "company"}
+_KIND = {"client": "client", "customer": "client", "клиент": "client", "покупатель": "client", "អតិថិជន": "client",
+         "supplier": "supplier", "vendor": "supplier", "поставщик": "supplier", "អ្នកផ្គត់ផ្គង់": "supplier",
+         "both": "both", "client and supplier": "both", "покупатель и поставщик": "both", "ទាំងពីរ": "both"}
+# Where a rule error of the client schema lands among the file's fields.
+_FIELD_OF = {"phones": "phone", "emails": "email", "addresses": "address", "contacts": "contact_name",
+             "consent_to_mailings": "consent"}
+
+
+@dataclass
+class Base:
+    """The company's clients as matching needs them, read in a handful of statements."""
+
+    rows: dict[int, dict[str, Any]] = field(default_factory=dict)
+    by_tax: dict[str, int] = field(default_factory=dict)
+    by_phone: dict[str, int] = field(default_factory=dict)
+    by_email: dict[str, int] = field(default_factory=dict)
+    by_name: dict[str, int] = field(default_factory=dict)
+    fuzzy: FuzzyNames = field(default_factory=FuzzyNames)
+
+
+@dataclass
+class Context:
+    session: Session
+    actor: Actor
+    options: Options
+    refs: parties.Refs
+    segments: dict[str, str]
+    lead_sources: dict[str, str]
+    base: Base
+    # Local numbers are tried as numbers of these countries in turn: the file's (option), the
+    # company's, then its branches' (a Phnom Penh company with a Moscow branch gets both kinds).
+    phone_countries: tuple[str, ...] = ()
+
+
+def _codes(session: Session, actor: Actor, model: Any) -> dict[str, str]:
+    """A reference list by code and by name, both case-insensitive → code."""
+    out: dict[str, str] = {}
+    for code, name in session.execute(select(model.code, model.name).where(
+            model.company_id == actor.company_id, model.archived_at.is_(None))):
+        out[name.casefold()] = code
+        out[code.casefold()] = code
+    return out
+
+
+def load_base(session: Session, actor: Actor) -> Base:
+    base = Base()
+    cid = actor.company_id
+    for row in session.execute(select(
+            Counterparty.id, Counterparty.version, Counterparty.name, Counterparty.legal_name, Counterparty.country,
+            Counterparty.tax_id_key, Counterparty.person_type, Counterparty.kind, Counterparty.segment_id,
+            Counterparty.lead_source_id, Counterparty.notes, Counterparty.consent_to_mailings,
+    ).where(Counterparty.company_id == cid, Counterparty.archived_at.is_(None))).mappings():
+        rec = dict(row)
+        rec["phones"], rec["emails"] = [], []
+        base.rows[rec["id"]] = rec
+        if rec["tax_id_key"]:
+            base.by_tax.setdefault(rec["tax_id_key"], rec["id"])
+        key = name_match_key(rec["name"])
+        if key not in base.by_name:
+            base.by_name[key] = rec["id"]
+            base.fuzzy.add(key, rec["id"])
+    for cp_id, e164, kind in session.execute(select(Phone.counterparty_id, Phone.e164, Phone.kind).where(
+            Phone.company_id == cid).order_by(Phone.counterparty_id, Phone.position)):
+        rec = base.rows.get(cp_id)
+        if rec is not None:
+            rec["phones"].append((e164, kind))
+            base.by_phone.setdefault(e164, cp_id)
+    for cp_id, email, kind in session.execute(select(Email.counterparty_id, Email.email, Email.kind).join(
+            Counterparty, Counterparty.id == Email.counterparty_id).where(
+            Counterparty.company_id == cid).order_by(Email.counterparty_id, Email.position)):
+        rec = base.rows.get(cp_id)
+        if rec is not None:
+            rec["emails"].append((email, kind))
+            base.by_email.setdefault(email, cp_id)
+    return base
+
+
+def phone_countries(session: Session, actor: Actor, options: Options) -> tuple[str, ...]:
+    from ..org.models import Branch, Company
+
+    found = [options.country, session.get_one(Company, actor.company_id).country]
+    found += list(session.scalars(select(Branch.country).where(Branch.company_id == actor.company_id,
+                                                               Branch.archived_at.is_(None)).order_by(Branch.id)))
+    return tuple(dict.fromkeys(c for c in found if c))
+
+
+def local_phone(text: str, countries: tuple[str, ...]) -> str:
+    """The E.164 form of a number as the first of `countries` reads it; unchanged when none can."""
+    for country in countries:
+        try:
+            return normalise_phone(text, country)
+        except PhoneError:
+            continue
+    return text
+
+
+def context(session: Session, actor: Actor, options: Options) -> Context:
+    return Context(session, actor, options, parties.Refs.load(session, actor), _codes(session, actor, Segment),
+                   _codes(session, actor, LeadSource), load_base(session, actor),
+                   phone_countries(session, actor, options))
+
+
+def _split(values: list[tuple[str, str]], pattern: re.Pattern[str]) -> list[tuple[str, str]]:
+    """A cell may hold several phones or e-mails: "012 345 678, 097 111 222"."""
+    out = []
+    for col, value in values:
+        parts = [p.strip() for p in pattern.split(value) if p and p.strip()]
+        out += [(col, p) for p in parts]
+    return out
+
+
+def normalise(row: Row, ctx: Context) -> None:
+    """The row as the API's client fields, through the API's own rules; every problem named by its column."""
+    data: dict[str, Any] = {}
+    cols: dict[str, str | None] = {}
+    name = row.text("name")
+    if not name:
+        row.error("name", "required")
+    else:
+        data["name"] = name
+    for key in ("legal_name", "tax_id"):
+        value = row.ident(key) if key == "tax_id" else row.text(key)
+        if value:
+            data[key] = value
+    notes = [t for _c, t in row.texts("notes")]
+    if notes:
+        data["notes"] = "\n".join(notes)
+    country = row.text("country")
+    if country:
+        code = country_names().get(country.casefold())
+        if code is None:
+            row.error("country", "invalid_country", value=country)
+        else:
+            data["country"] = code
+    for key, table in (("person_type", _PERSON), ("kind", _KIND)):
+        value = row.text(key)
+        if value:
+            choice = table.get(fold_spaces(value).casefold())
+            if choice is None:
+                row.error(key, "invalid_choice", choices=", ".join(sorted(set(table.values()))))
+            else:
+                data[key] = choice
+    phones = _split(row.texts("phone"), _SPLIT)
+    if phones:
+        countries = ((country_names().get(country.casefold()),) if country else ()) + ctx.phone_countries
+        data["phones"] = [{"number": local_phone(p, tuple(c for c in countries if c))} for _c, p in phones]
+        cols.update({f"phones.{i}": c for i, (c, _p) in enumerate(phones)})
+    emails = _split(row.texts("email"), re.compile(r"[;,\s]+"))
+    if emails:
+        data["emails"] = [{"email": e} for _c, e in emails]
+        cols.update({f"emails.{i}": c for i, (c, _e) in enumerate(emails)})
+    address = {k: row.text(k) for k in ("address", "city", "region", "postal_code")}
+    if any(address.values()):
+        data["addresses"] = [{"kind": "actual", "line1": address["address"], "city": address["city"],
+                              "region": address["region"], "postal_code": address["postal_code"],
+                              "country": data.get("country")}]
+    contact = row.text("contact_name")
+    if contact:
+        data["contacts"] = [{"name": contact, "role": row.text("contact_role")}]
+    for key, table in (("segment", ctx.segments), ("lead_source", ctx.lead_sources)):
+        value = row.text(key)
+        if value:
+            code = table.get(value.casefold())
+            if code is None:
+                row.error(key, "unknown_reference", entity=key.replace("_", " "), value=value)
+            else:
+                data[key] = code
+    tags = _split(row.texts("tags"), _TAG_SPLIT)
+    if tags:
+        data["tags"] = list(dict.fromkeys(t for _c, t in tags))
+    consent = row.boolean("consent")
+    if consent is not None:
+        data["consent_to_mailings"] = consent
+    if row.errors:
+        return
+    if "country" not in data and ctx.options.country and ctx.options.country != ctx.refs.company.country:
+        data["country"] = ctx.options.country  # the file's country, where the company's is another
+    try:
+        fields = party_schemas.ClientIn.model_validate(data, strict=True)
+    except ValidationError as exc:
+        for e in field_errors(exc):
+            _error(row, e.field, e.code, e.params, cols)
+        return
+    norm, errors = parties.normalise(fields, ctx.refs, ctx.actor, creating=True)
+    for e in errors:
+        _error(row, e.field, e.code, e.params, cols)
+    if row.errors:
+        return
+    row.record = norm
+    c = norm.columns
+    row.values = {k: c.get(k) for k in ("name", "legal_name", "person_type", "kind", "country", "tax_id")
+                  if c.get(k) is not None}
+    row.values["phones"] = [p["e164"] for p in norm.phones or []]
+    row.values["emails"] = [e["email"] for e in norm.emails or []]
+    for key in ("segment", "lead_source", "notes", "tags", "consent_to_mailings"):
+        if key in data:
+            row.values[key] = data[key]
+    if norm.addresses:
+        row.values["address"] = {k: v for k, v in norm.addresses[0].items() if v and k not in ("position", "kind")}
+    if norm.contacts:
+        row.values["contact"] = {k: v for k, v in norm.contacts[0].items() if v and k != "position"}
+
+
+def _error(row: Row, path: str, code: str, params: dict[str, Any], cols: dict[str, str | None]) -> None:
+    parts = path.split(".")
+    key = _FIELD_OF.get(parts[0], parts[0])
+    column = cols.get(".".join(parts[:2])) if len(parts) > 1 else None
+    row.error(key, code, column=column or row.column(key), **params)
+
+
+def _keys(row: Row) -> list[tuple[str, str]]:
+    norm = row.record
+    keys = []
+    if norm.columns.get("tax_id_key"):
+        keys.append(("tax_id", norm.columns["tax_id_key"]))
+    keys += [("phone", p["e164"]) for p in norm.phones or []]
+    keys += [("email", e["email"]) for e in norm.emails or []]
+    keys.append(("name", name_match_key(norm.columns["name"])))
+    return keys
+
+
+def primaries(rows: list[Row], keys_of: Any) -> dict[int, tuple[int, str]]:
+    """Rows of the file that are one record (sharing any key, transitively): all but the fullest one
+    → (that row's number, the key they share). The fullest row wins, not the first, so the same
+    file with its rows shuffled plans the same."""
+    parent: dict[int, int] = {}
+
+    def find(i: int) -> int:
+        while parent.setdefault(i, i) != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    owner: dict[tuple[str, str], int] = {}
+    shared: dict[int, str] = {}
+    for i, row in enumerate(rows):
+        find(i)
+        for k in keys_of(row):
+            if k in owner:
+                a, b = find(owner[k]), find(i)
+                if a != b:
+                    parent[b] = a
+                shared.setdefault(i, k[0])
+            else:
+                owner[k] = i
+    groups: dict[int, list[int]] = {}
+    for i in range(len(rows)):
+        groups.setdefault(find(i), []).append(i)
+    out: dict[int, tuple[int, str]] = {}
+    for members in groups.values():
+        if len(members) < 2:
+            continue
+        best = min(members, key=lambda i: (-sum(1 for v in rows[i].cells.values() for _c, x in v if x is not None),
+                                           rows[i].number))
+        for i in members:
+            if i != best:
+                out[i] = (rows[best].number, shared.get(i) or shared.get(best) or "name")
+    return out
+
+
+def match(rows: list[Row], ctx: Context) -> None:
+    """Duplicates in the file (rows sharing a tax id, phone, e-mail or name: the fullest is kept, the
+    others skipped) and in the base (the same keys: update the record, or nothing to do when it
+    already holds it all)."""
+    base = ctx.base
+    valid = [r for r in rows if r.action != "error"]
+    repeats = primaries(valid, _keys)
+    file_fuzzy = FuzzyNames()
+    for i, row in enumerate(valid):
+        if i in repeats:
+            number, by = repeats[i]
+            row.action, row.reason = "skip", "duplicate_in_file"
+            row.match = {"row": number, "by": by}
+            continue
+        norm = row.record
+        name_key = name_match_key(norm.columns["name"])
+        found = None
+        if norm.columns.get("tax_id_key") in base.by_tax:
+            found = (base.by_tax[norm.columns["tax_id_key"]], "tax_id")
+        for by, table, values in (("phone", base.by_phone, [p["e164"] for p in norm.phones or []]),
+                                  ("email", base.by_email, [e["email"] for e in norm.emails or []])):
+            for v in values:
+                if v in table:
+                    if found is None:
+                        found = (table[v], by)
+                    elif table[v] != found[0]:
+                        row.warn("also_matches", id=table[v], by=by, value=v)
+        if found is None and name_key in base.by_name:
+            found = (base.by_name[name_key], "name")
+        if found is not None:
+            target, by = found
+            row.target = target
+            row.match = {"id": target, "by": by, "name": base.rows[target]["name"]}
+            row.changes = changes(row, ctx, base.rows[target])
+            row.action = "update" if row.changes else "unchanged"
+            continue
+        close = base.fuzzy.best(name_key)
+        if close is not None:
+            row.warn("possible_duplicate", id=close[0], name=base.rows[close[0]]["name"], score=close[1])
+            row.match = {"id": close[0], "by": "similar_name", "score": close[1], "name": base.rows[close[0]]["name"]}
+        else:
+            near = file_fuzzy.best(name_key)
+            if near is not None:
+                row.warn("possible_duplicate_in_file", row=near[0], score=near[1])
+        file_fuzzy.add(name_key, row.number)
+        row.action = "create"
+
+
+def changes(row: Row, ctx: Context, current: dict[str, Any]) -> dict[str, Any]:
+    """What the row would change on the record: filled cells overwrite, phones, e-mails and tags are added,
+    empty cells never erase anything. The name is never changed: a list spells a client its own way
+    ("Mekong Foods Co"), and the record's name is what every document already printed."""
+    norm = row.record
+    out: dict[str, Any] = {}
+    c = norm.columns
+    for key in ("legal_name", "country", "person_type", "kind", "notes", "segment_id", "lead_source_id",
+                "consent_to_mailings"):
+        if key in c and c[key] is not None and c[key] != current.get(key):
+            if key in ("person_type", "kind", "consent_to_mailings") and key not in _given(row):
+                continue  # a default of the schema, not something the file says
+            out[key] = [current.get(key), c[key]]
+    if c.get("tax_id_key") and c["tax_id_key"] != current.get("tax_id_key"):
+        out["tax_id"] = [current.get("tax_id_key"), c["tax_id"]]
+    have = [p for p, _k in current["phones"]]
+    new = [p["e164"] for p in norm.phones or [] if p["e164"] not in have]
+    if new:
+        out["phones"] = [have, have + new]
+    have_e = [e for e, _k in current["emails"]]
+    new_e = [e["email"] for e in norm.emails or [] if e["email"] not in have_e]
+    if new_e:
+        out["emails"] = [have_e, have_e + new_e]
+    for key in ("tags", "addresses", "contacts"):
+        if getattr(norm, key):
+            out_key = _children_changes(ctx, current["id"], key, getattr(norm, key))
+            if out_key:
+                out[key] = out_key
+    return out
+
+
+def _given(row: Row) -> set[str]:
+    return {"person_type" if row.cells.get("person_type") else "", "kind" if row.cells.get("kind") else "",
+            "consent_to_mailings" if row.cells.get("consent") else ""}
+
+
+def _children_changes(ctx: Context, cp_id: int, key: str, wanted: list[Any]) -> list[Any] | None:
+    s = ctx.session
+    if key == "tags":
+        have = {n.casefold() for n in s.scalars(select(Tag.name).join(counterparty_tags).where(
+            counterparty_tags.c.counterparty_id == cp_id))}
+        new = [t for t in wanted if t.casefold() not in have]
+        return [sorted(have), new] if new else None
+    if key == "addresses":
+        have = [(a.line1, a.city, a.region, a.postal_code) for a in s.scalars(
+            select(Address).where(Address.counterparty_id == cp_id))]
+        new = [a for a in wanted if (a.get("line1"), a.get("city"), a.get("region"), a.get("postal_code")) not in have]
+        return [len(have), [{k: v for k, v in a.items() if v and k != "position"} for a in new]] if new else None
+    have_names = {n.casefold() for n in s.scalars(select(Contact.name).where(Contact.counterparty_id == cp_id))}
+    new = [c for c in wanted if c["name"].casefold() not in have_names]
+    return [len(have_names), [{k: v for k, v in c.items() if v and k != "position"} for c in new]] if new else None
+
+
+def exists(ctx: Context, ident: int) -> bool:
+    return ident in ctx.base.rows
+
+
+def retarget(row: Row, ctx: Context, target: int) -> None:
+    """The user chose which client this row updates."""
+    row.target = target
+    row.match = {"id": target, "by": "decision", "name": ctx.base.rows[target]["name"]}
+    row.changes = changes(row, ctx, ctx.base.rows[target])
+    row.action, row.reason = ("update" if row.changes else "unchanged"), None
+
+
+def apply(rows: list[Row], ctx: Context) -> tuple[list[int], list[tuple[int, dict[str, Any], int]], dict[str, Any]]:
+    """Write the plan: creates in bulk (with the operations log), updates one by one through the API's
+    update. Answers (created ids, [(id, the record before, its version after)], nothing more)."""
+    creates = [r for r in rows if r.action == "create"]
+    ids = parties.insert_normalised(ctx.session, ctx.actor, ctx.refs, [r.record for r in creates])
+    updated = []
+    for row in rows:
+        if row.action != "update":
+            continue
+        client = parties.get_client(ctx.session, ctx.actor, row.target)  # type: ignore[arg-type]
+        before = parties.present_json(client)
+        patch = _patch(row, client)
+        client = parties.update_client(ctx.session, ctx.actor, client.id, patch, ctx.refs)
+        updated.append((client.id, before, client.version))
+    return ids, updated, {}
+
+
+_CHILDREN = (Phone, Email, Address, Contact)
+
+
+def undo_problems(session: Session, actor: Actor, imp: Any, changes: list[Any]) -> list[FieldError]:
+    """Why the import cannot be taken back: a created client in use or edited since; an updated one edited since."""
+    from .service import referencing
+
+    ids = list((imp.created or {}).get(ENTITY, []))
+    problems = []
+    used = referencing(session, Counterparty.__table__, ids, [m.__table__ for m in _CHILDREN] + [counterparty_tags])
+    for cp_id, table in sorted(used.items()):
+        problems.append(FieldError(f"clients.{cp_id}", "import_record_in_use", {"id": cp_id, "table": table}))
+    for i in range(0, len(ids), 900):
+        for cp_id, version in session.execute(select(Counterparty.id, Counterparty.version).where(
+                Counterparty.id.in_(ids[i:i + 900]), Counterparty.version != 1)):
+            problems.append(FieldError(f"clients.{cp_id}", "import_record_changed", {"id": cp_id}))
+    for ch in changes:
+        version = session.scalar(select(Counterparty.version).where(Counterparty.id == ch.entity_id))
+        if version != ch.version_after:
+            problems.append(FieldError(f"clients.{ch.entity_id}", "import_record_changed", {"id": ch.entity_id}))
+    return problems
+
+
+def undo(session: Session, actor: Actor, imp: Any, changes: list[Any]) -> None:
+    from ..audit.service import log_deleted
+    from .service import delete_rows
+
+    ids = list((imp.created or {}).get(ENTITY, []))
+    snapshots = []
+    for i in range(0, len(ids), 900):
+        chunk = ids[i:i + 900]
+        for c in session.scalars(select(Counterparty).where(Counterparty.id.in_(chunk))):
+            snapshots.append((c.id, parties.present_json(c)))
+            for child in [*c.phones, *c.emails, *c.addresses, *c.contacts]:
+                session.expunge(child)
+            session.expunge(c)
+        for model in _CHILDREN:
+            session.execute(delete(model).where(model.counterparty_id.in_(chunk)))
+        session.execute(delete(counterparty_tags).where(counterparty_tags.c.counterparty_id.in_(chunk)))
+    delete_rows(session, Counterparty.__table__, ids)
+    log_deleted(session, actor, ENTITY, snapshots)
+    for ch in changes:
+        restore(session, actor, ch.entity_id, ch.before, ch.version_after)
+
+
+def _patch(row: Row, client: Counterparty) -> party_schemas.ClientPatch:
+    norm = row.record
+    data: dict[str, Any] = {"version": client.version}
+    ch = row.changes or {}
+    c = norm.columns
+    for key in ("legal_name", "country", "person_type", "kind", "notes", "consent_to_mailings"):
+        if key in ch:
+            data[key] = c[key]
+    if "tax_id" in ch:
+        data["tax_id"] = c["tax_id"]
+    if "segment_id" in ch:
+        data["segment"] = row.values.get("segment")
+    if "lead_source_id" in ch:
+        data["lead_source"] = row.values.get("lead_source")
+    if "phones" in ch:
+        data["phones"] = [{"number": p.e164, "kind": p.kind} for p in client.phones] + [
+            {"number": e} for e in ch["phones"][1][len(client.phones):]]
+    if "emails" in ch:
+        data["emails"] = [{"email": e.email, "kind": e.kind} for e in client.emails] + [
+            {"email": e} for e in ch["emails"][1][len(client.emails):]]
+    if "tags" in ch:
+        data["tags"] = [t.name for t in client.tags] + ch["tags"][1]
+    if "addresses" in ch:
+        data["addresses"] = [_plain(a, ("kind", "country", "region", "city", "line1", "line2", "postal_code"))
+                             for a in client.addresses] + ch["addresses"][1]
+    if "contacts" in ch:
+        data["contacts"] = [_plain(x, ("name", "role", "phone", "email", "notes"))
+                            for x in client.contacts] + ch["contacts"][1]
+    return party_schemas.ClientPatch.model_validate(data, strict=True)
+
+
+def _plain(obj: Any, keys: tuple[str, ...]) -> dict[str, Any]:
+    return {k: getattr(obj, k) for k in keys if getattr(obj, k) is not None}
+
+
+def restore(session: Session, actor: Actor, client_id: int, before: dict[str, Any], version: int) -> None:
+    """Put an updated client back as it was before the import (undo)."""
+    data = {k: before.get(k) for k in ("name", "legal_name", "country", "tax_id", "person_type", "kind", "notes",
+                                       "segment", "lead_source", "consent_to_mailings", "tags")}
+    data["phones"] = [{"number": p["number"], "kind": p["kind"]} for p in before.get("phones") or []]
+    data["emails"] = [{"email": e["email"], "kind": e["kind"]} for e in before.get("emails") or []]
+    data["addresses"] = [{k: v for k, v in a.items() if v is not None} for a in before.get("addresses") or []]
+    data["contacts"] = [{k: v for k, v in x.items() if v is not None} for x in before.get("contacts") or []]
+    data["version"] = version
+    patch = party_schemas.ClientPatch.model_validate(data, strict=True)
+    parties.update_client(session, actor, client_id, patch)

@@ -1,0 +1,57 @@
+"""Messages of the imports package (English; translations in server/i18n/imports.<lang>.po)."""
+
+MESSAGES: dict[str, str] = {
+    # the file
+    "file_empty": "The file is empty.",
+    "file_too_large": "The file is larger than {limit_mb} MB; split it or raise the limit.",
+    "file_type_unknown": "{name} is not a spreadsheet this import reads (.xlsx, .xlsm, .xls, .ods, .csv).",
+    "file_encrypted": "The file is protected by a password; save it without one and import again.",
+    "file_corrupt": "The file is damaged and cannot be read: {reason}.",
+    "file_bomb": "The file is refused: {reason}.",
+    "file_xml_forbidden": "The file is refused: its part {part} declares a DTD or entities, which spreadsheets never need.",
+    "file_encoding": "The text file's encoding could not be recognised; save it as UTF-8.",
+    "too_many_rows": "A sheet may have at most {max} rows; this one has {count}.",
+    "sheet_not_found": "There is no sheet {sheet}; the file has: {sheets}.",
+    # the mapping
+    "no_header": "No header row was recognised; a column for one of these is needed: {fields}.",
+    "no_identifying_column": "The mapping needs a column for one of: {fields}.",
+    "unknown_import_field": "There is no field {field}; the fields are: {fields}.",
+    "unknown_column": "The file has no column {column}; its headers are: {headers}.",
+    "field_mapped_twice": "Field {field} is mapped from more than one column: {columns}.",
+    # the rows
+    "not_a_number": "Not a number: {value}.",
+    "not_a_date": "Not a date: {value}.",
+    "not_a_boolean": "Write yes or no: {value}.",
+    "no_such_row": "Row {row} is not one of the file's rows.",
+    "row_has_errors": "Row {row} has errors; fix them in the file or skip the row.",
+    "import_has_errors": "{count} rows have errors: fix them, skip them, or commit with skip_errors.",
+    "import_base_changed": "The records matched by rows {rows} changed since the dry run; run it again.",
+    "import_undo_refused": "The import cannot be undone: {count} of its records were used or changed since.",
+    "import_record_in_use": "Record {id} is used in {table} since the import.",
+    "import_record_changed": "Record {id} was changed after the import.",
+    "client_not_found": "No client {value} was found.",
+    "client_ambiguous": "More than one client is called {value}; give the tax id.",
+    "balance_side": "Give the amount in one column: what they owe us or what we owe them.",
+    "balance_zero": "The balance is zero.",
+    "date_needed": "The date of the balances is needed: a Date column or the date option.",
+    "unknown_price_list": "There is no price list {value}.",
+    # warnings and reasons in the report
+    "possible_duplicate": "Looks like {name} (#{id}), similarity {score}.",
+    "possible_duplicate_in_file": "Looks like row {row} of the file, similarity {score}.",
+    "also_matches": "Its {by} {value} belongs to another record, #{id}.",
+    "created_by_decision": "Created although it matches an existing record, as decided.",
+    "duplicate_in_file": "Repeats row {row} of the file.",
+    "totals_row": "A totals row.",
+    "note_row": "A note, not a record.",
+    "decided": "Skipped as decided.",
+    # opening balances (balances.py)
+    "balance_side_signed": "Write the amount without a sign: the column says who owes whom.",
+    "balance_no_branch": "The company has no branch you can post to; the opening balances need one.",
+    "opening_balance_line": "Opening balance",
+    # products (products.py)
+    "category_created": "Category {path} will be created.",
+    "price_list_created": "Price list {list} will be created.",
+    "price_list_kind": "Price list {value} holds purchase prices; sale prices need a sale list.",
+    "price_list_currency": "Price list {list} is in {list_currency}; this price is in {currency}.",
+    "barcode_taken": "This barcode belongs to another product, {sku}.",
+}
