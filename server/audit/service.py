@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from ..core import dates
 from ..core.actor import Actor
+from ..db import insert_rows
 from .models import Operation
 
 
@@ -57,7 +58,7 @@ def _log_many(session: Session, actor: Actor, entity: str, action: str, created:
     if not created:
         return
     at = dates.now()
-    session.execute(insert(Operation), [
+    insert_rows(session, Operation.__table__, [
         {"at": at, "company_id": actor.company_id, "user_id": actor.user_id, "request_id": actor.request_id,
          "entity": entity, "entity_id": entity_id, "action": action,
          "before": snap if before else None, "after": None if before else snap}

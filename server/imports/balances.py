@@ -16,6 +16,7 @@ from ..core.actor import Actor
 from ..core.errors import ErrorList, FieldError, ValidationFailed
 from ..core.i18n import translate
 from ..core.money import CURRENCIES, Currency
+from ..db import insert_ids
 from ..finance.models import Allocation
 from ..finance.rates import rate_on
 from ..ledger.models import JournalEntry
@@ -310,7 +311,7 @@ def apply(rows: list[Row], ctx: Context) -> tuple[list[int], list[tuple[int, dic
         })
         docs.append((bal, line, entry_lines))
     table = Invoice.__table__
-    ids = s.execute(insert(table).returning(table.c.id, sort_by_parameter_order=True), rows_out).scalars().all()
+    ids = insert_ids(s, table, rows_out)
     line_rows = []
     for (_bal, line, _lines), row, inv_id in zip(docs, rows_out, ids):
         row["id"] = inv_id

@@ -7,7 +7,7 @@ from decimal import Decimal
 from typing import Any
 
 from pydantic import ValidationError
-from sqlalchemy import insert, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ..audit.service import json_plain, log_created, log_deleted
@@ -20,6 +20,7 @@ from ..core.actor import Actor
 from ..core.errors import FieldError, ValidationFailed
 from ..core.money import CURRENCIES, currency as currency_of
 from ..core.validation import field_errors
+from ..db import insert_ids
 from ..parties.normalize import fold_spaces
 from .matching import FuzzyNames, name_match_key
 from .rows import Options, Row
@@ -658,7 +659,7 @@ def _insert_rules(ctx: Context, rules: list[dict[str, Any]]) -> list[int]:
 
 def _insert(ctx: Context, table: Any, entity: str, rows: list[dict[str, Any]]) -> list[int]:
     """Core executemany (every row carries every column, so they stay one statement) and the log."""
-    ids = list(ctx.session.execute(insert(table).returning(table.c.id, sort_by_parameter_order=True), rows).scalars())
+    ids = insert_ids(ctx.session, table, rows)
     log_created(ctx.session, ctx.actor, entity, [
         (new_id, json_plain({k: v for k, v in r.items() if k not in _NOT_LOGGED})) for new_id, r in zip(ids, rows)])
     return ids

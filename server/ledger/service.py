@@ -14,6 +14,7 @@ from ..core import dates, records
 from ..core.actor import Actor
 from ..core.errors import Conflict, DomainError, ErrorList, FieldError, NotFound, ValidationFailed
 from ..core.money import currency as currency_of
+from ..db import insert_ids
 from ..org.models import Branch, Company
 from ..parties.models import Counterparty
 from .chart import ensure_chart
@@ -172,12 +173,12 @@ def post_entries(session: Session, actor: Actor, specs: list[EntrySpec], date_fi
         checked.append(_checked_lines(b, actor.company_id, spec.date, spec.lines, spec.branch_id))
     now = dates.now()
     table = JournalEntry.__table__
-    ids = session.execute(insert(table).returning(table.c.id, sort_by_parameter_order=True), [
+    ids = insert_ids(session, table, [
         {"company_id": actor.company_id, "branch_id": s.branch_id, "date": s.date, "memo": s.memo[:500],
          "source_type": s.source_type, "source_id": s.source_id, "reversal_of_id": s.reversal_of_id,
          "created_at": now, "created_by": actor.user_id}
         for s in specs
-    ]).scalars().all()
+    ])
     line_rows = [dict(row, entry_id=entry_id) for entry_id, (rows, _total) in zip(ids, checked) for row in rows]
     session.execute(insert(JournalLine), line_rows)
     log_posted(session, actor, "journal_entry", [

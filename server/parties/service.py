@@ -19,6 +19,7 @@ from ..core import dates, records
 from ..core.actor import Actor
 from ..core.errors import Conflict, DomainError, ErrorList, FieldError, ValidationFailed
 from ..core.validation import field_errors
+from ..db import insert_ids, insert_rows
 from ..org.models import Branch, Company, User
 from . import schemas
 from .models import (
@@ -660,9 +661,7 @@ def _bulk_insert(session: Session, actor: Actor, refs: Refs, creates: list[tuple
     # keeps the rows one group; every column given as None here has no default to fall back on.
     # Core, not ORM, for the parent rows: every row carries every column (see _insert_many), so
     # nothing is lost, and the ORM's per-row bookkeeping was a third of the insert time.
-    table = Counterparty.__table__
-    ids = list(session.execute(
-        insert(table).returning(table.c.id, sort_by_parameter_order=True), rows).scalars())
+    ids = insert_ids(session, Counterparty.__table__, rows)
     phones, emails, addresses, contacts, tags = [], [], [], [], []
     for new_id, (_, norm) in zip(ids, creates):
         phones += [dict(p, counterparty_id=new_id, company_id=actor.company_id) for p in norm.phones or []]
@@ -671,14 +670,21 @@ def _bulk_insert(session: Session, actor: Actor, refs: Refs, creates: list[tuple
         contacts += [dict(c, counterparty_id=new_id) for c in norm.contacts or []]
         tags += [{"counterparty_id": new_id, "tag_id": refs.tags[t.casefold()]} for t in norm.tags or []]
     for model, payload in ((Phone, phones), (Email, emails), (Address, addresses), (Contact, contacts)):
-        if payload:
-            session.execute(insert(model.__table__), payload)
-    if tags:
-        session.execute(insert(counterparty_tags), tags)
+        _insert_uniform(session, model.__table__, payload)
+    _insert_uniform(session, counterparty_tags, tags)
     log_created(session, actor, ENTITY, [
         (new_id, _plain_after(cols, norm)) for new_id, cols, (_, norm) in zip(ids, rows, creates)
     ])
     return ids
+
+
+def _insert_uniform(session: Session, table: Any, rows: list[dict[str, Any]]) -> None:
+    """Children rows in one executemany per shape (addresses typed with or without a region differ)."""
+    shapes: dict[tuple[str, ...], list[dict[str, Any]]] = {}
+    for r in rows:
+        shapes.setdefault(tuple(r), []).append(r)
+    for group in shapes.values():
+        insert_rows(session, table, group)
 
 
 _NOT_LOGGED = frozenset({"search_text", "name_key", "company_id", "version", "created_at", "updated_at"})

@@ -16,6 +16,7 @@ from ..core import dates, records
 from ..core.actor import Actor
 from ..core.errors import Conflict, DomainError, ErrorList, FieldError, Forbidden, ValidationFailed
 from ..core.money import CURRENCIES, Currency
+from ..db import insert_ids
 from ..finance.models import Allocation
 from ..ledger.models import JournalEntry
 from ..ledger.service import EntrySpec, Line, books, check_open_period, post_entries, post_entry, reverse_entry
@@ -901,7 +902,7 @@ def create_invoices(session: Session, actor: Actor, items: list[schemas.InvoiceI
         docs.append(doc)
     # Plain inserts, many rows a statement: the ORM's unit of work costs more than the posting itself here.
     table = Invoice.__table__
-    ids = session.execute(insert(table).returning(table.c.id, sort_by_parameter_order=True), rows).scalars().all()
+    ids = insert_ids(session, table, rows)
     line_rows = []
     for doc, row, inv_id in zip(docs, rows, ids):
         doc.id = row["id"] = inv_id
