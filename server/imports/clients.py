@@ -16,7 +16,7 @@ from ..parties import schemas as party_schemas
 from ..parties import service as parties
 from ..parties.models import Address, Contact, Counterparty, Email, LeadSource, Phone, Segment, Tag, counterparty_tags
 from ..parties.normalize import PhoneError, fold_spaces, normalise_phone
-from .matching import FuzzyNames, country_names, name_match_key
+from .matching import FuzzyNames, country_names, earlier_look_alikes, name_match_key
 from .rows import Options, Row
 
 ENTITY = "client"
@@ -43,7 +43,8 @@ class Base:
     by_tax: dict[str, int] = field(default_factory=dict)
     by_phone: dict[str, int] = field(default_factory=dict)
     by_email: dict[str, int] = field(default_factory=dict)
-    by_name: dict[str, int] = field(default_factory=dict)
+    # Several clients may share a name (two people called Иванов Александр): every id per name.
+    by_name: dict[str, list[int]] = field(default_factory=dict)
     fuzzy: FuzzyNames = field(default_factory=FuzzyNames)
 
 
@@ -86,8 +87,9 @@ def load_base(session: Session, actor: Actor) -> Base:
             base.by_tax.setdefault(rec["tax_id_key"], rec["id"])
         key = name_match_key(rec["name"])
         if key not in base.by_name:
-            base.by_name[key] = rec["id"]
+            base.by_name[key] = []
             base.fuzzy.add(key, rec["id"])
+        base.by_name[key].append(rec["id"])
     for cp_id, e164, kind in session.execute(select(Phone.counterparty_id, Phone.e164, Phone.kind).where(
             Phone.company_id == cid).order_by(Phone.counterparty_id, Phone.position)):
         rec = base.rows.get(cp_id)
@@ -237,21 +239,33 @@ def _error(row: Row, path: str, code: str, params: dict[str, Any], cols: dict[st
     row.error(key, code, column=column or row.column(key), **params)
 
 
-def _keys(row: Row) -> list[tuple[str, str]]:
+def _strong(row: Row) -> dict[str, set[str]]:
+    """The keys that tell one client from another: tax id, phones, e-mails (names do not: people share them)."""
     norm = row.record
-    keys = []
-    if norm.columns.get("tax_id_key"):
-        keys.append(("tax_id", norm.columns["tax_id_key"]))
-    keys += [("phone", p["e164"]) for p in norm.phones or []]
-    keys += [("email", e["email"]) for e in norm.emails or []]
-    keys.append(("name", name_match_key(norm.columns["name"])))
-    return keys
+    return {"tax_id": {norm.columns["tax_id_key"]} if norm.columns.get("tax_id_key") else set(),
+            "phone": {p["e164"] for p in norm.phones or []}, "email": {e["email"] for e in norm.emails or []}}
 
 
-def primaries(rows: list[Row], keys_of: Any) -> dict[int, tuple[int, str]]:
-    """Rows of the file that are one record (sharing any key, transitively): all but the fullest one
-    → (that row's number, the key they share). The fullest row wins, not the first, so the same
-    file with its rows shuffled plans the same."""
+def _base_strong(rec: dict[str, Any]) -> dict[str, set[str]]:
+    if "strong" not in rec:  # built once per client, however many rows share its name
+        rec["strong"] = {"tax_id": {rec["tax_id_key"]} if rec["tax_id_key"] else set(),
+                         "phone": {p for p, _k in rec["phones"]}, "email": {e for e, _k in rec["emails"]}}
+    return rec["strong"]
+
+
+def _conflict(a: dict[str, set[str]], b: dict[str, set[str]]) -> bool:
+    """Two records with the same kind of key that share none of it are two clients."""
+    return any(a[k] and b[k] and not a[k] & b[k] for k in a)
+
+
+def primaries(rows: list[Row], strong_of: Any, name_of: Any) -> dict[int, tuple[int, str]]:
+    """Rows of the file that are one record → (the kept row's number, the key they share).
+
+    Rows sharing a tax id, phone or e-mail are one record, transitively. A row with none of those
+    joins an earlier row of the same name, and a later row joins an earlier bare one; two rows of
+    one name with different phones stay two clients. The fullest row of a group is kept, not the
+    first, so the same file with its rows shuffled plans the same.
+    """
     parent: dict[int, int] = {}
 
     def find(i: int) -> int:
@@ -260,18 +274,36 @@ def primaries(rows: list[Row], keys_of: Any) -> dict[int, tuple[int, str]]:
             i = parent[i]
         return i
 
+    def join(i: int, j: int) -> None:
+        a, b = find(i), find(j)
+        if a != b:
+            parent[b] = a
+
     owner: dict[tuple[str, str], int] = {}
     shared: dict[int, str] = {}
+    first_any: dict[str, int] = {}
+    first_bare: dict[str, int] = {}
     for i, row in enumerate(rows):
         find(i)
-        for k in keys_of(row):
-            if k in owner:
-                a, b = find(owner[k]), find(i)
-                if a != b:
-                    parent[b] = a
-                shared.setdefault(i, k[0])
-            else:
-                owner[k] = i
+        keys = strong_of(row)
+        for kind, values in keys.items():
+            for v in values:
+                if (kind, v) in owner:
+                    join(owner[(kind, v)], i)
+                    shared.setdefault(i, kind)
+                else:
+                    owner[(kind, v)] = i
+        name = name_of(row)
+        bare = not any(keys.values())
+        if bare and name in first_any:
+            join(first_any[name], i)
+            shared.setdefault(i, "name")
+        elif not bare and name in first_bare:
+            join(first_bare[name], i)
+            shared.setdefault(i, "name")
+        first_any.setdefault(name, i)
+        if bare:
+            first_bare.setdefault(name, i)
     groups: dict[int, list[int]] = {}
     for i in range(len(rows)):
         groups.setdefault(find(i), []).append(i)
@@ -287,14 +319,30 @@ def primaries(rows: list[Row], keys_of: Any) -> dict[int, tuple[int, str]]:
     return out
 
 
+def _by_name(row: Row, keys: dict[str, set[str]], base: Base, name_key: str) -> tuple[int | None, int | None]:
+    """(the client of that name this row is, one it may be): the same name is the same client when
+    nothing tells them apart; a name shared with a client of other phones is only worth a warning."""
+    candidates = base.by_name.get(name_key) or []
+    maybe = None
+    for cp_id in candidates[:8]:
+        other = _base_strong(base.rows[cp_id])
+        if not any(keys.values()) or not any(other.values()):
+            return cp_id, None
+        if not _conflict(keys, other) and maybe is None:
+            maybe = cp_id
+    # Even a namesake with other phones is worth a look: the user decides.
+    return None, maybe if maybe is not None else (candidates[0] if candidates else None)
+
+
 def match(rows: list[Row], ctx: Context) -> None:
-    """Duplicates in the file (rows sharing a tax id, phone, e-mail or name: the fullest is kept, the
-    others skipped) and in the base (the same keys: update the record, or nothing to do when it
-    already holds it all)."""
+    """Duplicates in the file (the fullest row of a group is kept, the others skipped) and in the base
+    (the same tax id, phone or e-mail, or the same name where nothing tells the two apart: update
+    the record, or nothing to do when it already holds it all)."""
     base = ctx.base
     valid = [r for r in rows if r.action != "error"]
-    repeats = primaries(valid, _keys)
-    file_fuzzy = FuzzyNames()
+    repeats = primaries(valid, _strong, lambda r: name_match_key(r.record.columns["name"]))
+    look_alike: list[tuple[Row, str]] = []
+    matched: list[Row] = []
     for i, row in enumerate(valid):
         if i in repeats:
             number, by = repeats[i]
@@ -302,44 +350,85 @@ def match(rows: list[Row], ctx: Context) -> None:
             row.match = {"row": number, "by": by}
             continue
         norm = row.record
+        keys = _strong(row)
         name_key = name_match_key(norm.columns["name"])
         found = None
         if norm.columns.get("tax_id_key") in base.by_tax:
             found = (base.by_tax[norm.columns["tax_id_key"]], "tax_id")
-        for by, table, values in (("phone", base.by_phone, [p["e164"] for p in norm.phones or []]),
-                                  ("email", base.by_email, [e["email"] for e in norm.emails or []])):
-            for v in values:
+        for by, table in (("phone", base.by_phone), ("email", base.by_email)):
+            for v in sorted(keys[by]):
                 if v in table:
                     if found is None:
                         found = (table[v], by)
                     elif table[v] != found[0]:
                         row.warn("also_matches", id=table[v], by=by, value=v)
-        if found is None and name_key in base.by_name:
-            found = (base.by_name[name_key], "name")
+        maybe = None
+        if found is None:
+            same, maybe = _by_name(row, keys, base, name_key)
+            if same is not None:
+                found = (same, "name")
         if found is not None:
-            target, by = found
-            row.target = target
-            row.match = {"id": target, "by": by, "name": base.rows[target]["name"]}
-            row.changes = changes(row, ctx, base.rows[target])
-            row.action = "update" if row.changes else "unchanged"
+            row.target = found[0]
+            row.match = {"id": found[0], "by": found[1], "name": base.rows[found[0]]["name"]}
+            matched.append(row)
             continue
-        close = base.fuzzy.best(name_key)
+        if maybe is not None:
+            row.warn("possible_duplicate", id=maybe, name=base.rows[maybe]["name"], score=100.0)
+            row.match = {"id": maybe, "by": "same_name", "score": 100.0, "name": base.rows[maybe]["name"]}
+        elif name_key not in base.by_name:
+            look_alike.append((row, name_key))
+        row.action = "create"
+    _look_alikes(look_alike, base)
+    children = _children(ctx, matched)
+    for row in matched:
+        row.changes = changes(row, ctx, base.rows[row.target], children)  # type: ignore[index]
+        row.action = "update" if row.changes else "unchanged"
+
+
+def _look_alikes(rows: list[tuple[Row, str]], base: Base) -> None:
+    """A new name close to a client's (a typo, "Sokha Hotell"), or to an earlier row's: a warning, not a merge."""
+    found = base.fuzzy.best_many([key for _row, key in rows])
+    rest = []
+    for (row, key), close in zip(rows, found):
         if close is not None:
             row.warn("possible_duplicate", id=close[0], name=base.rows[close[0]]["name"], score=close[1])
             row.match = {"id": close[0], "by": "similar_name", "score": close[1], "name": base.rows[close[0]]["name"]}
         else:
-            near = file_fuzzy.best(name_key)
-            if near is not None:
-                row.warn("possible_duplicate_in_file", row=near[0], score=near[1])
-        file_fuzzy.add(name_key, row.number)
-        row.action = "create"
+            rest.append((row, key))
+    near = earlier_look_alikes([(row.number, key) for row, key in rest])
+    for row, _key in rest:
+        if row.number in near:
+            row.warn("possible_duplicate_in_file", row=near[row.number][0], score=near[row.number][1])
 
 
-def changes(row: Row, ctx: Context, current: dict[str, Any]) -> dict[str, Any]:
+def _children(ctx: Context, rows: list[Row]) -> dict[str, dict[int, list[Any]]]:
+    """Tags, addresses and contact names of the matched clients, read together (not a query per row)."""
+    out: dict[str, dict[int, list[Any]]] = {"tags": {}, "addresses": {}, "contacts": {}}
+    s = ctx.session
+    for key in out:
+        ids = sorted({r.target for r in rows if getattr(r.record, key)})  # type: ignore[misc]
+        for i in range(0, len(ids), 900):
+            chunk = ids[i:i + 900]
+            if key == "tags":
+                q = select(counterparty_tags.c.counterparty_id, Tag.name).join(Tag).where(
+                    counterparty_tags.c.counterparty_id.in_(chunk))
+            elif key == "addresses":
+                q = select(Address.counterparty_id, Address.line1, Address.city, Address.region,
+                           Address.postal_code).where(Address.counterparty_id.in_(chunk))
+            else:
+                q = select(Contact.counterparty_id, Contact.name).where(Contact.counterparty_id.in_(chunk))
+            for cp_id, *rest in s.execute(q):
+                out[key].setdefault(cp_id, []).append(tuple(rest) if len(rest) > 1 else rest[0])
+    return out
+
+
+def changes(row: Row, ctx: Context, current: dict[str, Any],
+            children: dict[str, dict[int, list[Any]]] | None = None) -> dict[str, Any]:
     """What the row would change on the record: filled cells overwrite, phones, e-mails and tags are added,
     empty cells never erase anything. The name is never changed: a list spells a client its own way
     ("Mekong Foods Co"), and the record's name is what every document already printed."""
     norm = row.record
+    children = children if children is not None else _children(ctx, [row])
     out: dict[str, Any] = {}
     c = norm.columns
     for key in ("legal_name", "country", "person_type", "kind", "notes", "segment_id", "lead_source_id",
@@ -358,34 +447,29 @@ def changes(row: Row, ctx: Context, current: dict[str, Any]) -> dict[str, Any]:
     new_e = [e["email"] for e in norm.emails or [] if e["email"] not in have_e]
     if new_e:
         out["emails"] = [have_e, have_e + new_e]
-    for key in ("tags", "addresses", "contacts"):
-        if getattr(norm, key):
-            out_key = _children_changes(ctx, current["id"], key, getattr(norm, key))
-            if out_key:
-                out[key] = out_key
+    cp = current["id"]
+    if norm.tags:
+        have_t = {t.casefold() for t in children["tags"].get(cp, [])}
+        new_t = [t for t in norm.tags if t.casefold() not in have_t]
+        if new_t:
+            out["tags"] = [sorted(children["tags"].get(cp, [])), new_t]
+    if norm.addresses:
+        have_a = children["addresses"].get(cp, [])
+        new_a = [a for a in norm.addresses
+                 if (a.get("line1"), a.get("city"), a.get("region"), a.get("postal_code")) not in have_a]
+        if new_a:
+            out["addresses"] = [len(have_a), [{k: v for k, v in a.items() if v and k != "position"} for a in new_a]]
+    if norm.contacts:
+        have_c = {n.casefold() for n in children["contacts"].get(cp, [])}
+        new_c = [x for x in norm.contacts if x["name"].casefold() not in have_c]
+        if new_c:
+            out["contacts"] = [len(have_c), [{k: v for k, v in x.items() if v and k != "position"} for x in new_c]]
     return out
 
 
 def _given(row: Row) -> set[str]:
     return {"person_type" if row.cells.get("person_type") else "", "kind" if row.cells.get("kind") else "",
             "consent_to_mailings" if row.cells.get("consent") else ""}
-
-
-def _children_changes(ctx: Context, cp_id: int, key: str, wanted: list[Any]) -> list[Any] | None:
-    s = ctx.session
-    if key == "tags":
-        have = {n.casefold() for n in s.scalars(select(Tag.name).join(counterparty_tags).where(
-            counterparty_tags.c.counterparty_id == cp_id))}
-        new = [t for t in wanted if t.casefold() not in have]
-        return [sorted(have), new] if new else None
-    if key == "addresses":
-        have = [(a.line1, a.city, a.region, a.postal_code) for a in s.scalars(
-            select(Address).where(Address.counterparty_id == cp_id))]
-        new = [a for a in wanted if (a.get("line1"), a.get("city"), a.get("region"), a.get("postal_code")) not in have]
-        return [len(have), [{k: v for k, v in a.items() if v and k != "position"} for a in new]] if new else None
-    have_names = {n.casefold() for n in s.scalars(select(Contact.name).where(Contact.counterparty_id == cp_id))}
-    new = [c for c in wanted if c["name"].casefold() not in have_names]
-    return [len(have_names), [{k: v for k, v in c.items() if v and k != "position"} for c in new]] if new else None
 
 
 def exists(ctx: Context, ident: int) -> bool:

@@ -60,7 +60,7 @@ def _client(row: Row, ctx: Context) -> int | None:
     if ctx.name_counts[key] > 1:
         row.error("client", "client_ambiguous", value=name)
         return None
-    found = ctx.base.by_name.get(key)
+    found = (ctx.base.by_name.get(key) or [None])[0]
     if found is None:
         row.error("client", "client_not_found", value=name)
     return found

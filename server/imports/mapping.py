@@ -178,10 +178,10 @@ def apply_profile(kind: str, sheets: list[Sheet], columns: dict[str, str | None]
 
 
 def is_total_row(row: list[Any]) -> bool:
-    """A row that sums up the list: "Total", "Итого", "សរុប" in one of its first cells."""
+    """A row that sums up the list: "Total", "Итого:", "សរុប" in one of its first cells."""
     for cell in row[:4]:
-        t = text(cell) if isinstance(cell, str) else None
-        if t and fold_header(t).rstrip(" :") in TOTAL_WORDS:
+        # Cheap first: a totals cell is a short word; names are rarely that short and never these.
+        if isinstance(cell, str) and len(cell) <= 30 and fold_header(cell).rstrip(" :") in TOTAL_WORDS:
             return True
     return False
 

@@ -7,6 +7,7 @@ import hashlib
 import json
 import time
 from dataclasses import dataclass, field
+from decimal import Decimal
 from types import ModuleType
 from typing import Any, Callable, Iterable
 
@@ -139,10 +140,18 @@ def _decide(p: Plan, decisions: dict[int, dict[str, Any]]) -> None:
     errors.raise_if_any()
 
 
+def _plain(value: Any) -> Any:
+    """What json cannot write itself: Decimals and dates as text (as the operations log keeps them)."""
+    if isinstance(value, (Decimal, dt.date)):
+        return str(value) if isinstance(value, Decimal) else value.isoformat()
+    raise TypeError(f"{type(value).__name__} in an import report")
+
+
 def _stored_report(p: Plan) -> bytes:
     payload = {"mapping": p.mapping.as_json(), "options": p.options.as_json(), "counts": p.counts(),
                "rows": p.report()}
-    return gzip.compress(json.dumps(json_plain(payload), ensure_ascii=False, separators=(",", ":")).encode(), 5)
+    # One pass through json's C encoder; the level trades a little size for speed (100,000 rows: ~3 MB).
+    return gzip.compress(json.dumps(payload, ensure_ascii=False, separators=(",", ":"), default=_plain).encode(), 3)
 
 
 def dry_run(session: Session, actor: Actor, kind: str, content: bytes, filename: str, *,
@@ -274,8 +283,11 @@ def import_now(session: Session, actor: Actor, kind: str, content: bytes, filena
     columns, sheet, header_row, options = with_profile(prof, columns, sheet, header_row, options)
     p = plan(session, actor, kind, content, filename, columns=columns, sheet=sheet, header_row=header_row,
              options=options, progress=progress, **limits)
+    t0 = time.perf_counter()
     imp = _record(session, actor, p, content, filename, prof, columns, header_row)
+    t1 = time.perf_counter()
     apply_plan(session, actor, p, imp, progress=progress)
+    p.seconds.update(record=t1 - t0, write=time.perf_counter() - t1)
     return imp, p
 
 

@@ -115,12 +115,18 @@ def test_rows_matching_the_base_update_it_without_erasing(api: Any, db: Any) -> 
                     ["Angkor Hotell", None, "other@angkor.example", None]])
     imp = planned(api, content)
     rows = by_row(report(api, imp))
-    assert rows[2]["action"] == "update" and rows[2]["match"] == {"id": existing["id"], "by": "name", "name": "Angkor Hotel"}
-    assert rows[2]["changes"]["phones"] == [["+85512345679"], ["+85512345679", "+855977777777"]]
-    # A typo of an existing name is not merged silently: created, with a warning naming the look-alike.
+    # The same name with another phone may be another client (people share names): created unless the
+    # user says otherwise, with a warning naming the record.
+    assert rows[2]["action"] == "create"
+    assert rows[2]["match"] == {"id": existing["id"], "by": "same_name", "score": 100.0, "name": "Angkor Hotel"}
+    assert rows[2]["warnings"][0]["code"] == "possible_duplicate"
+    # A typo of an existing name is not merged silently either.
     assert rows[3]["action"] == "create"
     assert rows[3]["warnings"][0]["code"] == "possible_duplicate" and rows[3]["warnings"][0]["params"]["id"] == existing["id"]
-    r = commit(api, imp, decisions=[{"row": 3, "action": "skip"}])
+    # The same name and nothing to tell them apart: the same client.
+    bare = by_row(report(api, planned(api, xlsx([["Client", "Tags"], ["Angkor Hotel", "hotel"]]))))
+    assert bare[2]["action"] == "update" and bare[2]["match"]["by"] == "name"
+    r = commit(api, imp, decisions=[{"row": 2, "action": "update"}, {"row": 3, "action": "skip"}])
     assert r.status_code == 200, r.get_data(as_text=True)
     c = api.get(f"/api/v1/clients/{existing['id']}").json
     assert [p["number"] for p in c["phones"]] == ["+85512345679", "+855977777777"]
