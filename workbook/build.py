@@ -14,7 +14,7 @@ import xlsxwriter
 import xlwings
 
 from .layout import (CONFIG_SHEET, FIRST_ROW, FIXED_LISTS, HEADER_ROW, LANGUAGES, LISTS_SHEET,
-                     Table, Workbook, snapshot_sheet, word)
+                     Table, Workbook, choice_labels, snapshot_sheet, word)
 
 XLWINGS_DIR = Path(xlwings.__file__).resolve().parent
 MACRO = "SampleCall"
@@ -51,7 +51,7 @@ def build(book: Workbook, out_dir: Path, language: str, url: str, lists: dict[st
         formats = _formats(wb)
         for i, table in enumerate(book.tables):
             _table_sheet(wb, table, language, formats, i + 1)
-        _lists_sheet(wb, book, lists)
+        _lists_sheet(wb, book, lists, language)
         _snapshot_sheets(wb, book)
         _config_sheet(wb, url, language, book.stem)
     finally:
@@ -77,8 +77,9 @@ def _formats(wb: Any) -> dict[str, Any]:
 def _table_sheet(wb: Any, table: Table, language: str, formats: dict[str, Any], n: int) -> None:
     ws = wb.add_worksheet(table.sheet_name(language))
     ws.set_vba_name(f"Sheet{n}")
-    ws.write(0, 0, table.title[0 if not table.title[1] else ("en", "km", "ru").index(language)], formats["title"])
-    ws.write(1, 0, word("never_synced", language), formats["note"])
+    at = LANGUAGES.index(language)
+    ws.write(0, 0, table.title[at if table.title[1] else 0], formats["title"])
+    ws.write(1, 0, table.hint[at] or word("never_synced", language), formats["note"])
     ws.insert_button(0, len(table.columns) - 4, {"macro": MACRO, "caption": word("sync", language),
                                                  "width": 160, "height": 30})
     for col, c in enumerate(table.columns):
@@ -97,12 +98,13 @@ def _table_sheet(wb: Any, table: Table, language: str, formats: dict[str, Any], 
     ws.autofilter(HEADER_ROW - 1, 0, 1_048_575, len(table.columns) - 1)
 
 
-def _lists_sheet(wb: Any, book: Workbook, lists: dict[str, Iterable[str]]) -> None:
+def _lists_sheet(wb: Any, book: Workbook, lists: dict[str, Iterable[str]], language: str) -> None:
     ws = wb.add_worksheet(LISTS_SHEET)
     ws.set_vba_name(f"Sheet{len(book.tables) + 1}")
     for col, name in enumerate(book.lists):
         letter = xlsxwriter.utility.xl_col_to_name(col)
-        values = list(FIXED_LISTS.get(name, ())) or [str(v) for v in lists.get(name, ())]
+        values = (list(FIXED_LISTS.get(name, ())) or choice_labels(name, language)
+                  or [str(v) for v in lists.get(name, ())])
         ws.write_string(0, col, name)
         for row, value in enumerate(values[:LIST_ROWS], start=1):
             ws.write_string(row, col, value)
@@ -114,8 +116,10 @@ def _lists_sheet(wb: Any, book: Workbook, lists: dict[str, Iterable[str]]) -> No
 
 
 def _snapshot_sheets(wb: Any, book: Workbook) -> None:
-    """One hidden copy per table of what the last Sync wrote (JSON rows, see sync.write_snapshot)."""
+    """One hidden copy per synced table of what the last Sync wrote (JSON rows, see sync.write_snapshot)."""
     for table in book.tables:
+        if not table.snapshot:
+            continue
         ws = wb.add_worksheet(snapshot_sheet(table))
         ws.set_vba_name(f"Sheet{len(wb.worksheets())}")
         ws.write_string(0, 0, "rows as JSON: " + ", ".join(table.keys))

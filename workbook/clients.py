@@ -7,6 +7,8 @@
    A refused row keeps the values the user typed, with the reason in its status cell; a row a
    colleague changed meanwhile keeps the user's values and shows both sides: nothing is silently
    overwritten, and syncing again is the user's explicit "keep mine".
+Before all this, the rows of the Import sheet that ask for something (dry run, commit, undo) are
+sent one by one (workbook/imports.py).
 """
 from __future__ import annotations
 
@@ -14,8 +16,9 @@ import json
 import time
 from typing import Any, Optional
 
+from . import imports
 from .layout import CLIENTS, FIRST_ROW, LANGUAGES
-from .sync import Config, Row, Summary, config, read_rows, read_snapshot, table_sheet, text, write_list, \
+from .sync import Config, Row, Summary, config, is_yes, read_rows, read_snapshot, table_sheet, text, write_list, \
     write_rows, write_snapshot
 
 # Which counter of the summary an accepted row adds to.
@@ -59,7 +62,14 @@ def sync(book: Any, connection: Any = None) -> Summary:
     summary = Summary()
     t = time.perf_counter()
     cfg = config(book)
-    conn = connection or Connection(url=cfg.url)
+    # Accept-Language: the workbook's language, for messages the server answers before it knows the user.
+    conn = connection or Connection(url=cfg.url, language=cfg.language)
+    # The Import sheet's rows first, so that the pull below already shows what a commit or undo did;
+    # the book is saved at once, so a committed import is on record even if the rest fails.
+    if imports.run(book, connection or Connection(url=cfg.url, language=cfg.language, timeout=imports.TIMEOUT),
+                   cfg.language, summary):
+        book.save()
+    t = summary.timed("imports", t)
     sheet = table_sheet(book, CLIENTS)
     refs = References.pull(conn)
     t = summary.timed("request", t)
@@ -188,7 +198,7 @@ def _data(values: dict[str, Any], before: Optional[dict[str, Any]], refs: Refere
     if "tags" in wanted:
         fields["tags"] = [t.strip() for t in (v["tags"] or "").split(",") if t.strip()]
     if "consent" in wanted:
-        fields["consent_to_mailings"] = (v["consent"] or "").lower() in ("yes", "true", "1", "да", "បាទ", "ចាស")
+        fields["consent_to_mailings"] = is_yes(v["consent"])
     if changed is None:
         fields.setdefault("kind", "client")
     return fields

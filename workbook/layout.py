@@ -41,6 +41,9 @@ class Table:
     columns: tuple[Column, ...]
     title: tuple[str, str, str] = ("", "", "")
     key: str = "id"                       # the column holding the server's id
+    # False for a request list (the Import sheet): no hidden snapshot, rows are never diffed or pulled.
+    snapshot: bool = True
+    hint: tuple[str, str, str] = ("", "", "")  # row 2 before the first Sync; "never synced" when blank
 
     def sheet_name(self, language: str) -> str:
         return self.sheet[LANGUAGES.index(language)]
@@ -87,6 +90,55 @@ CLIENTS = Table(
     ),
 )
 
+# The Import sheet: one row per spreadsheet to bring in, run by the same Sync (workbook/imports.py). The
+# user fills File … Action; the Sync fills Import ID … Report and clears Action once it is done.
+IMPORTS = Table(
+    sheet=("Import", "នាំចូល", "Импорт"), name="Imports", key="import_id", snapshot=False,
+    title=("ClientBase — import from spreadsheets", "ClientBase — នាំចូលពីតារាង", "ClientBase — загрузка из таблиц"),
+    hint=("Type the file's path, choose Kind and Action (dry run, then commit), press Sync.",
+          "វាយផ្លូវឯកសារ ជ្រើសប្រភេទ និងសកម្មភាព (សាកល្បង រួចបញ្ចូល) ហើយចុច ធ្វើសមកាលកម្ម។",
+          "Укажите путь к файлу, выберите вид и действие (проверить, затем загрузить), нажмите "
+          "«Синхронизировать»."),
+    columns=(
+        Column("file", ("File (path)", "ឯកសារ (ផ្លូវ)", "Файл (путь)"), 44),
+        Column("kind", ("Kind", "ប្រភេទទិន្នន័យ", "Вид данных"), 14, "choice", "import_kinds"),
+        Column("profile", ("Profile (optional)", "គំរូផ្គូផ្គង (ស្រេចចិត្ត)", "Профиль (необязательно)"), 16),
+        Column("skip_errors", ("Skip errors", "រំលងកំហុស", "Пропустить ошибки"), 10, "flag", "yes_no"),
+        Column("action", ("Action", "សកម្មភាព", "Действие"), 12, "choice", "import_actions"),
+        Column("import_id", ("Import ID", "លេខនាំចូល", "ID загрузки"), 9, "readonly"),
+        Column("status", ("Status", "ស្ថានភាព", "Статус"), 60, "readonly"),
+        Column("counts", ("Counts", "ចំនួន", "Количество"), 36, "readonly"),
+        Column("report", ("Report", "របាយការណ៍", "Отчёт"), 40, "readonly"),
+    ),
+)
+
+# Dropdowns whose values are words of the workbook's language: the lists sheet holds the labels of the
+# workbook's language, and the Sync reads a label of any language (or the code itself) back to the code.
+LABELLED_LISTS: dict[str, tuple[tuple[str, tuple[str, str, str]], ...]] = {
+    "import_kinds": (("clients", ("clients", "អតិថិជន", "клиенты")),
+                     ("contacts", ("contacts", "ទំនាក់ទំនង", "контакты")),
+                     ("products", ("products", "ទំនិញ", "товары")),
+                     ("balances", ("balances", "សមតុល្យដើមគ្រា", "остатки"))),
+    "import_actions": (("dry_run", ("dry run", "សាកល្បង", "проверить")),
+                       ("commit", ("commit", "បញ្ចូល", "загрузить")),
+                       ("undo", ("undo", "មិនធ្វើវិញ", "отменить"))),
+}
+
+
+def choice_labels(name: str, language: str) -> list[str]:
+    """A labelled list's values as the workbook built in `language` shows them."""
+    return [labels[LANGUAGES.index(language)] for _code, labels in LABELLED_LISTS.get(name, ())]
+
+
+def choice_code(name: str, value: str | None) -> str | None:
+    """The code behind a label of any language, or the code typed itself; None when it is neither."""
+    wanted = " ".join((value or "").replace("_", " ").split()).casefold()
+    for code, labels in LABELLED_LISTS[name]:
+        if wanted in {code.replace("_", " ").casefold(), *(label.casefold() for label in labels)}:
+            return code
+    return None
+
+
 # The dropdown lists: fixed ones here, the company's own (segments, managers…) pulled from the server.
 FIXED_LISTS: dict[str, tuple[str, ...]] = {
     "kinds": ("client", "supplier", "both"),
@@ -120,8 +172,9 @@ class Workbook:
     lists: tuple[str, ...] = field(default_factory=tuple)
 
 
-CLIENTS_BOOK = Workbook("clients", (CLIENTS,), ("kinds", "person_types", "yes_no", "segments", "lead_sources",
-                                                "managers", "branches", "tags"))
+CLIENTS_BOOK = Workbook("clients", (CLIENTS, IMPORTS), ("kinds", "person_types", "yes_no", "segments",
+                                                         "lead_sources", "managers", "branches", "tags",
+                                                         "import_kinds", "import_actions"))
 
 
 # --- the sales book --------------------------------------------------------------------------------

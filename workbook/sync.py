@@ -79,6 +79,15 @@ def text(value: Any) -> Optional[str]:
     return out or None
 
 
+# What a yes/no cell may say, in the workbooks' three languages (a dropdown offers "yes" and "no").
+YES = ("yes", "true", "1", "да", "បាទ", "ចាស")
+
+
+def is_yes(value: Any) -> bool:
+    """A yes/no cell: yes (or TRUE, 1, да, បាទ, ចាស) is True; anything else, blank included, is False."""
+    return (text(value) or "").lower() in YES
+
+
 def decimal(value: Any) -> Optional[Decimal]:
     """A cell as Decimal, through str() once (never float arithmetic); None when blank."""
     if value is None or (isinstance(value, str) and not value.strip()):
@@ -194,6 +203,9 @@ class Summary:
     refused: int = 0
     conflicts: int = 0
     pulled: int = 0
+    # Rows of a request list (the Import sheet) done and refused in this Sync.
+    requests_done: int = 0
+    requests_refused: int = 0
     messages: list[str] = field(default_factory=list)
     # Seconds per step (read, diff, request, pull, write, save): what a slow Sync spends its time on.
     timings: dict[str, float] = field(default_factory=dict)
@@ -214,4 +226,15 @@ class Summary:
                    f"{self.archived}, отклонено {self.refused}, конфликтов {self.conflicts}; "
                    f"строк с сервера: {self.pulled}."),
         }
-        return parts[language]
+        line = parts[language]
+        if self.requests_done or self.requests_refused:
+            line += " " + self.requests_line(language)
+        return line
+
+    def requests_line(self, language: str) -> str:
+        """What the Sync did with a request list's rows (the Import sheet's second row shows it)."""
+        now = dt.datetime.now().strftime("%Y-%m-%d %H:%M")
+        done, refused = self.requests_done, self.requests_refused
+        return {"en": f"Imports {now}: {done} done, {refused} refused.",
+                "km": f"ការនាំចូល {now}៖ បានធ្វើ {done} មិនបានធ្វើ {refused}។",
+                "ru": f"Загрузки {now}: выполнено {done}, не выполнено {refused}."}[language]
