@@ -132,8 +132,10 @@ def run(ctx: Any) -> None:
           and counts["unchanged"] + counts["update"] >= IN_BASE * 0.98 and counts["skip"] >= DUPLICATES
           and counts["error"] >= INVALID and total == IN_BASE + counts["create"] and expected_new > 0)
     split = ", ".join(f"{k} {v:.2f} s" for k, v in plan.seconds.items())
-    out(f"  import end to end: {target(wall <= TARGET_S, f'{wall:.2f} s')} (target ≤ {TARGET_S:.0f} s), "
-        f"{ROWS / wall:,.0f} rows/s, CPU {cpu:.2f} s{'' if ok else '  WRONG RESULT'}")
+    imported = t_committed - t0
+    out(f"  import end to end with the JSON report: {target(imported <= TARGET_S, f'{imported:.2f} s')} "
+        f"(target ≤ {TARGET_S:.0f} s), {ROWS / imported:,.0f} rows/s{'' if ok else '  WRONG RESULT'}")
+    out(f"  and with the .xlsx report: {target(wall <= TARGET_S, f'{wall:.2f} s')}, CPU {cpu:.2f} s")
     out(f"    split: {split}, commit {t_committed - t_commit:.2f} s; then the .xlsx report {t_end - t_committed:.2f} s")
     out(f"    counts: {counts}; clients in the base afterwards {total:,}")
     db.dispose()

@@ -352,7 +352,16 @@ def _money(amount: Decimal, currency: str) -> Decimal:
     return amount.quantize(Decimal(1) if currency == "KHR" else Decimal("0.01"))
 
 
-def test_the_books_keep_their_invariants_under_any_sequence_of_operations(db: Any) -> None:
+def test_the_books_keep_their_invariants_under_any_sequence_of_operations(db: Any, monkeypatch: Any) -> None:
+    # Hypothesis mines the constants of every loaded module of the project for examples, so which
+    # steps a derandomized run takes would depend on what else the suite imported (with the imports
+    # package loaded, the same seed stopped drawing any allocation). Without them the run is the same
+    # whatever ran before. A private name: if Hypothesis renames it, this line fails loudly.
+    from hypothesis.internal.conjecture import providers
+
+    monkeypatch.setattr(providers, "_get_local_constants", lambda: providers.Constants(
+        integers=providers.SortedSet(), floats=providers.SortedSet(key=providers.float_to_int),
+        bytes=providers.SortedSet(), strings=providers.SortedSet()))
     _done.clear()
     run_state_machine_as_test(machine_for(db), settings=settings(
         max_examples=10, stateful_step_count=30, deadline=None, derandomize=True,
