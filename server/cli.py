@@ -507,7 +507,12 @@ def _describe(exc: Exception) -> str:
     from .core.i18n import translate
 
     if errors:
-        return "; ".join(f"{e.field}: {translate(e.code, 'en', **e.params)}" for e in errors)
+        listed = "; ".join(f"{e.field}: {translate(e.code, 'en', **e.params)}" for e in errors)
+        code = getattr(exc, "code", None)
+        if code and code not in ("validation_failed", errors[0].code):
+            # What went wrong as a whole first ("2 rows have errors…"), then each place.
+            return f"{translate(code, 'en', **getattr(exc, 'params', {}))} {listed}"
+        return listed
     code = getattr(exc, "code", None)
     return translate(code, "en", **getattr(exc, "params", {})) if code else str(exc)
 

@@ -24,7 +24,7 @@ MESSAGES: dict[str, str] = {
     "not_a_boolean": "Write yes or no: {value}.",
     "no_such_row": "Row {row} is not one of the file's rows.",
     "row_has_errors": "Row {row} has errors; fix them in the file or skip the row.",
-    "import_has_errors": "{count} rows have errors: fix them, skip them, or commit with skip_errors.",
+    "import_has_errors": "{count} rows have errors: fix them in the file, skip them, or import the other rows with “skip errors”.",
     "import_base_changed": "The records matched by rows {rows} changed since the dry run; run it again.",
     "import_undo_refused": "The import cannot be undone: {count} of its records were used or changed since.",
     "import_record_in_use": "Record {id} is used in {table} since the import.",
