@@ -125,7 +125,10 @@ def test_dry_run_then_commit_then_undo_in_russian(ru_book: Path, db: Any) -> Non
     before = typed(import_row(ru_book, "ru"))
     sync(ru_book)
     row = import_row(ru_book, "ru")
-    assert row["status"].startswith("Не выполнено: В 1 строках есть ошибки: исправьте их, пропустите или загрузите")
+    from server.core.i18n import translate
+
+    assert row["status"].startswith("Не выполнено: " + translate("import_has_errors", "ru", count=1))
+    assert "В 1 строках есть ошибки" in row["status"]
     assert f"строка {BAD_ROW}, столбец C: " in row["status"]
     assert typed(row) == before == {"file": "клиенты.xlsx", "kind": "клиенты", "profile": None, "skip_errors": None,
                                     "action": "загрузить"}
