@@ -234,6 +234,8 @@ def commit(session: Session, actor: Actor, import_id: int, version: int, *,
     if decisions:
         _decide(p, decisions)
     apply_plan(session, actor, p, imp, progress=progress)
+    # The report now tells what the commit did (the base may have moved since the dry run).
+    stored.report = _stored_report(p)
     return imp
 
 

@@ -175,6 +175,9 @@ def test_decisions_choose_per_row(api: Any, db: Any, unchanged: Any) -> None:
     names = sorted(c.name for c in clients(db))
     assert names == ["Mekong Foods", "Mekong Foods Co", "Other Foods"]
     assert api.get(f"/api/v1/clients/{mekong['id']}").json["notes"] == "new"
+    done = by_row(report(api, imp))  # the report now tells what the commit did
+    assert (done[2]["action"], done[3]["action"], done[4]["action"], done[4]["reason"]) == (
+        "create", "update", "skip", "decided")
     assert api.get(f"/api/v1/clients/{other['id']}").json["notes"] is None
 
 
