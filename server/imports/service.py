@@ -429,7 +429,3 @@ def referencing(session: Session, table: Any, ids: Iterable[int], owned: Iterabl
 def delete_rows(session: Session, table: Any, ids: list[int]) -> None:
     for i in range(0, len(ids), 900):
         session.execute(delete(table).where(table.c.id.in_(ids[i:i + 900])))
-
-
-def today() -> dt.date:
-    return dates.today()
