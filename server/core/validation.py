@@ -3,6 +3,8 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
+import base64
+import binascii
 import datetime as dt
 import re
 from decimal import Decimal, InvalidOperation
@@ -254,3 +256,15 @@ def _iso_date(value: object) -> object:
 IsoDate = Annotated[dt.date, BeforeValidator(_iso_date)]
 # The same type where it reads a query string (the name says why a plain dt.date would not do).
 QueryDate = IsoDate
+
+
+def _base64(value: str) -> bytes:
+    try:
+        return base64.b64decode(value, validate=True)
+    except (binascii.Error, ValueError):
+        raise PydanticCustomError("not_base64", "not base64") from None
+
+
+def FileBase64(max_bytes: int) -> Any:
+    """A file's bytes, base64 in JSON (the API takes JSON bodies only), of at most `max_bytes`."""
+    return Annotated[str, StringConstraints(min_length=1, max_length=max_bytes * 4 // 3 + 4), AfterValidator(_base64)]

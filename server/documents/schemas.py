@@ -1,15 +1,12 @@
 """Input and output shapes of the documents API."""
 from __future__ import annotations
 
-import base64
-import binascii
 import datetime as dt
-from typing import Annotated, Any, Literal, Optional
+from typing import Any, Literal, Optional
 
-from pydantic import AfterValidator, Field, StringConstraints
-from pydantic_core import PydanticCustomError
+from pydantic import Field
 
-from ..core.validation import Id, Input, IsoDate, Language, LongText, Output, QueryDate, QueryInput, Text, Version
+from ..core.validation import FileBase64, Id, Input, IsoDate, Language, LongText, Output, QueryDate, QueryInput, Text, Version
 from .engine import MAX_TEMPLATE_BYTES
 from .kinds import KINDS
 from .models import STATUSES
@@ -19,16 +16,8 @@ Status = Literal[STATUSES]  # type: ignore[valid-type]
 MAX_BATCH = 20_000
 
 
-def _base64(value: str) -> bytes:
-    try:
-        return base64.b64decode(value, validate=True)
-    except (binascii.Error, ValueError):
-        raise PydanticCustomError("not_base64", "not base64") from None
-
-
 # The file's bytes, base64 in JSON: the API takes JSON bodies only.
-FileBase64 = Annotated[str, StringConstraints(min_length=1, max_length=MAX_TEMPLATE_BYTES * 4 // 3 + 4),
-                       AfterValidator(_base64)]
+TemplateFile = FileBase64(MAX_TEMPLATE_BYTES)
 
 
 class TemplateIn(Input):
@@ -36,14 +25,14 @@ class TemplateIn(Input):
     language: Language
     name: Text(100, 1)  # type: ignore[valid-type]
     is_default: bool = True
-    content_base64: FileBase64
+    content_base64: TemplateFile  # type: ignore[valid-type]
 
 
 class TemplatePreviewIn(Input):
     """Preview a template: an uploaded file, a stored company template, or the one in use; sample or real data."""
     kind: KindCode
     language: Language
-    content_base64: Optional[FileBase64] = None
+    content_base64: Optional[TemplateFile] = None  # type: ignore[valid-type]
     template_id: Optional[Id] = None
     source_id: Optional[Id] = None
 

@@ -1,15 +1,12 @@
 """Input and output shapes of the imports API."""
 from __future__ import annotations
 
-import base64
-import binascii
 import datetime as dt
 from typing import Annotated, Any, Literal, Optional
 
-from pydantic import AfterValidator, Field, StringConstraints
-from pydantic_core import PydanticCustomError
+from pydantic import Field, StringConstraints
 
-from ..core.validation import Id, Input, Output, QueryInput, Text, Version
+from ..core.validation import FileBase64, Id, Input, Output, QueryInput, Text, Version
 from .fields import KINDS
 from .rows import ACTIONS
 
@@ -18,15 +15,7 @@ Kind = Literal[KINDS]  # type: ignore[valid-type]
 MAX_UPLOAD = 40 * 1024 * 1024
 
 
-def _base64(value: str) -> bytes:
-    try:
-        return base64.b64decode(value, validate=True)
-    except (binascii.Error, ValueError):
-        raise PydanticCustomError("not_base64", "not base64") from None
-
-
-FileBase64 = Annotated[str, StringConstraints(min_length=1, max_length=MAX_UPLOAD * 4 // 3 + 4),
-                       AfterValidator(_base64)]
+UploadFile = FileBase64(MAX_UPLOAD)
 Columns = dict[Annotated[str, StringConstraints(min_length=1, max_length=200)], Optional[Text(40, 1)]]  # type: ignore[valid-type]
 
 
@@ -35,7 +24,7 @@ class ImportIn(Input):
 
     kind: Kind
     file_name: Text(255, 1)  # type: ignore[valid-type]
-    content_base64: FileBase64
+    content_base64: UploadFile  # type: ignore[valid-type]
     profile: Optional[Text(100, 1)] = None  # type: ignore[valid-type]
     sheet: Optional[Text(100, 1)] = None  # type: ignore[valid-type]
     header_row: Optional[Annotated[int, Field(ge=1, le=1000)]] = None
