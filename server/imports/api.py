@@ -59,7 +59,7 @@ def upload(session: Session, actor: Actor, body: schemas.ImportIn, prepared: ser
     imp = service.dry_run(session, actor, body.kind, body.content_base64, body.file_name, profile=body.profile,
                           columns=body.columns, sheet=body.sheet, header_row=body.header_row, options=body.options,
                           prepared=prepared)
-    return _out(session, actor, imp, prepared.report()[:FIRST_ROWS])
+    return _out(session, actor, imp, prepared.report(FIRST_ROWS))
 
 
 @route(bp, "/imports", roles=IMPORTERS, response=schemas.ImportList)

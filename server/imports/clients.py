@@ -478,10 +478,7 @@ def exists(ctx: Context, ident: int) -> bool:
 
 def retarget(row: Row, ctx: Context, target: int) -> None:
     """The user chose which client this row updates."""
-    row.target = target
-    row.match = {"id": target, "by": "decision", "name": ctx.base.rows[target]["name"]}
-    row.changes = changes(row, ctx, ctx.base.rows[target])
-    row.action, row.reason = ("update" if row.changes else "unchanged"), None
+    row.update_of(target, ctx.base.rows[target]["name"], changes(row, ctx, ctx.base.rows[target]))
 
 
 def apply(rows: list[Row], ctx: Context) -> tuple[list[int], list[tuple[int, dict[str, Any], int]], dict[str, Any]]:

@@ -183,6 +183,12 @@ class Row:
             self.error(key, exc.code, value=text(raw))
             return None
 
+    def update_of(self, target: int, name: str, changes: dict[str, Any]) -> None:
+        """The user chose the record this row updates: what it changes there decides update or unchanged."""
+        self.target, self.reason, self.changes = target, None, changes
+        self.match = {"id": target, "by": "decision", "name": name}
+        self.action = "update" if changes else "unchanged"
+
     def report(self) -> dict[str, Any]:
         out: dict[str, Any] = {"row": self.number, "action": self.action, "values": self.values}
         if self.match:

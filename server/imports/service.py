@@ -51,8 +51,9 @@ class Plan:
         out["rows"] = len(self.rows) + len(self.skipped)
         return out
 
-    def report(self) -> list[dict[str, Any]]:
-        return [r.report() for r in sorted(self.rows + self.skipped, key=lambda r: r.number)]
+    def report(self, limit: int | None = None) -> list[dict[str, Any]]:
+        """One line per source row in the sheet's order (the first `limit` of them)."""
+        return [r.report() for r in sorted(self.rows + self.skipped, key=lambda r: r.number)[:limit]]
 
 
 def _options(session: Session, actor: Actor, raw: dict[str, Any]) -> Options:
@@ -205,6 +206,17 @@ def get_import(session: Session, actor: Actor, import_id: int) -> Import:
     return imp
 
 
+def _locked(session: Session, actor: Actor, import_id: int, version: int, expected: str) -> Import:
+    """The import, under the import lock, at the version the user saw and in the state the step needs."""
+    _lock(session, actor)
+    imp = get_import(session, actor, import_id)
+    records.check_version(imp, version, present)
+    if imp.status != expected:
+        raise Conflict("invalid_state", params={"entity": ENTITY, "id": imp.id, "status": imp.status,
+                                                "expected": expected})
+    return imp
+
+
 def commit(session: Session, actor: Actor, import_id: int, version: int, *,
            decisions: dict[int, dict[str, Any]] | None = None, skip_errors: bool | None = None,
            progress: Progress | None = None) -> Import:
@@ -214,12 +226,7 @@ def commit(session: Session, actor: Actor, import_id: int, version: int, *,
     client meanwhile) are planned afresh; an explicit decision whose match moved is refused (409),
     so nobody's choice is applied to a record they did not see.
     """
-    _lock(session, actor)
-    imp = get_import(session, actor, import_id)
-    records.check_version(imp, version, present)
-    if imp.status != "planned":
-        raise Conflict("invalid_state", params={"entity": ENTITY, "id": imp.id, "status": imp.status,
-                                                "expected": "planned"})
+    imp = _locked(session, actor, import_id, version, "planned")
     stored = session.get_one(ImportFile, imp.id)
     options = dict(imp.options)
     if skip_errors is not None:
@@ -299,12 +306,7 @@ def undo(session: Session, actor: Actor, import_id: int, version: int) -> Import
     Refused (409, nothing changed) when a record it created is now used elsewhere or was edited
     since, or a record it updated was edited since: each one is named.
     """
-    _lock(session, actor)
-    imp = get_import(session, actor, import_id)
-    records.check_version(imp, version, present)
-    if imp.status != "committed":
-        raise Conflict("invalid_state", params={"entity": ENTITY, "id": imp.id, "status": imp.status,
-                                                "expected": "committed"})
+    imp = _locked(session, actor, import_id, version, "committed")
     handler = HANDLERS[imp.kind]
     changes = list(session.scalars(select(ImportChange).where(ImportChange.import_id == imp.id)))
     problems = handler.undo_problems(session, actor, imp, changes)
