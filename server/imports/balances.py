@@ -26,7 +26,7 @@ from ..parties.models import Counterparty
 from ..parties.normalize import tax_id_key
 from ..sales.models import Invoice, InvoiceLine, NumberSeries
 from ..sales.numbering import next_numbers
-from ..sales.service import PricedLine, check_counterparty, document_entry_lines, snapshot_invoice
+from ..sales.service import BulkDocument, PricedLine, check_counterparty, document_entry_lines, snapshot_invoice
 from .matching import name_match_key
 from .rows import Options, Row
 
@@ -296,7 +296,9 @@ def apply(rows: list[Row], ctx: Context) -> tuple[list[int], list[tuple[int, dic
         line = PricedLine(product_id=None, description=description, qty=Decimal(1), unit="pcs",
                           unit_price=bal.amount, discount_percent=ZERO, tax_rate=ZERO, net=bal.amount, tax=ZERO,
                           total=bal.amount, account_id=ctx.opening_account)
-        doc = _Doc(bal.kind, bal.currency, bal.rate, bal.amount, bal.counterparty_id, numbers[n][0], [line])
+        doc = BulkDocument(kind=bal.kind, currency=bal.currency, rate=bal.rate, total=bal.amount,
+                           counterparty_id=bal.counterparty_id, branch_id=ctx.branch_id, date=bal.date, lines=[line],
+                           number=numbers[n][0])
         total_base, entry_lines = document_entry_lines(doc, base)
         number, seq, series_id = numbers[n]
         rows_out.append({
@@ -337,19 +339,6 @@ def apply(rows: list[Row], ctx: Context) -> tuple[list[int], list[tuple[int, dic
         row["entry_id"] = entry_of[bal.date]
     log_created(s, actor, ENTITY, [(row["id"], json.loads(json.dumps(row, default=str))) for row in rows_out])
     return list(ids), [], {"created": {"journal_entry": list(entry_ids)}, "entry_id": entry_ids[0]}
-
-
-@dataclass
-class _Doc:
-    """What document_entry_lines reads of a document."""
-
-    kind: str
-    currency: str
-    rate: Decimal
-    total: Decimal
-    counterparty_id: int
-    number: str
-    lines: list[PricedLine]
 
 
 def _merged(lines: list[Line], opening_account: int) -> list[Line]:

@@ -891,7 +891,7 @@ def create_invoices(session: Session, actor: Actor, items: list[schemas.InvoiceI
             "reversal_entry_id": None, "posted_at": None, "posted_by": None, "cancelled_at": None,
             "version": 1, "created_at": now, "updated_at": now,
         }
-        doc = _Doc(kind=data.kind, currency=currency, rate=rate or Decimal(1), total=total,
+        doc = BulkDocument(kind=data.kind, currency=currency, rate=rate or Decimal(1), total=total,
                    counterparty_id=data.counterparty_id, branch_id=data.branch_id, date=date, lines=priced)
         if data.post:
             doc.number, row["seq"], row["series_id"] = numbers[i]
@@ -928,8 +928,9 @@ def create_invoices(session: Session, actor: Actor, items: list[schemas.InvoiceI
 
 
 @dataclass
-class _Doc:
-    """A document written in bulk: what base_split and _entry_lines read of an invoice."""
+class BulkDocument:
+    """A document written in bulk (here, and by the import of opening balances): what base_split and
+    _entry_lines read of an invoice."""
 
     kind: str
     currency: str
