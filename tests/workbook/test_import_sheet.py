@@ -12,10 +12,12 @@ from sqlalchemy import select, update
 from server.imports.models import Import
 from server.org.models import User
 from server.parties.models import Counterparty
-from workbook import clients, engine, imports
+from workbook import engine, imports
 from workbook.build import build, list_name
 from workbook.layout import CLIENTS, CLIENTS_BOOK, FIRST_ROW, HEADER_ROW, IMPORTS, LABELLED_LISTS, LANGUAGES, \
     LISTS_SHEET, choice_code, choice_labels
+
+from .test_clients_workbook import sync
 
 # A client list as an accountant sends it: a title and a date line above Russian headers; row 7 has a
 # phone of two digits.
@@ -59,16 +61,6 @@ def ru_book(world: Any, db: Any, served: str, monkeypatch: pytest.MonkeyPatch, t
 @pytest.fixture
 def en_book(world: Any, db: Any, served: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[Path]:
     yield workbook(world, db, served, monkeypatch, tmp_path / "wb", "en")
-
-
-def sync(path: Path) -> None:
-    """Press Sync: the workbook is the caller, as when its button runs `clients.main()`."""
-    book = xw.Book(str(path))
-    book.set_mock_caller()
-    try:
-        clients.main()
-    finally:
-        book.close()
 
 
 def type_in(path: Path, language: str, row: int, **values: Any) -> None:
