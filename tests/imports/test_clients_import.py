@@ -274,3 +274,28 @@ def test_roles_decide_what_may_be_imported(app: Any, api: Any, world: Any, uncha
     with unchanged():
         problem(upload(warehouse, messy()), 403, "role_forbidden")
         problem(upload(Api(app, world.tokens["hr"]), messy()), 403, "role_forbidden")
+
+
+def test_profiles_and_imports_refuse_stale_unknown_and_foreign_requests(api: Any, db: Any, unchanged: Any) -> None:
+    r = api.post("/api/v1/import-profiles", json={"kind": "clients", "name": "CRM", "columns": {"Cust.": "name"}})
+    prof = r.json
+    imp = committed(api, xlsx([["Name"], ["Prey Veng Rice"]]))
+    with unchanged():
+        problem(api.patch(f"/api/v1/import-profiles/{prof['id']}", json={"version": 99, "name": "X"}), 409,
+                "stale_version")
+        problem(api.patch(f"/api/v1/import-profiles/{prof['id']}", json={"version": 1, "columns": {"A": "colour"}}),
+                422, "validation_failed", fields={"columns.A": "unknown_import_field"})
+        problem(api.patch(f"/api/v1/import-profiles/{prof['id']}", json={"version": 1, "kind": "products"}), 422,
+                "validation_failed", fields={"kind": "unknown_field"})
+        problem(api.patch("/api/v1/import-profiles/999999", json={"version": 1, "name": "X"}), 404, "not_found")
+        problem(api.post("/api/v1/import-profiles", json={"kind": "clients", "name": "crm"}), 409, "duplicate")
+        problem(api.get("/api/v1/imports/999999"), 404, "not_found")
+        problem(api.get("/api/v1/imports/999999/report"), 404, "not_found")
+        problem(api.get(f"/api/v1/imports/{imp['id']}/report", query_string={"format": "pdf"}), 422,
+                "validation_failed")
+        problem(commit(api, imp), 409, "invalid_state")
+        problem(api.post(f"/api/v1/imports/{imp['id']}/undo", json={"version": 1}), 409, "stale_version")
+        problem(upload(api, xlsx([["Name"], ["X"]]), profile="No such profile"), 422, "validation_failed",
+                fields={"profile": "unknown_reference"})
+    r = api.patch(f"/api/v1/import-profiles/{prof['id']}", json={"version": 1, "columns": None, "name": "CRM 2"})
+    assert r.status_code == 200 and r.json["columns"] == {} and r.json["version"] == 2
