@@ -754,3 +754,39 @@ def _account_balance(session: Session, company_id: int, account_id: int, counter
             JournalLine.counterparty_id == counterparty_id)
     ).one()
     return (debit or ZERO) - (credit or ZERO)
+
+
+def pay_out(session: Session, actor: Actor, *, cash_account_id: int, date: dt.date, amount: Decimal, debit: str | int,
+            category: str, memo: str, source_type: str, source_id: int, reference: Optional[str] = None) -> Payment:
+    """Pay money out of a cash account against a ledger account other than a supplier's (salaries, an advance to
+    an employee, a reimbursed expense): one posted payment without a counterparty, Dr `debit` / Cr the cash account.
+
+    The amount is in the cash account's currency; the caller has checked it is positive.
+    """
+    errors = ErrorList()
+    cash = _cash_account(session, actor, cash_account_id, "cash_account_id", errors)
+    if cash is not None:
+        _places(errors, "amount", amount, cash.currency)
+    rate = _rate(session, actor.company_id, cash.currency, date, "date", errors) if cash else None
+    errors.raise_if_any()
+    assert cash is not None and rate is not None
+    check_open_period(session, actor.company_id, date, "date")
+    b = books(session, actor.company_id)
+    amount_base = b.base.round(amount * rate)
+    number, _seq, _series = next_number(session, actor.company_id, cash.branch_id, "payment", date.year)
+    category_id = ensure_categories(session, actor.company_id).get(category)
+    payment = records.create(session, actor, Payment(
+        company_id=actor.company_id, branch_id=cash.branch_id, kind="payment", number=number, date=date,
+        cash_account_id=cash.id, currency=cash.currency, amount=amount, rate=rate, amount_base=amount_base,
+        unallocated=Decimal(0), cashflow_category_id=category_id, reference=reference, memo=memo,
+        status="draft", posted_by=actor.user_id,
+    ), "payment")
+    lines = [
+        Line(debit, debit=amount_base, currency=cash.currency, amount=amount, memo=memo[:300]),
+        Line(cash.account_id, credit=amount_base, currency=cash.currency, amount=-amount,
+             cashflow_category_id=category_id, memo=memo[:300]),
+    ]
+    entry = post_entry(session, actor, date=date, lines=lines, source_type=source_type, source_id=source_id,
+                       memo=f"{number} {memo}", branch_id=cash.branch_id)
+    records.change(session, actor, payment, {"entry_id": entry.id, "status": "posted"}, "payment")
+    return payment

@@ -21,7 +21,11 @@ DEFAULT_CHART: tuple[tuple[str, str, str, str, str, str], ...] = (
      "Авансы полученные"),
     ("2200", "vat_out", "liability", "VAT on sales", "អាករលើតម្លៃបន្ថែមលើការលក់", "НДС с продаж"),
     ("2300", "salaries_payable", "liability", "Salaries payable", "ប្រាក់បៀវត្សត្រូវបើក", "Расчёты по оплате труда"),
+    ("2350", "payroll_deductions", "liability", "Other payroll deductions", "ការកាត់ផ្សេងៗពីប្រាក់បៀវត្ស",
+     "Прочие удержания из оплаты труда"),
     ("2400", "taxes_payable", "liability", "Taxes payable", "ពន្ធត្រូវបង់", "Расчёты по налогам"),
+    ("2410", "contributions_payable", "liability", "Contributions payable", "ភាគទានត្រូវបង់",
+     "Расчёты по страховым взносам"),
     ("3000", "capital", "equity", "Owner's capital", "ដើមទុនម្ចាស់", "Уставный капитал"),
     ("3100", "retained_earnings", "equity", "Retained earnings", "ប្រាក់ចំណេញរក្សាទុក", "Нераспределённая прибыль"),
     ("3900", "opening_balance", "equity", "Opening balances", "សមតុល្យដើមគ្រា", "Вспомогательный счёт (остатки)"),
@@ -31,6 +35,8 @@ DEFAULT_CHART: tuple[tuple[str, str, str, str, str, str], ...] = (
     ("5000", "purchases", "expense", "Cost of goods and purchases", "ថ្លៃដើមទំនិញ និងការទិញ", "Себестоимость и закупки"),
     ("6000", "expenses", "expense", "Operating expenses", "ចំណាយប្រតិបត្តិការ", "Расходы"),
     ("6100", "salaries", "expense", "Salaries", "ប្រាក់បៀវត្ស", "Оплата труда"),
+    ("6110", "payroll_contributions", "expense", "Payroll contributions", "ភាគទានសន្តិសុខសង្គម",
+     "Страховые взносы"),
     ("6950", "fx_loss", "expense", "Exchange losses", "ខាតពីអត្រាប្តូរប្រាក់", "Отрицательные курсовые разницы"),
 )
 

@@ -1,0 +1,1 @@
+"""HR records: positions, employees, employment history, staff requests."""

@@ -1,0 +1,1 @@
+"""Payroll: production calendar, tax rules, pay items, timesheets, payroll runs and payslips."""
