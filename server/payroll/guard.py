@@ -40,9 +40,15 @@ def posted_error(field: str, day: dt.date, run_number: str) -> FieldError:
     return FieldError(field, "payroll_period_posted", {"period": day.strftime("%Y-%m"), "run": run_number})
 
 
-def check_not_posted(session: Session, company_id: int, employee_id: int, day: dt.date, field: str) -> None:
-    """Refuse (409, naming `field`) a change dated in a month whose payroll for this employee is posted."""
-    hit = posted_months(session, company_id, [employee_id], day, day).get((employee_id, month_of(day)))
-    if hit is not None:
-        err = posted_error(field, day, hit)
+def check_not_posted(session: Session, company_id: int, employee_id: int, day: dt.date, field: str, *,
+                     onwards: bool = False) -> None:
+    """Refuse (409, naming `field`) a change dated in a month whose payroll for this employee is posted.
+
+    `onwards`: the change holds from `day` on (a rate change, a transfer), so any posted month from then counts.
+    """
+    end = dt.date(9999, 12, 31) if onwards else day
+    hits = posted_months(session, company_id, [employee_id], day, end)
+    if hits:
+        (_emp, period), number = min(hits.items())
+        err = posted_error(field, period, number)
         raise Conflict("payroll_period_posted", params=err.params, errors=[err])
