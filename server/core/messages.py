@@ -7,7 +7,7 @@ Each book package keeps its own messages in `<package>/messages.py` and its tran
 """
 from importlib import import_module
 
-BOOK_PACKAGES = ("catalog", "ledger", "sales", "finance", "reports", "documents", "imports")
+BOOK_PACKAGES = ("catalog", "ledger", "sales", "finance", "reports", "documents", "imports", "hr", "payroll")
 
 MESSAGES: dict[str, str] = {
     # problem titles
