@@ -114,6 +114,9 @@ class Api:
     def patch(self, path: str, json: Any = None, **kw: Any) -> Any:
         return self.client.patch(path, json=json, headers=self.headers(kw.pop("headers", None)), **kw)
 
+    def put(self, path: str, json: Any = None, **kw: Any) -> Any:
+        return self.client.put(path, json=json, headers=self.headers(kw.pop("headers", None)), **kw)
+
     def as_(self, token: str) -> "Api":
         return Api(self.client.application, token, self.language)
 

@@ -90,7 +90,9 @@ def field_errors(exc: Any, prefix: tuple[Any, ...] = ()) -> list[FieldError]:
     return out
 
 
-_TAGS = {"str", "int", "bool", "list", "dict", "none", "date", "datetime", "decimal", "float"}
+# Union members pydantic names in a location ("amount", "str"). Not "date": that is also a field name
+# ("days.0.date"), and no schema has a union with a date member.
+_TAGS = {"str", "int", "bool", "list", "dict", "none", "decimal", "float"}
 
 
 def _to_field_error(path: str, kind: str, ctx: dict[str, Any]) -> FieldError:

@@ -1,0 +1,239 @@
+"""Payroll runs with exact Decimal results, scheme by scheme, and the run's life from draft to paid.
+
+The company of the `world` fixture is in Cambodia and keeps its books in USD. April 2026 there has 22
+weekdays, of which Khmer New Year takes three (Tue 14 – Thu 16): 19 working days, 152 norm hours.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import update
+
+from ..conftest import problem
+from ..test_finance import make_cash, make_client, make_invoice, make_rate
+from .helpers import RUNS, amounts, calculated, entry_by_role, hire, open_run, put_days, run_row, slip, step
+
+D = Decimal
+
+
+def event(api: Any, emp: dict[str, Any], **body: Any) -> dict[str, Any]:
+    version = api.get(f"/api/v1/employees/{emp['id']}").json["version"]
+    r = api.post(f"/api/v1/employees/{emp['id']}/events", {"version": version, **body})
+    assert r.status_code in (200, 201), r.get_data(as_text=True)
+    return r.json
+
+
+def test_april_norm_comes_from_the_cambodian_calendar(api: Any, world: Any) -> None:
+    hire(api, world, "Chan Dara", salary="1000.00", hired_on="2026-03-01")
+    sheet = api.get("/api/v1/timesheets", query_string={"period": "2026-04", "branch_id": world.branches["PP"]}).json
+    assert (sheet["norm_days"], D(sheet["norm_hours"])) == (19, D(152))
+    holidays = [d["date"] for d in sheet["calendar"] if d["kind"] == "holiday"]
+    assert holidays == ["2026-04-14", "2026-04-15", "2026-04-16"]
+    (row,) = sheet["employees"]
+    assert (row["worked_days"], D(row["worked_hours"])) == (19, D(152))
+    assert {d["code"] for d in row["days"] if d["date"] in holidays} == {"H"}
+
+
+def test_salary_prorated_over_a_month_with_holidays_a_mid_month_hire_and_a_rate_change(api: Any, world: Any) -> None:
+    a = hire(api, world, "Chan Dara", salary="1000.00", hired_on="2026-03-01")
+    b = hire(api, world, "Keo Sothea", salary="1200.00", hired_on="2026-04-20")
+    # From Friday 17 April Dara earns 1,300: 9 working days before (1–3, 6–10, 13), 10 from then (17, 20–24, 27–30).
+    event(api, a, kind="rate_change", date="2026-04-17", salary="1300.00")
+    view = calculated(api, world)
+    dara, sothea = slip(view, a), slip(view, b)
+    salary_lines = [ln for ln in dara["lines"] if ln["code"] == "salary"]
+    # 1,000 × 9/19 = 473.684… → 473.68; 1,300 × 10/19 = 684.210… → 684.21
+    assert [D(ln["amount"]) for ln in salary_lines] == [D("473.68"), D("684.21")]
+    assert salary_lines[0]["explanation"] == "1000.00 × 9 worked days / 19 working days of the month (2026-04-01 – 2026-04-16)"
+    assert (D(dara["gross"]), dara["worked_days"], dara["norm_days"]) == (D("1157.89"), 19, 19)
+    # Hired on Monday 20 April: 20–24 and 27–30 are 9 of 19 days; 1,200 × 9/19 = 568.421… → 568.42
+    assert amounts(sothea) == {"salary": D("568.42")}
+    assert D(sothea["net"]) == D("568.42")
+    assert (D(view["gross"]), view["employees"]) == (D("1726.31"), 2)
+
+
+def test_hourly_overtime_and_piece_rates_from_the_timesheet(api: Any, world: Any) -> None:
+    c = hire(api, world, "Sok Vanna", hourly_rate="5.00", piece_rate="0.50", hired_on="2026-01-05")
+    d = hire(api, world, "Mey Lina", salary="1520.00", hired_on="2026-01-05")
+    put_days(api, [
+        {"employee_id": c["id"], "date": "2026-04-01", "overtime_hours": "2"},
+        {"employee_id": c["id"], "date": "2026-04-02", "units": "100"},
+        {"employee_id": c["id"], "date": "2026-04-03", "units": "40"},
+        {"employee_id": c["id"], "date": "2026-04-06", "code": "A", "hours": "0"},
+        {"employee_id": d["id"], "date": "2026-04-07", "overtime_hours": "3"},
+    ])
+    view = calculated(api, world)
+    vanna, lina = slip(view, c), slip(view, d)
+    # 18 days × 8 h × 5.00 = 720.00; overtime 2 h × 5.00 × 1.5 = 15.00; 140 units × 0.50 = 70.00
+    assert amounts(vanna) == {"hourly": D("720.00"), "overtime": D("15.00"), "piece": D("70.00")}
+    assert (vanna["worked_days"], D(vanna["worked_hours"]), D(vanna["gross"])) == (18, D(144), D("805.00"))
+    # A salaried hour is 1,520 / 152 norm hours = 10.00; 3 h × 10.00 × 1.5 = 45.00
+    assert amounts(lina) == {"salary": D("1520.00"), "overtime": D("45.00")}
+    overtime = next(ln for ln in lina["lines"] if ln["code"] == "overtime")
+    assert overtime["explanation"] == "10.00 an hour × 1.5 × 3 overtime hours"
+
+
+def test_commission_on_partly_paid_sales(api: Any, world: Any, db: Any) -> None:
+    from server.sales.models import Invoice
+
+    e = hire(api, world, "Lim Bopha", salary="500.00", commission_percent="5", hired_on="2026-01-05",
+             user_id=world.users["sales"])
+    cash, client = make_cash(api, world, "PP-CASH"), make_client(api)
+    march, april = make_invoice(db, world, client, "1100.00", date=dt.date(2026, 3, 20)), \
+        make_invoice(db, world, client, "800.00", date=dt.date(2026, 3, 25))
+    other = make_invoice(db, world, client, "300.00", date=dt.date(2026, 4, 2))
+    with db.write_session() as s, s.begin():  # the invoices as if posted with VAT and a manager
+        for inv_id, net in ((march, "1000.00"), (april, "800.00"), (other, "300.00")):
+            s.execute(update(Invoice).where(Invoice.id == inv_id).values(
+                net_total=D(net), manager_id=world.users["sales"] if inv_id != other else world.users["owner"]))
+    for date, inv_id, amount in (("2026-03-28", april, "800.00"), ("2026-04-10", march, "550.00"),
+                                 ("2026-04-12", other, "300.00")):
+        r = api.post("/api/v1/payments", {"kind": "receipt", "date": date, "cash_account_id": cash, "amount": amount,
+                                          "counterparty_id": client,
+                                          "allocations": [{"invoice_id": inv_id, "amount": amount}]})
+        assert r.status_code == 201, r.get_data(as_text=True)
+    view = calculated(api, world)
+    bopha = slip(view, e)
+    # Half of the 1,100 invoice (1,000 without VAT) was paid in April: 500 × 5 % = 25.00. The invoice paid in
+    # March and the one managed by someone else do not count.
+    assert amounts(bopha) == {"salary": D("500.00"), "commission": D("25.00")}
+    line = next(ln for ln in bopha["lines"] if ln["code"] == "commission")
+    assert (D(line["base"]), line["explanation"]) == (D("500.00"), "5% of 500.00 paid on 1 invoices (without VAT)")
+
+
+def test_bonus_deduction_and_the_life_of_a_run_to_paid(api: Any, world: Any, db: Any) -> None:
+    a = hire(api, world, "Chan Dara", salary="1000.00", hired_on="2026-03-01")
+    for kind, name, amount in (("earning", "Sales bonus", "100.00"), ("deduction", "Uniform", "20.00")):
+        r = api.post("/api/v1/pay-items", {"employee_id": a["id"], "kind": kind, "name": name, "amount": amount,
+                                           "period_from": "2026-04", "period_to": "2026-04"})
+        assert r.status_code == 201, r.get_data(as_text=True)
+    run = open_run(api, world)
+    assert run["number"].startswith("PR-PP-2026-") and run["status"] == "draft"
+    step(api, run, "approve", 409)
+    run = step(api, run, "calculate")
+    assert (run["status"], D(run["gross"]), D(run["deductions"]), D(run["net"])) == \
+        ("calculated", D("1100.00"), D("20.00"), D("1080.00"))
+    run = step(api, run, "approve")
+    run = step(api, run, "post")
+    assert run["status"] == "posted"
+    assert entry_by_role(db, run["entry_id"]) == {
+        "salaries": (D("1100.00"), D(0)), "payroll_deductions": (D(0), D("20.00")),
+        "salaries_payable": (D(0), D("1080.00")),
+    }
+    cash = make_cash(api, world, "PP-BANK", kind="bank")
+    paid = step(api, run, "pay", cash_account_id=cash, date="2026-05-05")
+    assert paid["status"] == "paid" and paid["payment_id"]
+    payment = api.get(f"/api/v1/payments/{paid['payment_id']}").json
+    assert (D(payment["amount"]), payment["reference"]) == (D("1080.00"), run["number"])
+    assert entry_by_role(db, payment["entry_id"])["salaries_payable"] == (D("1080.00"), D(0))
+
+
+def test_a_posted_month_is_immutable_and_corrected_by_an_adjustment_run(api: Any, world: Any, db: Any,
+                                                                          unchanged: Any) -> None:
+    a = hire(api, world, "Chan Dara", salary="1000.00", hired_on="2026-03-01")
+    run = open_run(api, world)
+    run = step(api, run, "calculate")
+    run = step(api, run, "approve")
+    run = step(api, run, "post")
+    with unchanged():
+        problem(api.post(f"{RUNS}/{run['id']}/calculate", {"version": run["version"]}), 409, "run_state")
+        r = api.put("/api/v1/timesheets", {"days": [{"employee_id": a["id"], "date": "2026-04-03", "hours": "4"}]})
+        problem(r, 422, "validation_failed", fields={"days.0.date": "payroll_period_posted"})
+        version = api.get(f"/api/v1/employees/{a['id']}").json["version"]
+        r = api.post(f"/api/v1/employees/{a['id']}/events", {"version": version, "kind": "rate_change",
+                                                             "date": "2026-04-10", "salary": "1200.00"})
+        problem(r, 409, "payroll_period_posted", fields={"date": "payroll_period_posted"})
+        problem(api.post(RUNS, {"period": "2026-04", "branch_id": world.branches["PP"]}), 409, "run_exists")
+    fix = open_run(api, world, kind="adjustment", adjusts_run_id=run["id"])
+    r = api.post("/api/v1/pay-items", {"employee_id": a["id"], "kind": "earning", "name": "April bonus, late",
+                                       "amount": "50.00", "period_from": "2026-04", "run_id": fix["id"]})
+    assert r.status_code == 201, r.get_data(as_text=True)
+    fix = step(api, fix, "calculate")
+    view = api.get(f"{RUNS}/{fix['id']}").json
+    assert amounts(slip(view, a)) == {"April bonus, late": D("50.00")}
+    fix = step(api, step(api, fix, "approve"), "post")
+    assert entry_by_role(db, fix["entry_id"]) == {"salaries": (D("50.00"), D(0)), "salaries_payable": (D(0), D("50.00"))}
+    assert run_row(db, run["id"]).gross == D("1000.00")
+
+
+def test_a_negative_net_pay_is_refused_naming_the_employee(api: Any, world: Any, unchanged: Any) -> None:
+    a = hire(api, world, "Chan Dara", salary="300.00", hired_on="2026-03-01")
+    r = api.post("/api/v1/pay-items", {"employee_id": a["id"], "kind": "deduction", "name": "Damaged laptop",
+                                       "amount": "450.00", "period_from": "2026-04", "period_to": "2026-04"})
+    assert r.status_code == 201
+    run = open_run(api, world)
+    with unchanged():
+        body = problem(api.post(f"{RUNS}/{run['id']}/calculate", {"version": run["version"]}), 422, "validation_failed",
+                       fields={f"employees.{a['number']}": "negative_net_pay"})
+        assert "-150.00" in body["errors"][0]["message"] and "Chan Dara" in body["errors"][0]["message"]
+
+
+def test_timesheet_bad_input_names_the_day_and_changes_nothing(api: Any, world: Any, unchanged: Any) -> None:
+    a = hire(api, world, "Chan Dara", salary="1000.00", hired_on="2026-04-08")
+    cases = [
+        ({"employee_id": a["id"], "date": "2026-04-09", "hours": "25"}, "days.0.hours"),
+        ({"employee_id": a["id"], "date": "2026-04-09", "hours": "20", "overtime_hours": "5"}, "days.0.hours"),
+        ({"employee_id": a["id"], "date": "2026-04-09", "code": "V", "hours": "8"}, "days.0.hours"),
+        ({"employee_id": a["id"], "date": "2026-04-07", "hours": "8"}, "days.0.date"),
+        ({"employee_id": 999999, "date": "2026-04-09", "hours": "8"}, "days.0.employee_id"),
+        ({"employee_id": a["id"], "date": "2026-04-09", "code": "X"}, "days.0.code"),
+        ({"employee_id": a["id"], "date": "2026-02-30"}, "days.0.date"),
+        ({"employee_id": a["id"], "date": "2026-04-09", "hours": "-1"}, "days.0.hours"),
+    ]
+    with unchanged():
+        for day, field in cases:
+            r = api.put("/api/v1/timesheets", {"days": [day]})
+            assert r.status_code == 422, (day, r.get_data(as_text=True))
+            assert field in {e["field"] for e in r.json["errors"]}, (day, r.json)
+        over = api.put("/api/v1/timesheets", {"days": [
+            {"employee_id": a["id"], "date": "2026-04-09", "hours": "20", "overtime_hours": "5"}]}).json
+        assert over["errors"][0]["code"] == "hours_exceed_day" and "25" in over["errors"][0]["message"]
+        r = api.put("/api/v1/timesheets", {"days": [{"employee_id": a["id"], "date": "2026-04-09", "hours": "8"},
+                                                    {"employee_id": a["id"], "date": "2026-04-09", "hours": "7"}]})
+        problem(r, 422, "validation_failed", fields={"days.1.date": "duplicate_day"})
+        problem(api.as_(world.tokens["sales"]).put("/api/v1/timesheets", {"days": [
+            {"employee_id": a["id"], "date": "2026-04-09", "hours": "8"}]}), 403, "role_forbidden")
+
+
+def test_runs_refuse_wrong_states_versions_and_references(api: Any, world: Any, unchanged: Any) -> None:
+    hire(api, world, "Chan Dara", salary="1000.00", hired_on="2026-03-01")
+    run = open_run(api, world)
+    with unchanged():
+        problem(api.post(f"{RUNS}/{run['id']}/calculate", {"version": run["version"] + 1}), 409, "stale_version")
+        problem(api.post(f"{RUNS}/{run['id']}/post", {"version": run["version"]}), 409, "run_state")
+        assert "period" in {e["field"] for e in problem(
+            api.post(RUNS, {"period": "2026-13", "branch_id": world.branches["PP"]}), 422, "validation_failed")["errors"]}
+        problem(api.post(RUNS, {"period": "2026-05", "branch_id": 999999}), 422, "validation_failed",
+                fields={"branch_id": "unknown_reference"})
+        problem(api.post(RUNS, {"period": "2026-05", "branch_id": world.branches["PP"], "kind": "adjustment"}),
+                422, "validation_failed", fields={"adjusts_run_id": "required"})
+        problem(api.post(RUNS, {"period": "2026-05", "branch_id": world.branches["PP"], "kind": "adjustment",
+                                "adjusts_run_id": run["id"]}), 422, "validation_failed",
+                fields={"adjusts_run_id": "adjusts_posted_regular_run"})
+        problem(api.as_(world.tokens["hr"]).post(f"{RUNS}/{run['id']}/approve", {"version": run["version"]}),
+                403, "role_forbidden")
+        problem(api.as_(world.tokens["sales"]).get(f"{RUNS}/{run['id']}"), 403, "role_forbidden")
+
+
+def test_advance_paid_before_payday_is_deducted_and_settles_salaries_payable(api: Any, world: Any, db: Any) -> None:
+    from ..test_finance import role_balance
+
+    a = hire(api, world, "Chan Dara", salary="1000.00", hired_on="2026-03-01")
+    cash = make_cash(api, world, "PP-CASH")
+    req = api.post("/api/v1/staff-requests", {"employee_id": a["id"], "kind": "advance", "date_from": "2026-04-15",
+                                              "date_to": "2026-04-15", "amount": "300.00"}).json
+    req = api.post(f"/api/v1/staff-requests/{req['id']}/approve", {"version": req["version"]}).json
+    req = api.post(f"/api/v1/staff-requests/{req['id']}/pay", {"version": req["version"], "cash_account_id": cash,
+                                                                "date": "2026-04-15"})
+    assert req.status_code == 200, req.get_data(as_text=True)
+    run = open_run(api, world)
+    run = step(api, run, "calculate")
+    view = api.get(f"{RUNS}/{run['id']}").json
+    assert amounts(slip(view, a)) == {"salary": D("1000.00"), "advance": D("300.00")}
+    assert D(run["net"]) == D("700.00")
+    run = step(api, step(api, run, "approve"), "post")
+    run = step(api, run, "pay", cash_account_id=cash, date="2026-05-05")
+    assert role_balance(db, world, "salaries_payable") == D("0.00")
+    assert role_balance(db, world, "salaries") == D("1000.00")
