@@ -1,4 +1,4 @@
-"""`python -m bench [batch] [list] [search] [lookup] [posting] [aging] [documents] [udfs] [workbooks] [import] [--clients N]`: run the benchmarks, print the figures."""
+"""`python -m bench [batch] [list] [search] [lookup] [posting] [aging] [documents] [udfs] [workbooks] [import] [payroll] [--clients N]`: run the benchmarks, print the figures."""
 from __future__ import annotations
 
 import argparse
@@ -10,13 +10,13 @@ import time
 import traceback
 from dataclasses import dataclass, field
 
-from . import bench_aging, bench_batch, bench_documents, bench_import, bench_list, bench_lookup, bench_posting, \
-    bench_search, bench_udfs, bench_workbooks
+from . import bench_aging, bench_batch, bench_documents, bench_import, bench_list, bench_lookup, bench_payroll, \
+    bench_posting, bench_search, bench_udfs, bench_workbooks
 from .common import OUT, Fixture, dataset, out
 
 BENCHMARKS = {"batch": bench_batch, "list": bench_list, "search": bench_search, "lookup": bench_lookup,
               "posting": bench_posting, "aging": bench_aging, "documents": bench_documents,
-              "udfs": bench_udfs, "workbooks": bench_workbooks, "import": bench_import}
+              "udfs": bench_udfs, "workbooks": bench_workbooks, "import": bench_import, "payroll": bench_payroll}
 
 
 @dataclass
