@@ -161,7 +161,7 @@ def _naive(n: int) -> float:
             terms = [compute.Terms(PERIOD, end, ev.salary, ev.hourly_rate, ev.piece_rate, ev.commission_percent,
                                    ev.hours_per_day, ev.department_id, ev.position_id)]
             job = staff.Employment(emp, terms, ev.branch_id)
-            stored = {d.date: d for d in s.scalars(select(TimesheetDay).where(
+            stored = {d.date: compute.Entry(d.code, d.hours, d.overtime_hours, d.units, d.source) for d in s.scalars(select(TimesheetDay).where(
                 TimesheetDay.employee_id == emp.id, TimesheetDay.date >= PERIOD, TimesheetDay.date <= end))}
             reqs = s.scalars(select(StaffRequest).where(StaffRequest.employee_id == emp.id)).all()
             items = [compute.Item(i.kind, i.name, i.amount, i.taxable) for i in s.scalars(

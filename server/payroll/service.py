@@ -239,7 +239,7 @@ def calculate(session: Session, actor: Actor, id: int, version: int) -> PayrollR
         paid = {emp for emp, _period in posted_months(session, company_id, [j.employee.id for j in jobs], start, start)}
         jobs = [j for j in jobs if j.employee.id in paid]
     ids = [j.employee.id for j in jobs]
-    stored = staff.stored_days(session, company_id, ids, start, end)
+    stored = staff.stored_entries(session, company_id, ids, start, end)
     reqs = staff.requests(session, company_id, ids, start, end)
     items = _pay_items(session, company_id, ids, start, run)
     commissions = _commissions(session, company_id, jobs, start, end) if run.kind == "regular" else {}
@@ -437,7 +437,7 @@ def timesheet(session: Session, actor: Actor, q: schemas.TimesheetQuery) -> sche
                                         employee_ids=[q.employee_id] if q.employee_id else None)
             if actor.sees_branch(j.branch_id)]
     ids = [j.employee.id for j in jobs]
-    stored = staff.stored_days(session, company_id, ids, start, end)
+    stored = staff.stored_entries(session, company_id, ids, start, end)
     reqs = staff.requests(session, company_id, ids, start, end)
     posted = posted_months(session, company_id, ids, start, start)
     rows = []

@@ -122,6 +122,21 @@ def stored_days(session: Session, company_id: int, employee_ids: list[int], star
     return found
 
 
+def stored_entries(session: Session, company_id: int, employee_ids: list[int], start: dt.date,
+                   end: dt.date) -> dict[int, dict[dt.date, Entry]]:
+    """The entered days as plain entries (columns, not ORM objects: a month of 5,000 employees is 110,000 rows)."""
+    found: dict[int, dict[dt.date, Entry]] = defaultdict(dict)
+    t = TimesheetDay
+    for i in range(0, len(employee_ids), 900):
+        rows = session.execute(
+            select(t.employee_id, t.date, t.code, t.hours, t.overtime_hours, t.units, t.source)
+            .where(t.company_id == company_id, t.employee_id.in_(employee_ids[i:i + 900]), t.date >= start, t.date <= end)
+        )
+        for employee_id, date, code, hours, overtime, units, source in rows:
+            found[employee_id][date] = Entry(code, hours, overtime, units, source)
+    return found
+
+
 def requests(session: Session, company_id: int, employee_ids: list[int], start: dt.date,
              end: dt.date) -> dict[int, list[StaffRequest]]:
     """Approved leave and overtime overlapping the range, and paid advances dated in it (by their request dates)."""
@@ -139,7 +154,7 @@ def requests(session: Session, company_id: int, employee_ids: list[int], start: 
     return found
 
 
-def effective_days(job: Employment, month: Month, stored: dict[dt.date, TimesheetDay],
+def effective_days(job: Employment, month: Month, stored: dict[dt.date, Entry],
                    reqs: list[StaffRequest]) -> dict[dt.date, Entry]:
     """The timesheet as payroll reads it: what was entered wins; otherwise approved leave, leave events,
     then the calendar (a working day's norm scaled to the employee's hours per day)."""
@@ -164,9 +179,9 @@ def effective_days(job: Employment, month: Month, stored: dict[dt.date, Timeshee
     for day in month.days:
         if not job.employed(day.date):
             continue
-        row = stored.get(day.date)
-        if row is not None:
-            days[day.date] = Entry(row.code, row.hours, row.overtime_hours, row.units, row.source)
+        entered = stored.get(day.date)
+        if entered is not None:
+            days[day.date] = entered
             continue
         works = day.kind in ("working", "short")
         code = leave_days.get(day.date)
