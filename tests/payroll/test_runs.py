@@ -237,3 +237,33 @@ def test_advance_paid_before_payday_is_deducted_and_settles_salaries_payable(api
     run = step(api, run, "pay", cash_account_id=cash, date="2026-05-05")
     assert role_balance(db, world, "salaries_payable") == D("0.00")
     assert role_balance(db, world, "salaries") == D("1000.00")
+
+
+def test_cambodian_preset_salary_tax_and_nssf_with_its_ceiling_and_floor(api: Any, world: Any, db: Any) -> None:
+    """At 4,000 KHR a dollar the NSSF ceiling of 1,200,000 KHR is 300.00 USD and its floor 400,000 KHR 100.00."""
+    make_rate(db, world, "KHR", dt.date(2026, 1, 1), "0.00025")
+    r = api.post("/api/v1/tax-rules/presets", {"country": "KH"})
+    assert r.status_code in (200, 201), r.get_data(as_text=True)
+    high = hire(api, world, "Chan Dara", salary="1000.00", hired_on="2026-03-01")
+    low = hire(api, world, "Keo Sothea", salary="80.00", hired_on="2026-03-01")
+    run = step(api, open_run(api, world), "calculate")
+    view = api.get(f"{RUNS}/{run['id']}").json
+    # Pension 2 % of the ceiling 300.00 = 6.00 (the salary's 1,000 is above it). Salary tax on 1,000 − 6 = 994 USD
+    # = 3,976,000 KHR: 0 % to 1.5M, 5 % of 0.5M = 25,000, 10 % of 1,976,000 = 197,600 → 222,600 KHR = 55.65 USD.
+    # Employer: pension 6.00, occupational risk 0.8 % × 300 = 2.40, health care 2.6 % × 300 = 7.80.
+    assert amounts(slip(view, high)) == {
+        "salary": D("1000.00"), "kh_nssf_pension_ee": D("6.00"), "kh_salary_tax": D("55.65"),
+        "kh_nssf_pension_er": D("6.00"), "kh_nssf_risk": D("2.40"), "kh_nssf_health": D("7.80")}
+    assert (D(slip(view, high)["net"]), D(slip(view, high)["contributions"])) == (D("938.35"), D("16.20"))
+    # 80 USD is under the floor of 100.00: NSSF is taken on 100.00; the salary tax line shows its base and 0.00.
+    assert amounts(slip(view, low)) == {
+        "salary": D("80.00"), "kh_nssf_pension_ee": D("2.00"), "kh_salary_tax": D("0.00"), "kh_nssf_pension_er": D("2.00"),
+        "kh_nssf_risk": D("0.80"), "kh_nssf_health": D("2.60")}
+    tax = next(ln for ln in slip(view, high)["lines"] if ln["code"] == "kh_salary_tax")
+    assert D(tax["base"]) == D("994.00") and tax["explanation"]
+    run = step(api, step(api, run, "approve"), "post")
+    assert entry_by_role(db, run["entry_id"]) == {
+        "salaries": (D("1080.00"), D(0)), "payroll_contributions": (D("21.60"), D(0)),
+        "taxes_payable": (D(0), D("63.65")), "contributions_payable": (D(0), D("21.60")),
+        "salaries_payable": (D(0), D("1016.35")),
+    }
