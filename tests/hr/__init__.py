@@ -1,0 +1,1 @@
+"""HR records: employees, employment history, staff requests."""
