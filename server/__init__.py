@@ -58,14 +58,19 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     from .imports.api import bp as imports_bp
     from .finance.api import bp as finance_bp
     from .finance.rates_api import bp as rates_bp
+    from .hr.api import bp as hr_bp
     from .ledger.api import bp as ledger_bp
     from .openapi import bp as openapi_bp
     from .org.api import bp as org_bp
     from .parties.api import bp as parties_bp
+    from .payroll.api import bp as payroll_bp
+    from .payroll.calendar_api import bp as payroll_calendar_bp
+    from .payroll.documents_api import bp as payroll_documents_bp
+    from .payroll.rules_api import bp as payroll_rules_bp
     from .reports.api import bp as reports_bp
     from .sales.api import bp as sales_bp
 
-    for bp in (org_bp, parties_bp, catalog_bp, rates_bp, sales_bp, finance_bp, ledger_bp, reports_bp, documents_bp, imports_bp, audit_bp, figures_bp, openapi_bp):
+    for bp in (org_bp, parties_bp, catalog_bp, rates_bp, sales_bp, finance_bp, ledger_bp, reports_bp, documents_bp, imports_bp, hr_bp, payroll_bp, payroll_calendar_bp, payroll_documents_bp, payroll_rules_bp, audit_bp, figures_bp, openapi_bp):
         app.register_blueprint(bp)
     return app
 
