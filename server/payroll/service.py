@@ -20,7 +20,7 @@ from ..core.actor import Actor
 from ..core.errors import Conflict, ErrorList, FieldError, NotFound, ValidationFailed
 from ..core.i18n import translate
 from ..db import insert_ids, insert_rows
-from ..finance.models import Allocation
+from ..finance.models import Allocation, CashAccount, Payment
 from ..finance.rates import rate_on
 from ..finance.service import pay_out
 from ..hr.models import Employee
@@ -254,8 +254,10 @@ def calculate(session: Session, actor: Actor, id: int, version: int) -> PayrollR
                        run=already[(emp.id, start)])
             continue
         emp_reqs = reqs.get(emp.id, [])
-        advances = [compute.Advance(r.date_from, r.amount, r.id) for r in emp_reqs
-                    if r.kind == "advance" and r.status == "paid" and r.amount and start <= r.date_from <= end]
+        # An advance paid in another currency is deducted at what it cost in the base currency that day.
+        advances = [compute.Advance(r.date_from, r.amount if (r.currency or b.base.code) == b.base.code
+                                    else session.get_one(Payment, r.payment_id).amount_base, r.id)
+                    for r in emp_reqs if r.kind == "advance" and r.status == "paid" and r.amount]
         commission, invoices = commissions.get(emp.id, (ZERO, 0))
         inp = compute.Input(
             employee_id=emp.id, dependants=emp.dependants, terms=job.terms,
@@ -373,8 +375,6 @@ def post(session: Session, actor: Actor, id: int, version: int) -> PayrollRun:
 def pay(session: Session, actor: Actor, id: int, data: schemas.RunPay) -> PayrollRun:
     """Pay a posted run's net pay from a cash desk or bank account in the run's currency: one payment."""
     run = _versioned_run(session, actor, id, data.version, ("posted",), "pay")
-    from ..finance.models import CashAccount
-
     cash = session.get(CashAccount, data.cash_account_id)
     if cash is not None and cash.company_id == actor.company_id and cash.currency != run.currency:
         raise ValidationFailed(errors=[FieldError("cash_account_id", "currency_mismatch",

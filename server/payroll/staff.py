@@ -139,18 +139,12 @@ def stored_entries(session: Session, company_id: int, employee_ids: list[int], s
 
 def requests(session: Session, company_id: int, employee_ids: list[int], start: dt.date,
              end: dt.date) -> dict[int, list[StaffRequest]]:
-    """Approved leave and overtime overlapping the range, and paid advances dated in it (by their request dates)."""
+    """Approved leave and overtime overlapping the range, and advances paid (and not cancelled) in it."""
+    from ..hr.service import approved_absences
+
     found: dict[int, list[StaffRequest]] = defaultdict(list)
-    for i in range(0, len(employee_ids), 900):
-        rows = session.scalars(
-            select(StaffRequest).where(
-                StaffRequest.company_id == company_id, StaffRequest.employee_id.in_(employee_ids[i:i + 900]),
-                StaffRequest.date_from <= end, StaffRequest.date_to >= start,
-                StaffRequest.status.in_(("approved", "paid")),
-            ).order_by(StaffRequest.date_from, StaffRequest.id)
-        ).all()
-        for row in rows:
-            found[row.employee_id].append(row)
+    for row in approved_absences(session, company_id, employee_ids, start, end):
+        found[row.employee_id].append(row)
     return found
 
 
