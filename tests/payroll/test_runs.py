@@ -267,3 +267,24 @@ def test_cambodian_preset_salary_tax_and_nssf_with_its_ceiling_and_floor(api: An
         "taxes_payable": (D(0), D("63.65")), "contributions_payable": (D(0), D("21.60")),
         "salaries_payable": (D(0), D("1016.35")),
     }
+
+
+def test_approved_leave_feeds_the_timesheet_and_the_pay(api: Any, world: Any) -> None:
+    a = hire(api, world, "Chan Dara", salary="1900.00", hired_on="2026-03-01")
+    for kind, start, end in (("vacation", "2026-04-20", "2026-04-24"), ("unpaid_leave", "2026-04-27", "2026-04-28"),
+                             ("sick_leave", "2026-04-29", "2026-04-29")):
+        req = api.post("/api/v1/staff-requests", {"employee_id": a["id"], "kind": kind, "date_from": start,
+                                                  "date_to": end})
+        assert req.status_code == 201, req.get_data(as_text=True)
+        if kind != "sick_leave":
+            done = api.post(f"/api/v1/staff-requests/{req.json['id']}/approve", {"version": req.json["version"]})
+            assert done.status_code == 200, done.get_data(as_text=True)
+    sheet = api.get("/api/v1/timesheets", query_string={"period": "2026-04"}).json
+    codes = {d["date"]: (d["code"], d["source"]) for d in sheet["employees"][0]["days"]}
+    assert codes["2026-04-20"] == ("V", "request") and codes["2026-04-27"] == ("U", "request")
+    assert codes["2026-04-25"] == ("H", "calendar")  # a Saturday inside no leave stays a day off
+    assert codes["2026-04-29"] == ("W", "calendar")  # the sick leave is not approved: nothing changes
+    view = calculated(api, world)
+    # 19 working days: 5 of paid vacation, 2 unpaid, 12 worked. 1,900 × 12/19 = 1,200.00; 1,900 × 5/19 = 500.00
+    assert amounts(slip(view, a)) == {"salary": D("1200.00"), "paid_leave": D("500.00")}
+    assert slip(view, a)["worked_days"] == 12
