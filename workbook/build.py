@@ -13,8 +13,8 @@ from typing import Any, Iterable
 import xlsxwriter
 import xlwings
 
-from .layout import (CONFIG_SHEET, FIRST_ROW, FIXED_LISTS, HEADER_ROW, LANGUAGES, LISTS_SHEET,
-                     Table, Workbook, choice_labels, snapshot_sheet, word)
+from .layout import (CONFIG_SHEET, FIRST_ROW, FIXED_LISTS, HEADER_ROW, LANGUAGES, LISTS_SHEET, PAYROLL_HEADER_ROW,
+                     Grid, Table, Workbook, choice_labels, snapshot_sheet, word)
 
 XLWINGS_DIR = Path(xlwings.__file__).resolve().parent
 MACRO = "SampleCall"
@@ -50,7 +50,10 @@ def build(book: Workbook, out_dir: Path, language: str, url: str, lists: dict[st
         wb.add_vba_project(str(vba))
         formats = _formats(wb)
         for i, table in enumerate(book.tables):
-            _table_sheet(wb, table, language, formats, i + 1)
+            if isinstance(table, Grid):
+                _grid_sheet(wb, table, language, formats, i + 1)
+            else:
+                _table_sheet(wb, table, language, formats, i + 1)
         _lists_sheet(wb, book, lists, language)
         _snapshot_sheets(wb, book)
         _config_sheet(wb, url, language, book.stem)
@@ -96,6 +99,58 @@ def _table_sheet(wb: Any, table: Table, language: str, formats: dict[str, Any], 
     ws.set_row(HEADER_ROW - 1, 30)
     ws.freeze_panes(HEADER_ROW, 2)
     ws.autofilter(HEADER_ROW - 1, 0, 1_048_575, len(table.columns) - 1)
+
+
+# Pay-line columns a run sheet is formatted for in advance (the engine cannot format columns, Excel need not).
+RUN_COLUMNS = 40
+
+
+def _grid_sheet(wb: Any, grid: Grid, language: str, formats: dict[str, Any], n: int) -> None:
+    """A payroll sheet: the block of labelled cells, help notes, then the table's header; Sync fills the rest."""
+    ws = wb.add_worksheet(grid.sheet_name(language))
+    ws.set_vba_name(f"Sheet{n}")
+    at = LANGUAGES.index(language)
+    ws.write(0, 0, grid.title[at], formats["title"])
+    ws.write(1, 0, word("never_synced", language), formats["note"])
+    ws.insert_button(0, 5, {"macro": MACRO, "caption": word("sync", language), "width": 160, "height": 30})
+    label = wb.add_format({"bold": True, "align": "right", "indent": 1})
+    typed = wb.add_format({"num_format": "@", "bg_color": "#FFF2CC", "border": 1})
+    shown = wb.add_format({"num_format": "@", "bg_color": "#F2F2F2", "font_color": "#555555"})
+    # General, not the 0.00 of the pay columns under it: a count of employees or days (an explicit format,
+    # or the column's would show).
+    count = wb.add_format({"num_format": "General", "align": "right"})
+    spanning = wb.add_format({"bold": True})
+    for f in grid.fields:
+        # A label over narrow day columns runs on to the right; one beside its value is aligned to it.
+        ws.write(f.row - 1, f.column - 1, f.label(language), spanning if f.value_column else label)
+        row, col = f.value_cell
+        # Text, so that Excel keeps "2026-04" as typed (or as Sync writes it) instead of making it a date.
+        if f.kind in ("text", "choice"):
+            ws.write_blank(row - 1, col - 1, None, typed)
+        else:
+            ws.write_blank(row - 1, col - 1, None, {"readonly": shown, "money": formats["number"]}.get(f.kind, count))
+        if f.choices:
+            ws.data_validation(row - 1, col - 1, row - 1, col - 1, {
+                "validate": "list", "source": f"={list_name(f.choices)}", "error_type": "stop",
+                "ignore_blank": True, "show_error": True,
+                "error_title": f.label(language), "error_message": f.label(language)})
+    # The notes end just above the header, or above the weekday marks over day columns (0-based rows).
+    below_notes = PAYROLL_HEADER_ROW - (2 if grid.days else 1)
+    for i, note in enumerate(grid.notes):
+        ws.write(below_notes - len(grid.notes) + i, 0, note[at], formats["note"])
+    columns = [*grid.left, *([grid.day_column] * grid.days if grid.day_column else []), *grid.right]
+    for col, c in enumerate(columns):
+        is_day = len(grid.left) <= col < len(grid.left) + grid.days
+        ws.write(PAYROLL_HEADER_ROW - 1, col, str(col - len(grid.left) + 1) if is_day else c.label(language),
+                 formats["header"])
+        fmt = {"readonly": formats["readonly"], "number": None if is_day else formats["number"],
+               "date": formats["date"]}.get(c.kind, formats["text"])
+        ws.set_column(col, col, c.width, fmt)
+    if not grid.days:
+        # The run's pay-line columns: as many as its lines have, all amounts.
+        ws.set_column(len(columns), len(columns) + RUN_COLUMNS - 1, 12, formats["number"])
+    ws.set_row(PAYROLL_HEADER_ROW - 1, 30)
+    ws.freeze_panes(PAYROLL_HEADER_ROW, 3)
 
 
 def _lists_sheet(wb: Any, book: Workbook, lists: dict[str, Iterable[str]], language: str) -> None:

@@ -168,7 +168,7 @@ def word(key: str, language: str) -> str:
 class Workbook:
     """A workbook: its file stem (the Python module xlwings imports), its tables, its lists."""
     stem: str
-    tables: tuple[Table, ...]
+    tables: tuple["Table | Grid", ...]    # Grid: the payroll book's sheets laid out under a block of fields
     lists: tuple[str, ...] = field(default_factory=tuple)
 
 
@@ -247,3 +247,244 @@ RECEIVABLES = Table(
 SALES_BOOK = Workbook("sales_book", (SALES, BILLS, PAYMENTS, RECEIVABLES),
                       ("yes_no", "print", "payment_kinds", "branches", "cash_accounts"))
 BOOKS = {b.stem: b for b in (CLIENTS_BOOK, SALES_BOOK)}
+
+
+# --- the payroll book ------------------------------------------------------------------------------
+# The run, timesheet and units sheets are grids under a block of labelled cells (the period and branch
+# the user chooses, the run's figures, how to write a day): their header sits lower than a Table's, and
+# their columns partly depend on the month (a column per day) or on the run (a column per pay line).
+# workbook/payroll.py reads and writes them; the builder lays out the parts that never move.
+
+PAYROLL_HEADER_ROW = 9   # rows 3–7: the block of labelled cells and notes; row 8: weekday marks (or a note)
+PAYROLL_FIRST_ROW = PAYROLL_HEADER_ROW + 1
+MAX_DAYS = 31            # day columns are laid out for the longest month; shorter months leave the last blank
+
+
+@dataclass(frozen=True)
+class Field:
+    """A labelled cell of a sheet's top block: the label at (row, column), the value at (row, value_column),
+    the next column unless the label needs the room of narrow day columns to show."""
+    key: str
+    labels: tuple[str, str, str]
+    row: int
+    column: int
+    kind: str = "readonly"                # text or choice (the user types it), readonly, number, money
+    choices: str | None = None
+    value_column: int = 0
+
+    def label(self, language: str) -> str:
+        return self.labels[LANGUAGES.index(language)]
+
+    @property
+    def value_cell(self) -> tuple[int, int]:
+        return (self.row, self.value_column or self.column + 1)
+
+
+@dataclass(frozen=True)
+class Grid:
+    """A payroll sheet: a top block of fields, then a table of fixed columns on the left, a run of
+    `days` columns (a day each; none when 0) and fixed columns on the right. The run sheet has no day
+    columns: its pay-line columns follow the left ones, as many as the run has."""
+    sheet: tuple[str, str, str]
+    name: str
+    title: tuple[str, str, str]
+    fields: tuple[Field, ...]
+    left: tuple[Column, ...]
+    right: tuple[Column, ...] = ()
+    days: int = 0
+    day_column: Column | None = None   # how a day column looks (its label is the day's number)
+    notes: tuple[tuple[str, str, str], ...] = ()   # help lines, written in column A just above the header
+    snapshot: bool = True
+    snapshot_keys: tuple[str, ...] = ()   # what a snapshot row holds (its facts — period, run… — are in A2)
+
+    def sheet_name(self, language: str) -> str:
+        return self.sheet[LANGUAGES.index(language)]
+
+    def field(self, key: str) -> Field:
+        return next(f for f in self.fields if f.key == key)
+
+    def column(self, key: str) -> int:
+        """The 1-based sheet column of a fixed column (left or right of the days)."""
+        for i, c in enumerate(self.left):
+            if c.key == key:
+                return i + 1
+        for i, c in enumerate(self.right):
+            if c.key == key:
+                return len(self.left) + self.days + i + 1
+        raise KeyError(key)
+
+    @property
+    def first_day_column(self) -> int:
+        return len(self.left) + 1
+
+    @property
+    def width(self) -> int:
+        return len(self.left) + self.days + len(self.right)
+
+    @property
+    def keys(self) -> list[str]:
+        """What its snapshot sheet says it holds."""
+        return list(self.snapshot_keys)
+
+
+EMPLOYEE_ID = Column("employee_id", ("ID", "លេខសម្គាល់", "ID"), 6, "readonly")
+STAFF_NUMBER = Column("number", ("Staff No.", "លេខបុគ្គលិក", "Таб. №"), 9, "readonly")
+FULL_NAME = Column("full_name", ("Employee", "បុគ្គលិក", "Сотрудник"), 24, "readonly")
+ROW_STATUS = Column("status", ("Sync status", "ស្ថានភាពសមកាលកម្ម", "Статус синхронизации"), 30, "readonly")
+
+# Labels go in column C (the wide name column), values in D.
+SHOWN_PERIOD = Field("period", ("Period shown", "រយៈពេលដែលបង្ហាញ", "Показан период"), 3, 3)
+SHOWN_BRANCH = Field("branch", ("Branch shown", "សាខាដែលបង្ហាញ", "Показан филиал"), 4, 3)
+
+PAYROLL_RUN = Grid(
+    sheet=("Payroll", "ប្រាក់បៀវត្សរ៍", "Зарплата"), name="PayrollRun",
+    title=("ClientBase — payroll of the month", "ClientBase — ប្រាក់បៀវត្សរ៍ប្រចាំខែ",
+           "ClientBase — зарплата за месяц"),
+    fields=(
+        Field("period", ("Period (YYYY-MM)", "រយៈពេល (YYYY-MM)", "Период (ГГГГ-ММ)"), 3, 3, "text"),
+        Field("branch", ("Branch", "សាខា", "Филиал"), 4, 3, "choice", "branches"),
+        Field("action", ("Action", "សកម្មភាព", "Действие"), 5, 3, "choice", "run_actions"),
+        # Row 7 alone: a refusal's reason runs on to the right over empty cells.
+        Field("action_status", ("Action status", "ស្ថានភាពសកម្មភាព", "Статус действия"), 7, 3),
+        Field("run", ("Run", "លេខបញ្ជីប្រាក់ខែ", "Ведомость"), 3, 6),
+        Field("run_status", ("State", "ស្ថានភាព", "Состояние"), 4, 6),
+        Field("employees", ("Employees", "បុគ្គលិក", "Сотрудников"), 5, 6, "number"),
+        Field("currency", ("Currency", "រូបិយប័ណ្ណ", "Валюта"), 6, 6),
+        # Column H stays empty: the run's number runs on into it.
+        Field("gross", ("Gross", "ប្រាក់សរុប", "Начислено"), 3, 9, "money"),
+        Field("deductions", ("Deductions", "ការកាត់", "Удержано"), 4, 9, "money"),
+        Field("net", ("Net", "ប្រាក់ទទួលបាន", "К выплате"), 5, 9, "money"),
+        Field("contributions", ("Contributions", "វិភាគទាន", "Взносы"), 6, 9, "money"),
+    ),
+    notes=(("Type the period and branch, then Sync. To move the run on, write calculate, approve, reopen or post "
+            "in Action and Sync. The table below is the run as ClientBase computed it: read-only.",
+            "វាយរយៈពេល និងសាខា រួចចុច ធ្វើសមកាលកម្ម។ ដើម្បីបន្តបញ្ជីប្រាក់ខែ សរសេរ គណនា អនុម័ត បើកឡើងវិញ ឬ កត់ត្រា "
+            "ក្នុងសកម្មភាព ហើយចុច ធ្វើសមកាលកម្ម។ តារាងខាងក្រោមគឺបញ្ជីដែល ClientBase បានគណនា៖ សម្រាប់អានតែប៉ុណ្ណោះ។",
+            "Укажите период и филиал и нажмите «Синхронизировать». Чтобы продвинуть ведомость, впишите в «Действие» "
+            "рассчитать, утвердить, вернуть на расчёт или провести и синхронизируйте. Таблица ниже — ведомость, "
+            "рассчитанная ClientBase: только для чтения."),),
+    snapshot_keys=("none: the run shown is in A2",),
+    left=(
+        EMPLOYEE_ID,
+        STAFF_NUMBER,
+        FULL_NAME,
+        Column("worked_days", ("Days worked", "ថ្ងៃធ្វើការ", "Дней"), 8, "readonly"),
+        Column("worked_hours", ("Hours worked", "ម៉ោងធ្វើការ", "Часов"), 8, "readonly"),
+    ),
+)
+
+# Pay-line columns of the run sheet: the run names them; the built-in ones are labelled here in three
+# languages (tax and contribution rules keep the names the company gave them).
+PAY_LINE_LABELS: dict[str, tuple[str, str, str]] = {
+    "salary": ("Salary", "ប្រាក់ខែ", "Оклад"),
+    "paid_leave": ("Paid leave", "ការឈប់សម្រាកមានប្រាក់ខែ", "Оплачиваемый отпуск"),
+    "hourly": ("Hourly pay", "ប្រាក់តាមម៉ោង", "Почасовая оплата"),
+    "overtime": ("Overtime", "ម៉ោងបន្ថែម", "Сверхурочные"),
+    "piece": ("Piece work", "ប្រាក់តាមផលិតផល", "Сдельная оплата"),
+    "commission": ("Commission", "កម្រៃជើងសា", "Комиссия"),
+    "advance": ("Advance", "ប្រាក់កក់", "Аванс"),
+    "gross": ("Gross", "ប្រាក់សរុប", "Начислено"),
+    "deductions": ("Deductions", "ការកាត់សរុប", "Удержано"),
+    "net": ("Net", "ប្រាក់ទទួលបាន", "К выплате"),
+    "contributions": ("Contributions", "វិភាគទានសរុប", "Взносы"),
+}
+
+TIMESHEET = Grid(
+    sheet=("Timesheet", "តារាងម៉ោងធ្វើការ", "Табель"), name="Timesheet",
+    title=("ClientBase — timesheet", "ClientBase — តារាងម៉ោងធ្វើការ", "ClientBase — табель учёта времени"),
+    fields=(
+        SHOWN_PERIOD,
+        SHOWN_BRANCH,
+        # The label spans three narrow day columns, the value sits in the fourth.
+        Field("norm_days", ("Working days", "ថ្ងៃធ្វើការ", "Рабочих дней"), 3, 5, "number", value_column=8),
+        Field("norm_hours", ("Working hours", "ម៉ោងធ្វើការ", "Рабочих часов"), 4, 5, "number", value_column=8),
+    ),
+    notes=(
+        ("A day: 8 = worked 8 h · 8+2 = 8 h and 2 h overtime · V vacation · S sick · B business trip (B8: with "
+         "hours) · U unpaid leave · A absent · H day off (H+4: 4 h overtime on it) · W8 = 8.",
+         "ថ្ងៃមួយ៖ 8 = ធ្វើការ 8 ម៉ោង · 8+2 = 8 ម៉ោង និងម៉ោងបន្ថែម 2 · V ច្បាប់សម្រាក · S ឈឺ · "
+         "B បេសកកម្ម (B8៖ មានម៉ោង) · U ច្បាប់គ្មានប្រាក់ខែ · A អវត្តមាន · H ថ្ងៃឈប់ (H+4៖ ម៉ោងបន្ថែម 4) · W8 = 8។",
+         "День: 8 = отработано 8 ч · 8+2 = 8 ч и 2 ч сверхурочно · V отпуск · S больничный · B командировка (B8: с "
+         "часами) · U отпуск без оплаты · A прогул · H выходной (H+4: 4 ч сверхурочно в выходной) · W8 = 8."),
+        ("Empty a day to return it to the calendar. Pieces made go on the Units sheet. Only changed days are sent. "
+         "Day headers: grey a day off, orange a public holiday, yellow (*) a shortened day.",
+         "លុបថ្ងៃចេញ ដើម្បីត្រឡប់ទៅប្រតិទិនវិញ។ ចំនួនផលិតផលនៅសន្លឹក ចំនួនផលិតផល។ មានតែថ្ងៃដែលបានកែប្រែទេដែលត្រូវផ្ញើ។ "
+         "ក្បាលថ្ងៃ៖ ពណ៌ប្រផេះ ថ្ងៃឈប់ ពណ៌ទឹកក្រូច ថ្ងៃបុណ្យជាតិ ពណ៌លឿង (*) ថ្ងៃធ្វើការខ្លី។",
+         "Очистите день, чтобы вернуть его к календарю. Выработка — на листе «Выработка». Отправляются только "
+         "изменённые дни. Заголовки дней: серый — выходной, оранжевый — праздник, жёлтый (*) — сокращённый день."),
+    ),
+    left=(EMPLOYEE_ID, STAFF_NUMBER, FULL_NAME, ROW_STATUS),
+    days=MAX_DAYS,
+    day_column=Column("day", ("", "", ""), 5.5, "text"),
+    snapshot_keys=("employee_id", "number", "full_name", "posted_run", "days as [text, units]"),
+    right=(
+        Column("worked_days", ("Days worked", "ថ្ងៃធ្វើការ", "Дней"), 8, "readonly"),
+        Column("worked_hours", ("Hours worked", "ម៉ោងធ្វើការ", "Часов"), 8, "readonly"),
+        Column("overtime_hours", ("Overtime hours", "ម៉ោងបន្ថែម", "Сверхурочных"), 9, "readonly"),
+    ),
+)
+
+UNITS = Grid(
+    sheet=("Units", "ចំនួនផលិតផល", "Выработка"), name="Units", snapshot=False,
+    title=("ClientBase — pieces made per day", "ClientBase — ចំនួនផលិតផលប្រចាំថ្ងៃ", "ClientBase — выработка по дням"),
+    fields=(SHOWN_PERIOD, SHOWN_BRANCH),
+    notes=(("Units (pieces) made each day, for piece rates. Blank is none. Synced with the Timesheet sheet.",
+            "ចំនួនផលិតផលដែលធ្វើរួចរាល់ប្រចាំថ្ងៃ សម្រាប់ប្រាក់តាមផលិតផល។ ទទេ = គ្មាន។ ធ្វើសមកាលកម្មជាមួយតារាងម៉ោង។",
+            "Выработка (штук) за каждый день, для сдельной оплаты. Пусто — ноль. Синхронизируется вместе с табелем."),),
+    left=(EMPLOYEE_ID, STAFF_NUMBER, FULL_NAME, ROW_STATUS),
+    days=MAX_DAYS,
+    day_column=Column("day", ("", "", ""), 5.5, "number"),
+    right=(Column("units", ("Units", "ចំនួន", "Всего, шт."), 9, "readonly"),),
+)
+
+PAYSLIPS = Table(
+    sheet=("Payslips", "បង្កាន់ដៃប្រាក់ខែ", "Расчётные листки"), name="Payslips", key="employee_id", snapshot=False,
+    title=("ClientBase — payslips of the period (read-only)", "ClientBase — បង្កាន់ដៃប្រាក់ខែនៃរយៈពេល (អានតែប៉ុណ្ណោះ)",
+           "ClientBase — расчётные листки периода (только чтение)"),
+    columns=(
+        Column("employee_id", ("ID", "លេខសម្គាល់", "ID"), 6, "readonly"),
+        Column("number", ("Staff No.", "លេខបុគ្គលិក", "Таб. №"), 9, "readonly"),
+        Column("full_name", ("Employee", "បុគ្គលិក", "Сотрудник"), 24, "readonly"),
+        Column("run", ("Run", "លេខបញ្ជីប្រាក់ខែ", "Ведомость"), 20, "readonly"),
+        Column("run_kind", ("Kind", "ប្រភេទ", "Вид"), 11, "readonly"),
+        Column("run_status", ("State", "ស្ថានភាព", "Состояние"), 11, "readonly"),
+        Column("gross", ("Gross", "ប្រាក់សរុប", "Начислено"), 12, "number"),
+        Column("deductions", ("Deductions", "ការកាត់", "Удержано"), 12, "number"),
+        Column("net", ("Net", "ប្រាក់ទទួលបាន", "К выплате"), 12, "number"),
+        Column("paid", ("Paid", "បានបើក", "Выплачено"), 8, "readonly"),
+        Column("paid_on", ("Paid on", "ថ្ងៃបើក", "Дата выплаты"), 11, "date"),
+    ),
+)
+
+EMPLOYEES = Table(
+    sheet=("Employees", "បុគ្គលិក", "Сотрудники"), name="Employees", snapshot=False,
+    title=("ClientBase — employees (read-only: hire and change terms in ClientBase)",
+           "ClientBase — បុគ្គលិក (អានតែប៉ុណ្ណោះ៖ ជ្រើសរើស និងកែលក្ខខណ្ឌនៅក្នុង ClientBase)",
+           "ClientBase — сотрудники (только чтение: приём и условия меняются в ClientBase)"),
+    columns=(
+        Column("id", ("ID", "លេខសម្គាល់", "ID"), 6, "readonly"),
+        Column("number", ("Staff No.", "លេខបុគ្គលិក", "Таб. №"), 9, "readonly"),
+        Column("full_name", ("Employee", "បុគ្គលិក", "Сотрудник"), 24, "readonly"),
+        Column("branch", ("Branch", "សាខា", "Филиал"), 8, "readonly"),
+        Column("department", ("Department", "នាយកដ្ឋាន", "Отдел"), 18, "readonly"),
+        Column("position", ("Position", "មុខតំណែង", "Должность"), 18, "readonly"),
+        Column("salary", ("Salary", "ប្រាក់ខែ", "Оклад"), 11, "number"),
+        Column("hourly_rate", ("Hourly rate", "អត្រាម៉ោង", "Часовая ставка"), 9, "number"),
+        Column("piece_rate", ("Piece rate", "អត្រាផលិតផល", "Сдельная расценка"), 9, "number"),
+        Column("commission_percent", ("Commission %", "កម្រៃជើងសា %", "Комиссия, %"), 9, "number"),
+        Column("hours_per_day", ("Hours a day", "ម៉ោងក្នុងមួយថ្ងៃ", "Часов в день"), 7, "number"),
+        Column("hired_on", ("Hired", "ថ្ងៃចូលធ្វើការ", "Принят"), 11, "date"),
+        Column("dismissed_on", ("Dismissed", "ថ្ងៃឈប់", "Уволен"), 11, "date"),
+        Column("employee_status", ("Status", "ស្ថានភាព", "Статус"), 10, "readonly"),
+    ),
+)
+
+LABELLED_LISTS["run_actions"] = (
+    ("calculate", ("calculate", "គណនា", "рассчитать")),
+    ("approve", ("approve", "អនុម័ត", "утвердить")),
+    ("reopen", ("reopen", "បើកឡើងវិញ", "вернуть на расчёт")),
+    ("post", ("post", "កត់ត្រា", "провести")),
+)
+
+PAYROLL_BOOK = Workbook("payroll", (PAYROLL_RUN, TIMESHEET, UNITS, PAYSLIPS, EMPLOYEES), ("branches", "run_actions"))
+BOOKS[PAYROLL_BOOK.stem] = PAYROLL_BOOK
