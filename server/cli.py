@@ -425,7 +425,7 @@ def workbooks() -> None:
 @click.option("--url", default="http://127.0.0.1:5000", show_default=True, help="The server the workbooks sync with.")
 @click.option("--company-id", type=int)
 def workbooks_build(out: Path, language: str | None, url: str, company_id: int | None) -> None:
-    """Write clients.xlsm and sales_book.xlsm (with their .py) filled with the company's dropdown lists."""
+    """Write clients.xlsm, sales_book.xlsm and payroll.xlsm (with their .py) filled with the company's dropdown lists."""
     from workbook.build import build
     from workbook.layout import BOOKS
 

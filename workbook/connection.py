@@ -103,6 +103,10 @@ class Connection:
         """POST a JSON body (e.g. with an Idempotency-Key header) and return the parsed answer."""
         return self._request("POST", path, json, dict(headers or {}))
 
+    def put(self, path: str, json: Any = None) -> Any:
+        """PUT a JSON body (the timesheet's changed days) and return the parsed answer."""
+        return self._request("PUT", path, json, {})
+
     def endpoint(self, path: str) -> str:
         if not path.startswith("/"):
             path = "/" + path

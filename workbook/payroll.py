@@ -435,7 +435,7 @@ def _push(ctx: Context, sheet: Timesheet) -> None:
 
     if not sheet.status and sheet.pending:
         try:
-            saved = _put(ctx.conn, "/api/v1/timesheets", {"source": "import", "days": [p.item for p in sheet.pending]})
+            saved = ctx.conn.put("/api/v1/timesheets", {"source": "import", "days": [p.item for p in sheet.pending]})
         except ClientBaseError as exc:
             _refusal(ctx, sheet, exc)
         else:
@@ -450,12 +450,6 @@ def _push(ctx: Context, sheet: Timesheet) -> None:
                 if (grid.name, emp) not in sheet.status:
                     sheet.say(grid, emp, _say("held", ctx.lang))
         ctx.summary.days_refused += len(sheet.typed_days.keys() | sheet.typed_units.keys())
-
-
-def _put(conn: Any, path: str, body: Any) -> Any:
-    # workbook.connection.Connection has get and post only (no workbook wrote with PUT before this one).
-    put = getattr(conn, "put", None)
-    return put(path, body) if put is not None else conn._request("PUT", path, body, {})
 
 
 def _refusal(ctx: Context, sheet: Timesheet, exc: Any) -> None:

@@ -368,6 +368,7 @@ def add_event(session: Session, actor: Actor, employee_id: int, data: schemas.Ev
         created_at=dates.now(), created_by=actor.user_id, **terms,
     ), "employment_event")
     _recompute(session, actor, employee)
+    _stale(session, actor, employee.id, data.date, None)
     return employee
 
 
@@ -392,7 +393,15 @@ def cancel_event(session: Session, actor: Actor, employee_id: int, event_id: int
     session.flush()
     log_change(session, actor, "employment_event", event.id, "cancel", before, records.snapshot(event))
     _recompute(session, actor, employee)
+    _stale(session, actor, employee.id, event.date, None)
     return employee
+
+
+def _stale(session: Session, actor: Actor, employee_id: int, start: dt.date, end: Optional[dt.date]) -> None:
+    """A payroll already calculated over these days was computed on other inputs: it goes back to draft."""
+    from ..payroll.service import mark_stale
+
+    mark_stale(session, actor, [employee_id], start, end)
 
 
 # --- staff requests ----------------------------------------------------------------------------
@@ -538,6 +547,7 @@ def decide_request(session: Session, actor: Actor, id: int, version: int, *, app
         _refuse_overlap(session, req.employee_id, req.date_from, req.date_to, req.id)
     if approve and req.kind in TIME_KINDS:
         _refuse_posted_range(session, actor.company_id, req.employee_id, req.date_from, req.date_to, "date_from")
+        _stale(session, actor, req.employee_id, req.date_from, req.date_to)
     return records.change(session, actor, req, {
         "status": "approved" if approve else "rejected", "decided_by": actor.user_id, "decided_at": dates.now(),
         "decision_note": note,
@@ -554,6 +564,7 @@ def cancel_request(session: Session, actor: Actor, id: int, version: int) -> Sta
         raise _state(req, "pending or approved")
     if req.status == "approved" and req.kind in TIME_KINDS:
         _refuse_posted_range(session, actor.company_id, req.employee_id, req.date_from, req.date_to, "date_from")
+        _stale(session, actor, req.employee_id, req.date_from, req.date_to)
     return records.change(session, actor, req, {"status": "cancelled"}, "staff_request")
 
 
@@ -577,6 +588,8 @@ def pay_request(session: Session, actor: Actor, id: int, data: schemas.PayReques
                       debit=debit, category=category,
                       memo=f"{KIND_LABELS[req.kind]} {employee.number} {employee.full_name} (request {req.id})",
                       source_type="staff_request", source_id=req.id)
+    if req.kind == "advance":
+        _stale(session, actor, req.employee_id, data.date, data.date)
     return records.change(session, actor, req, {"status": "paid", "payment_id": payment.id}, "staff_request")
 
 

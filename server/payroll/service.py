@@ -559,6 +559,9 @@ def save_timesheet(session: Session, actor: Actor, data: schemas.TimesheetIn) ->
     insert_rows(session, TimesheetDay.__table__, new_rows)
     for employee_id, days in changes.items():
         log_change(session, actor, "timesheet", employee_id, "update", None, {"days": days})
+    if changes:
+        touched = [d.date for d in data.days]
+        mark_stale(session, actor, changes.keys(), min(touched), max(touched))
     return schemas.TimesheetSaved(saved=saved, cleared=cleared)
 
 
@@ -611,8 +614,10 @@ def create_pay_item(session: Session, actor: Actor, data: schemas.PayItemIn) -> 
         _check_item_run(session, actor, data.run_id, emp.id, data.period_from, errors)
     errors.raise_if_any()
     period_to = data.period_from if data.run_id is not None else data.period_to
-    return records.create(session, actor, PayItem(company_id=actor.company_id, **{
+    item = records.create(session, actor, PayItem(company_id=actor.company_id, **{
         **data.model_dump(), "period_to": period_to}), "pay_item")
+    mark_stale(session, actor, [item.employee_id], item.period_from, item.period_to)
+    return item
 
 
 def update_pay_item(session: Session, actor: Actor, id: int, patch: schemas.PayItemPatch) -> PayItem:
@@ -623,6 +628,7 @@ def update_pay_item(session: Session, actor: Actor, id: int, patch: schemas.PayI
     if "period_to" in changes and changes["period_to"] is not None and changes["period_to"] < item.period_from:
         errors.add("period_to", "period_end_before_start", date=item.period_from.isoformat())
     errors.raise_if_any()
+    mark_stale(session, actor, [item.employee_id], item.period_from, None)
     return records.change(session, actor, item, changes, "pay_item")
 
 
@@ -631,4 +637,30 @@ def archive_pay_item(session: Session, actor: Actor, id: int, version: int) -> P
     errors = ErrorList()
     _check_item_run(session, actor, item.run_id, item.employee_id, item.period_from, errors)
     errors.raise_if_any()
+    mark_stale(session, actor, [item.employee_id], item.period_from, item.period_to)
     return records.archive(session, actor, item, "pay_item")
+
+
+# --- inputs changed after a calculation ----------------------------------------------------------
+
+def mark_stale(session: Session, actor: Actor, employee_ids: Any, start: dt.date, end: Optional[dt.date]) -> None:
+    """Send calculated or approved runs that an input change touches back to draft, so figures computed
+    before the change can be neither approved nor posted: they must be calculated again.
+
+    Touched: runs of a month from `start` to `end` (onwards when None) that hold a payslip of one of the
+    employees or belong to one of their branches. Posted runs are never touched (the change was refused).
+    """
+    ids = list(set(employee_ids))
+    if not ids:
+        return
+    branches = set(session.scalars(select(Employee.branch_id).where(Employee.id.in_(ids))))
+    stmt = select(PayrollRun).where(PayrollRun.company_id == actor.company_id,
+                                    PayrollRun.status.in_(("calculated", "approved")),
+                                    PayrollRun.period >= month_of(start))
+    if end is not None:
+        stmt = stmt.where(PayrollRun.period <= end)
+    for run in session.scalars(stmt).all():
+        holds = session.scalar(select(Payslip.id).where(Payslip.run_id == run.id, Payslip.employee_id.in_(ids)).limit(1))
+        if run.branch_id in branches or holds is not None:
+            records.change(session, actor, run, {"status": "draft", "approved_at": None, "approved_by": None},
+                           "payroll_run")

@@ -288,3 +288,26 @@ def test_approved_leave_feeds_the_timesheet_and_the_pay(api: Any, world: Any) ->
     # 19 working days: 5 of paid vacation, 2 unpaid, 12 worked. 1,900 × 12/19 = 1,200.00; 1,900 × 5/19 = 500.00
     assert amounts(slip(view, a)) == {"salary": D("1200.00"), "paid_leave": D("500.00")}
     assert slip(view, a)["worked_days"] == 12
+
+
+def test_a_calculated_run_goes_back_to_draft_when_its_inputs_change(api: Any, world: Any) -> None:
+    a = hire(api, world, "Chan Dara", salary="1900.00", hired_on="2026-03-01")
+    run = step(api, open_run(api, world), "calculate")
+    put_days(api, [{"employee_id": a["id"], "date": "2026-04-01", "code": "A"}])
+    fresh = api.get(f"{RUNS}/{run['id']}").json
+    assert fresh["status"] == "draft" and fresh["version"] > run["version"]
+    problem(api.post(f"{RUNS}/{run['id']}/approve", {"version": run["version"]}), 409, "stale_version")
+    run = step(api, fresh, "calculate")
+    run = step(api, run, "approve")
+    # A bonus added after approval takes the approval back too; so does a rate change.
+    api.post("/api/v1/pay-items", {"employee_id": a["id"], "kind": "earning", "name": "Bonus", "amount": "10.00",
+                                   "period_from": "2026-04", "period_to": "2026-04"})
+    assert api.get(f"{RUNS}/{run['id']}").json["status"] == "draft"
+    run = step(api, step(api, api.get(f"{RUNS}/{run['id']}").json, "calculate"), "approve")
+    event(api, a, kind="rate_change", date="2026-04-20", salary="2000.00")
+    assert api.get(f"{RUNS}/{run['id']}").json["status"] == "draft"
+    # Recalculated on the new terms: before the 20th 10 working days less the absent 1 April, 1,900 × 9/19 = 900.00;
+    # from the 20th 9 days (20–24, 27–30) at 2,000: 2,000 × 9/19 = 947.368… → 947.37
+    run = step(api, api.get(f"{RUNS}/{run['id']}").json, "calculate")
+    view = api.get(f"{RUNS}/{run['id']}").json
+    assert [D(ln["amount"]) for ln in slip(view, a)["lines"] if ln["code"] == "salary"] == [D("900.00"), D("947.37")]
