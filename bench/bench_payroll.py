@@ -153,7 +153,7 @@ def _naive(n: int) -> float:
         b = books(s, fx.company_id)
         end = staff.month_end(PERIOD)
         month = calendar.month(s, fx.company_id, "KH", PERIOD)
-        specs = [rule_spec(r, rate_on(s, fx.company_id, r.currency, end)) for r in active_rules(s, fx.company_id)]
+        specs = [rule_spec(r, rate_on(s, fx.company_id, r.currency, end)) for r in active_rules(s, fx.company_id, "KH")]
         for emp in s.scalars(select(Employee).where(Employee.company_id == fx.company_id)).all():
             events = s.scalars(select(EmploymentEvent).where(EmploymentEvent.employee_id == emp.id)
                                .order_by(EmploymentEvent.date)).all()

@@ -83,6 +83,9 @@ class TaxRule(Versioned, Base):
     # Result rounded to this step ("0.01", "1", "100"), half up, in `currency` before conversion back.
     rounding: Mapped[Decimal] = mapped_column(ExactDecimal(12, 4), default=Decimal("0.01"))
     sort_order: Mapped[int] = mapped_column(Integer, default=0)
+    # The rule applies to runs of branches in this country (a Moscow branch of a Cambodian company pays
+    # Russian taxes); None: to every branch.
+    country: Mapped[Optional[str]] = mapped_column(String(2))
     preset: Mapped[Optional[str]] = mapped_column(String(10))
     archived_at: Mapped[Optional[dt.datetime]] = mapped_column(UTCDateTime())
 

@@ -9,7 +9,7 @@ from typing import Annotated, Any, Literal, Optional
 from pydantic import AfterValidator, Field, PlainSerializer, StringConstraints, field_validator
 from pydantic_core import PydanticCustomError
 
-from ..core.validation import CurrencyCode, DecimalText, Input, Output, QueryInput, Text, Version
+from ..core.validation import Country, CurrencyCode, DecimalText, Input, Output, QueryInput, Text, Version
 
 RuleKind = Literal["withholding", "contribution"]
 RulePeriod = Literal["month", "year"]
@@ -68,6 +68,8 @@ class TaxRuleIn(Input):
     base_minus: list[RuleCode] = Field(default_factory=list, max_length=MAX_BASE_MINUS)
     rounding: DecimalText = Decimal("0.01")
     sort_order: SortOrder = 0
+    # Only for branches in this country (ISO 3166 code); absent: every branch.
+    country: Optional[Country] = None
 
 
 class TaxRulePatch(Input):
@@ -84,6 +86,7 @@ class TaxRulePatch(Input):
     base_minus: list[RuleCode] = Field(default=None, max_length=MAX_BASE_MINUS)  # type: ignore[arg-type]
     rounding: DecimalText = None  # type: ignore[assignment]
     sort_order: SortOrder = None  # type: ignore[assignment]
+    country: Optional[Country] = None
 
 
 class TaxRuleOut(Output):
@@ -100,6 +103,7 @@ class TaxRuleOut(Output):
     base_minus: list[str]
     rounding: NumberOut
     sort_order: int
+    country: Optional[str]
     preset: Optional[str]
     archived_at: Optional[dt.datetime]
     version: Version

@@ -169,6 +169,7 @@ def _current(rule: TaxRule) -> dict[str, Any]:
         "brackets": [(Decimal(str(t)), Decimal(str(p))) for t, p in rule.brackets], "period": rule.period,
         "currency": rule.currency, "base_floor": rule.base_floor, "dependant_allowance": rule.dependant_allowance,
         "base_minus": list(rule.base_minus or []), "rounding": rule.rounding, "sort_order": rule.sort_order,
+        "country": rule.country,
     }
 
 
@@ -230,7 +231,7 @@ def load_preset(session: Session, actor: Actor, country: str, replace: bool) -> 
     loaded, created, updated = [], [], []
     # In the preset's order, so a rule's base_minus names a rule already loaded.
     for item in preset:
-        values = {k: v for k, v in item.items() if k != "preset"}
+        values = {**{k: v for k, v in item.items() if k != "preset"}, "country": country}
         values["brackets"] = [(Decimal(t), Decimal(p)) for t, p in values["brackets"]]
         own = rules.get(item["code"])
         current = _current(own) if own is not None else {}
@@ -259,14 +260,16 @@ def load_preset(session: Session, actor: Actor, country: str, replace: bool) -> 
 
 # --- for the payroll engine ----------------------------------------------------------------------
 
-def active_rules(session: Session, company_id: int) -> list[TaxRule]:
-    """The rules a payroll run applies, in the order it must compute them.
+def active_rules(session: Session, company_id: int, country: Optional[str] = None) -> list[TaxRule]:
+    """The rules a payroll run applies (those of `country` and those without one; all when no country is
+    given), in the order it must compute them.
 
     Withholding rules first, by sort order, except that a rule comes after the rules in its base_minus
     (their amounts must be known when its base is taken); then contributions by sort order.
     """
     rows = list(session.scalars(
-        select(TaxRule).where(TaxRule.company_id == company_id, TaxRule.archived_at.is_(None))
+        select(TaxRule).where(TaxRule.company_id == company_id, TaxRule.archived_at.is_(None),
+                              *([TaxRule.country.is_(None) | (TaxRule.country == country)] if country else []))
         .order_by(TaxRule.sort_order, TaxRule.id)
     ))
     withholding = [r for r in rows if r.kind == "withholding"]

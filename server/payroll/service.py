@@ -128,10 +128,19 @@ def _versioned_run(session: Session, actor: Actor, id: int, version: int, states
 
 # --- calculate ----------------------------------------------------------------------------------
 
-def _rule_specs(session: Session, company_id: int, base_currency: str, on: dt.date) -> list[RuleSpec]:
-    """The company's rules with their thresholds in the base currency at the rate of the period's last day."""
+def _rule_specs(session: Session, company_id: int, base_currency: str, on: dt.date, country: str) -> list[RuleSpec]:
+    """The rules of the branch's country (and those for every country), thresholds in the base currency at
+    the rate of the period's last day."""
     return [rule_spec(rule, Decimal(1) if rule.currency == base_currency else rate_on(session, company_id, rule.currency, on, "period"))
-            for rule in active_rules(session, company_id)]
+            for rule in active_rules(session, company_id, country)]
+
+
+def run_country(session: Session, company_id: int, branch_id: Optional[int], fallback: str) -> str:
+    """A branch works by its own country's calendar and taxes (the holidays package must know it)."""
+    branch = session.get(Branch, branch_id) if branch_id is not None else None
+    if branch is not None and calendar.known_country(branch.country):
+        return branch.country
+    return fallback
 
 
 def _commissions(session: Session, company_id: int, jobs: list[staff.Employment], start: dt.date,
@@ -232,8 +241,9 @@ def calculate(session: Session, actor: Actor, id: int, version: int) -> PayrollR
     start, end = run.period, staff.month_end(run.period)
     b = books(session, company_id)
     settings = calendar.settings(session, company_id, actor)
-    month = calendar.month(session, company_id, settings.calendar_country, start)
-    specs = _rule_specs(session, company_id, b.base.code, end)
+    country = run_country(session, company_id, run.branch_id, settings.calendar_country)
+    month = calendar.month(session, company_id, country, start)
+    specs = _rule_specs(session, company_id, b.base.code, end, country)
     jobs = staff.employment(session, company_id, start, branch_id=run.branch_id)
     if run.kind == "adjustment":
         paid = {emp for emp, _period in posted_months(session, company_id, [j.employee.id for j in jobs], start, start)}
@@ -432,7 +442,8 @@ def timesheet(session: Session, actor: Actor, q: schemas.TimesheetQuery) -> sche
     company_id = actor.company_id
     start, end = q.period, staff.month_end(q.period)
     settings = calendar.current_settings(session, company_id)
-    month = calendar.month(session, company_id, settings.calendar_country, start)
+    country = run_country(session, company_id, q.branch_id, settings.calendar_country)
+    month = calendar.month(session, company_id, country, start)
     jobs = [j for j in staff.employment(session, company_id, start, branch_id=q.branch_id,
                                         employee_ids=[q.employee_id] if q.employee_id else None)
             if actor.sees_branch(j.branch_id)]
@@ -441,9 +452,14 @@ def timesheet(session: Session, actor: Actor, q: schemas.TimesheetQuery) -> sche
     reqs = staff.requests(session, company_id, ids, start, end)
     posted = posted_months(session, company_id, ids, start, start)
     rows = []
+    months = {country: month}
     for job in jobs:
         emp = job.employee
-        days = staff.effective_days(job, month, stored.get(emp.id, {}), reqs.get(emp.id, []))
+        # Each employee by the calendar of the branch they work in.
+        own = run_country(session, company_id, job.branch_id, settings.calendar_country)
+        if own not in months:
+            months[own] = calendar.month(session, company_id, own, start)
+        days = staff.effective_days(job, months[own], stored.get(emp.id, {}), reqs.get(emp.id, []))
         worked = [e for e in days.values() if e.code in ("W", "B") and (e.hours > 0 or e.code == "B")]
         rows.append(schemas.TimesheetRowOut(
             employee_id=emp.id, number=emp.number, full_name=emp.full_name, hours_per_day=job.terms[-1].hours_per_day,
@@ -486,7 +502,7 @@ def save_timesheet(session: Session, actor: Actor, data: schemas.TimesheetIn) ->
     posted = posted_months(session, company_id, ids, first, last)
     jobs: dict[tuple[int, dt.date], Optional[staff.Employment]] = {}
     derived: dict[tuple[int, dt.date], dict[dt.date, compute.Entry]] = {}
-    country = calendar.current_settings(session, company_id).calendar_country
+    fallback = calendar.current_settings(session, company_id).calendar_country
     seen: set[tuple[int, dt.date]] = set()
     defaults: dict[tuple[int, dt.date], dict[str, Any]] = {}
     for i, day in enumerate(data.days):
@@ -512,7 +528,7 @@ def save_timesheet(session: Session, actor: Actor, data: schemas.TimesheetIn) ->
             continue
         if key not in derived:
             # A day entered for the first time starts from what the timesheet showed for it.
-            month = calendar.month(session, company_id, country, key[1])
+            month = calendar.month(session, company_id, run_country(session, company_id, job.branch_id, fallback), key[1])
             reqs = staff.requests(session, company_id, [emp.id], key[1], staff.month_end(key[1])).get(emp.id, [])
             derived[key] = staff.effective_days(job, month, {}, reqs)
         if key in posted:

@@ -311,3 +311,21 @@ def test_a_calculated_run_goes_back_to_draft_when_its_inputs_change(api: Any, wo
     run = step(api, api.get(f"{RUNS}/{run['id']}").json, "calculate")
     view = api.get(f"{RUNS}/{run['id']}").json
     assert [D(ln["amount"]) for ln in slip(view, a)["lines"] if ln["code"] == "salary"] == [D("900.00"), D("947.37")]
+
+
+def test_a_branch_pays_by_its_own_countrys_calendar_and_taxes(api: Any, world: Any, db: Any) -> None:
+    """The Moscow branch of the Cambodian company: Russian holidays (1 and 9 May) and Russian rules only."""
+    make_rate(db, world, "KHR", dt.date(2026, 1, 1), "0.00025")
+    make_rate(db, world, "RUB", dt.date(2026, 1, 1), "0.0125")
+    for country in ("KH", "RU"):
+        assert api.post("/api/v1/tax-rules/presets", {"country": country}).status_code in (200, 201)
+    ivanov = hire(api, world, "Иванов Иван", salary="1000.00", hired_on="2026-03-02", branch="MOW")
+    dara = hire(api, world, "Chan Dara", salary="1000.00", hired_on="2026-03-02")
+    moscow, phnom_penh = calculated(api, world, "2026-05", "MOW"), calculated(api, world, "2026-05", "PP")
+    # May 2026 in Russia: 19 working days (1 and 11 May off, 8 May shortened); in Cambodia 18 (1, 5, 14 May off).
+    assert (slip(moscow, ivanov)["norm_days"], slip(phnom_penh, dara)["norm_days"]) == (19, 18)
+    assert {c for c in amounts(slip(moscow, ivanov))} == {"salary", "ru_ndfl", "ru_insurance", "ru_injury"}
+    assert {c for c in amounts(slip(phnom_penh, dara)) if c != "salary"} == {
+        "kh_nssf_pension_ee", "kh_salary_tax", "kh_nssf_pension_er", "kh_nssf_risk", "kh_nssf_health"}
+    # НДФЛ 13 % of 1,000.00 USD = 80,000 RUB → 10,400 RUB, whole roubles → 130.00 USD
+    assert amounts(slip(moscow, ivanov))["ru_ndfl"] == D("130.00")

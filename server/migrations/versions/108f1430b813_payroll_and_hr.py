@@ -62,6 +62,7 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_positions_company_id'), ['company_id'], unique=False)
 
     op.create_table('tax_rules',
+    sa.Column('country', sa.String(length=2), nullable=True),
     sa.Column('id', sa.Integer().with_variant(sa.BigInteger(), 'postgresql'), nullable=False),
     sa.Column('company_id', sa.Integer().with_variant(sa.BigInteger(), 'postgresql'), nullable=False),
     sa.Column('code', sa.String(length=30), nullable=False),
