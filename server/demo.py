@@ -20,7 +20,8 @@ from sqlalchemy.orm import Session
 
 from .config import Config
 from .core.actor import Actor
-from .demo_books import load_books, load_documents
+from .demo_books import DEMO_TODAY, load_books, load_documents
+from .demo_payroll import load_payroll
 from .org import schemas as org_schemas
 from .org import service as org_service
 from .org.models import User
@@ -135,6 +136,7 @@ def load_demo(session: Session, clients: int = 2000, seed: int = 20261128, invoi
             raise RuntimeError(f"demo books refused by the rules: {summary.refused[:5]}")
         person = Actor(user_id=owner.id, company_id=company.id, role="owner")
         load_documents(session, person, random.Random(seed + 2))
+    load_payroll(session, actor, random.Random(seed + 3), DEMO_TODAY)
     return token
 
 

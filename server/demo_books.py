@@ -94,10 +94,14 @@ class BooksSummary:
     refused: list[str] = field(default_factory=list)
 
 
+# The demo's fixed "today", so the same seed gives the same books and payroll.
+DEMO_TODAY = dt.date(2026, 11, 27)
+
+
 def load_books(session: Session, actor: Actor, branches: dict[str, int], rng: random.Random, *,
                invoices: int = 1200, today: dt.date | None = None) -> BooksSummary:
     """A year of activity ending `today` (default: the demo's fixed date, so the same seed gives the same books)."""
-    today = today or dt.date(2026, 11, 27)
+    today = today or DEMO_TODAY
     start = _months_back(today, 12)
     summary = BooksSummary()
     _forget(session)

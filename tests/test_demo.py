@@ -228,3 +228,35 @@ def test_cli_demo_loads_once_and_then_reissues_the_owner_token(tmp_path: Path) -
             assert me.status_code == 200 and me.json["email"] == OWNER_EMAIL
     finally:
         db.dispose()
+
+
+def test_demo_staff_and_an_open_months_payroll_per_branch(db: Any) -> None:
+    from server.core.actor import Actor
+    from server.hr.models import Employee
+    from server.payroll import service as payroll
+    from server.payroll.models import PayrollRun, Payslip, PayslipLine
+
+    _load(db, 0)
+    with db.read_session() as s:
+        users = {u.id for u in s.scalars(select(User))}
+        staff = list(s.scalars(select(Employee)))
+        assert {e.user_id for e in staff if e.user_id} == users and len(staff) > len(users)
+        runs = {s.get_one(Branch, r.branch_id).code: r for r in s.scalars(select(PayrollRun))}
+        assert set(runs) == {"PP", "SR", "MOW"}
+        for run in runs.values():
+            assert (run.status, run.period.isoformat()) == ("calculated", "2026-11-01")
+            slips = list(s.scalars(select(Payslip).where(Payslip.run_id == run.id)))
+            assert len(slips) == run.employees > 0 and run.net == run.gross - run.deductions > 0
+            for slip in slips:
+                lines = list(s.scalars(select(PayslipLine).where(PayslipLine.payslip_id == slip.id)))
+                assert slip.net == sum(l.amount for l in lines if l.kind == "earning") - sum(
+                    l.amount for l in lines if l.kind == "deduction")
+        moscow_codes = set(s.scalars(select(PayslipLine.code).join(Payslip).where(Payslip.run_id == runs["MOW"].id)))
+        assert "ru_ndfl" in moscow_codes and not any(c.startswith("kh_") for c in moscow_codes)
+        owner = s.scalar(select(User).where(User.email == OWNER_EMAIL))
+        run_id, version = runs["PP"].id, runs["PP"].version
+    # The month is open: the demo's run approves and posts as a user's would.
+    actor = Actor(user_id=owner.id, company_id=owner.company_id, role="owner")
+    with db.write_session() as s, s.begin():
+        run = payroll.approve(s, actor, run_id, version)
+        assert payroll.post(s, actor, run_id, run.version).status == "posted"
