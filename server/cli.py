@@ -11,7 +11,7 @@ from sqlalchemy import select
 from . import create_app
 from .config import LANGUAGES
 from .core.actor import Actor
-from .documents.kinds import KINDS
+from .documents.kinds import KINDS, REGISTERED_SOURCES
 
 
 def _app(**config: object):  # type: ignore[no-untyped-def]
@@ -361,7 +361,7 @@ def documents() -> None:
 
 
 @documents.command("batch")
-@click.option("--kind", required=True, type=click.Choice(sorted(KINDS)))
+@click.option("--kind", required=True, type=click.Choice(sorted(k for k, v in KINDS.items() if v.source in REGISTERED_SOURCES)))
 @click.option("--from", "from_", required=True, type=click.DateTime(["%Y-%m-%d"]), help="First date (YYYY-MM-DD).")
 @click.option("--to", required=True, type=click.DateTime(["%Y-%m-%d"]), help="Last date (YYYY-MM-DD).")
 @click.option("--language", type=click.Choice(LANGUAGES), help="The company's language when not given.")

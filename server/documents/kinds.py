@@ -20,10 +20,10 @@ IMAGE_VARIABLES = ("barcode", "qr", "logo")
 @dataclass(frozen=True)
 class Kind:
     code: str
-    family: str                 # the folder under templates/: contracts or invoices
+    family: str                 # the folder under templates/: contracts, invoices or payroll
     groups: tuple[str, ...]     # the context groups the kind has beyond the common ones
     series: str                 # the number prefix of its own gap-free series, "" when it reuses its source's number
-    source: str                 # what it is made from: invoice, order, payment
+    source: str                 # what it is made from: invoice, order, payment, payslip
 
 
 KINDS: dict[str, Kind] = {k.code: k for k in (
@@ -36,7 +36,13 @@ KINDS: dict[str, Kind] = {k.code: k for k in (
     Kind("waybill", "invoices", ("lines",), "WB", "invoice"),
     Kind("upd", "invoices", ("lines",), "UPD", "invoice"),
     Kind("receipt", "invoices", ("payment",), "RCP", "payment"),
+    # Made by the payroll API from a run's payslip (server/payroll/payslip_documents.py), never registered
+    # here: its number is the run's and the employee's, and it has no client or manager.
+    Kind("payslip", "payroll", ("payslip",), "", "payslip"),
 )}
+
+# Kinds the document registry generates, numbers and stores (POST /documents, batches, packages).
+REGISTERED_SOURCES = ("invoice", "order", "payment")
 
 # A contract has legal force only once both sides have signed it.
 CONTRACT_KINDS = frozenset(k for k, v in KINDS.items() if v.family == "contracts")
@@ -157,7 +163,85 @@ def sample_context(kind_code: str, language: str, lines: int = 3) -> dict[str, A
             "allocations": [{"number": "INV-PP-2026-000123", "date": format_date(day, language),
                              "amount": money(amount)}],
         }
+    if "payslip" in k.groups:
+        # The company's paper to its own employee: no client, no manager.
+        del ctx["client"], ctx["manager"]
+        ctx["doc"]["number"] = "PR-PP-2026-000011/E00007"
+        ctx.update(_payslip_sample(language, cur, day))
     return ctx
+
+
+# The sample payslip: one month of a salaried employee with overtime, tax and an advance withheld, and
+# the employer's contribution. Amounts are the same figures in every language, as in the other samples.
+_PAYSLIP_SAMPLE = {
+    "en": {"employee": "Chan Dara", "position": "Sales manager", "department": "Sales", "period": "November 2026",
+           "earnings": (("salary", "Salary", "1200.00 × 21 worked days / 21 working days of the month "
+                                            "(2026-11-01 – 2026-11-30)", "1200.00"),
+                        ("overtime", "Overtime", "7.1429 an hour × 1.5 × 4 overtime hours", "42.86")),
+           "deductions": (("kh_salary_tax", "Tax on salary",
+                           "5% of 1242.86, less 0 withheld before, rounded to 100 KHR", "12.14"),
+                          ("advance", "Advance", "Advance paid on 2026-11-15 (request 41)", "300.00")),
+           "contributions": (("kh_nssf_pension_er", "NSSF pension (employer)",
+                              "2% of 1242.86, less 0 withheld before, rounded to 100 KHR", "24.86"),),
+           "note": ""},
+    "km": {"employee": "ចាន់ ដារា", "position": "អ្នកគ្រប់គ្រងផ្នែកលក់", "department": "ផ្នែកលក់",
+           "period": "ខែវិច្ឆិកា ឆ្នាំ២០២៦",
+           "earnings": (("salary", "ប្រាក់បៀវត្សរ៍", "1200.00 × 21 ថ្ងៃធ្វើការ / 21 ថ្ងៃធ្វើការនៃខែ "
+                                                  "(2026-11-01 – 2026-11-30)", "1200.00"),
+                        ("overtime", "ម៉ោងបន្ថែម", "7.1429 ក្នុងមួយម៉ោង × 1.5 × 4 ម៉ោងបន្ថែម", "42.86")),
+           "deductions": (("kh_salary_tax", "ពន្ធលើប្រាក់បៀវត្សរ៍", "5% នៃ 1242.86 ដក 0 ដែលបានកាត់ពីមុន "
+                                                                    "បង្គត់ត្រឹម 100 KHR", "12.14"),
+                          ("advance", "ប្រាក់បុរេប្រទាន", "ប្រាក់បុរេប្រទានបានបើកនៅ 2026-11-15 (សំណើ 41)", "300.00")),
+           "contributions": (("kh_nssf_pension_er", "សោធននិវត្តន៍ ប.ស.ស. (ចំណែកនិយោជក)",
+                              "2% នៃ 1242.86 ដក 0 ដែលបានកាត់ពីមុន បង្គត់ត្រឹម 100 KHR", "24.86"),),
+           "note": ""},
+    "ru": {"employee": "Иванова Анна Сергеевна", "position": "Менеджер по продажам", "department": "Отдел продаж",
+           "period": "ноябрь 2026\u00a0г.",
+           "earnings": (("salary", "Оклад", "1200.00 × 21 отработанных дней / 21 рабочий день месяца "
+                                          "(2026-11-01 – 2026-11-30)", "1200.00"),
+                        ("overtime", "Сверхурочные", "7.1429 в час × 1.5 × 4 сверхурочных часа", "42.86")),
+           "deductions": (("ru_ndfl", "НДФЛ", "13% от 1242.86, минус 0 удержанных ранее, округлено до 1 RUB", "12.14"),
+                          ("advance", "Аванс", "Аванс выплачен 2026-11-15 (заявка 41)", "300.00")),
+           "contributions": (("ru_insurance", "Страховые взносы по единому тарифу",
+                              "30% от 1242.86, минус 0 уплаченных ранее, округлено до 0.01 RUB", "24.86"),),
+           "note": ""},
+}
+
+
+def _payslip_sample(language: str, cur: str, day: dt.date) -> dict[str, Any]:
+    from .formats import format_amount, format_date, format_quantity
+    from .words import amount_words
+
+    p = _PAYSLIP_SAMPLE[language]
+    sums: dict[str, Decimal] = {}
+    out: dict[str, Any] = {}
+    for section in ("earnings", "deductions", "contributions"):
+        rows = []
+        for n, (code, name, explanation, amount) in enumerate(p[section], start=1):
+            rows.append({"no": str(n), "code": code, "name": name, "explanation": explanation,
+                         # Taxes and contributions show the base they were computed on; other lines have none.
+                         "base": format_amount(Decimal("1242.86"), cur, language) if code.startswith(("kh_", "ru_"))
+                         else "",
+                         "amount": format_amount(Decimal(amount), cur, language)})
+        out[section] = rows
+        sums[section] = sum((Decimal(r[3]) for r in p[section]), Decimal(0))
+    net = sums["earnings"] - sums["deductions"]
+    out["run"] = {"number": "PR-PP-2026-000011", "period": p["period"],
+                  "period_start": format_date(day.replace(day=1), language),
+                  "period_end": format_date(dt.date(day.year, day.month, 30), language),
+                  "note": p["note"]}
+    out["employee"] = {"number": "E00007", "name": p["employee"], "position": p["position"],
+                       "department": p["department"], "tax_id": "100-234-567", "social_id": "NSSF-0012345",
+                       "bank_account": "0001-00-765432-1-9"}
+    out["time"] = {"norm_days": "21", "worked_days": "21", "norm_hours": format_quantity(Decimal(168), language),
+                   "worked_hours": format_quantity(Decimal(168), language)}
+    out["totals"] = {"gross": format_amount(sums["earnings"], cur, language),
+                     "deductions": format_amount(sums["deductions"], cur, language),
+                     "net": format_amount(net, cur, language),
+                     "contributions": format_amount(sums["contributions"], cur, language),
+                     "cost": format_amount(sums["earnings"] + sums["contributions"], cur, language), "currency": cur}
+    out["net_words"] = amount_words(net, cur, language)
+    return out
 
 
 def paths_of(context: dict[str, Any]) -> frozenset[str]:

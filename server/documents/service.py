@@ -28,7 +28,7 @@ from ..sales.service import get_invoice
 from . import context as builders
 from . import pdf
 from .engine import CompiledTemplate, TemplateProblem, check_template, compile_template
-from .kinds import CONTRACT_KINDS, KINDS, LANGUAGES, Kind, kind as kind_of, sample_context
+from .kinds import CONTRACT_KINDS, KINDS, LANGUAGES, REGISTERED_SOURCES, Kind, kind as kind_of, sample_context
 from .models import STATUSES, CompanyTemplate, Document, DocumentFile, DocumentStatusChange
 
 TEMPLATES_DIR = Path(__file__).resolve().parents[2] / "templates"
@@ -215,6 +215,8 @@ def preload(session: Session, actor: Actor, kind_code: str, source_ids: list[int
 
 
 def _source(session: Session, actor: Actor, k: Kind, source_id: int) -> Any:
+    if k.source not in REGISTERED_SOURCES:  # payslips: made and served by the payroll API
+        raise ValidationFailed(errors=_error("kind", "kind_not_registered", kind=k.code))
     if k.source == "invoice":
         inv = get_invoice(session, actor, source_id)
         if inv.kind not in SALES_KINDS:

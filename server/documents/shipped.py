@@ -1,4 +1,4 @@
-"""Builds the shipped Word templates (3 contracts, 6 invoice kinds, each in en/km/ru) with python-docx.
+"""Builds the shipped Word templates (3 contracts, 6 invoice kinds, the payslip; each in en/km/ru) with python-docx.
 
 Run `python -m server.documents.shipped` to rebuild templates/. Each template is laid out from
 one `Layout` per kind (which blocks, which columns, which signatures) and one dict of words per
@@ -101,6 +101,8 @@ LAYOUTS: dict[str, Layout] = {
         blocks=("header", "title", "payment", "allocations", "statement", "signs"),
         signs=((("sign", "accountant", "{{ company.accountant }}"), ("sign", "cashier", None), ("stamp",)),
                (("image", "qr"),))),
+    "payslip": Layout(blocks=("header", "payslip_head", "payslip_employee", "payslip_lines", "payslip_totals",
+                              "payslip_signs")),
 }
 
 UPD_SIGNS = ((("sign", "upd10", "{{ company.director }}"), ("text", "upd11"), ("text", "upd12"),
@@ -135,7 +137,7 @@ EN: dict[str, Any] = {
     "title": {"invoice": "TAX INVOICE", "proforma": "PROFORMA INVOICE", "act": "ACT OF COMPLETED WORK (SERVICES)",
               "waybill": "GOODS WAYBILL", "upd": "UNIVERSAL TRANSFER DOCUMENT", "receipt": "PAYMENT RECEIPT",
               "sales_contract": "SALES CONTRACT", "service_contract": "SERVICE CONTRACT",
-              "supply_agreement": "SUPPLY AGREEMENT"},
+              "supply_agreement": "SUPPLY AGREEMENT", "payslip": "PAYSLIP"},
     "req": {"address": "Address", "tax": "VATTIN", "tax_full": "VATTIN", "tel": "tel.", "phone": "Tel.",
             "email": "E-mail", "bank": "Bank", "account": "Account No.", "bic": "SWIFT/BIC",
             "contact": "Contact person"},
@@ -394,7 +396,7 @@ RU: dict[str, Any] = {
               "act": "АКТ ВЫПОЛНЕННЫХ РАБОТ (ОКАЗАННЫХ УСЛУГ)", "waybill": "ТОВАРНАЯ НАКЛАДНАЯ",
               "upd": "УНИВЕРСАЛЬНЫЙ ПЕРЕДАТОЧНЫЙ ДОКУМЕНТ", "receipt": "КВИТАНЦИЯ",
               "sales_contract": "ДОГОВОР КУПЛИ-ПРОДАЖИ", "service_contract": "ДОГОВОР ВОЗМЕЗДНОГО ОКАЗАНИЯ УСЛУГ",
-              "supply_agreement": "ДОГОВОР ПОСТАВКИ"},
+              "supply_agreement": "ДОГОВОР ПОСТАВКИ", "payslip": "РАСЧЁТНЫЙ ЛИСТОК"},
     "req": {"address": "Адрес", "tax": "ИНН", "tax_full": "ИНН", "tel": "тел.", "phone": "Телефон",
             "email": "E-mail", "bank": "Банк", "account": "р/с", "bic": "БИК", "contact": "Контактное лицо"},
     "col": {"no": "№", "sku": "Артикул", "description": "Наименование товара (работ, услуг)", "qty": "Кол-во",
@@ -671,7 +673,7 @@ KM: dict[str, Any] = {
               "act": "កំណត់ហេតុប្រគល់-ទទួលការងារ (សេវាកម្ម) ដែលបានបំពេញរួច", "waybill": "ប័ណ្ណដឹកជញ្ជូនទំនិញ",
               "upd": "ឯកសារប្រគល់-ទទួលជាសកល", "receipt": "បង្កាន់ដៃទទួលប្រាក់",
               "sales_contract": "កិច្ចសន្យាលក់ទិញ", "service_contract": "កិច្ចសន្យាផ្ដល់សេវាកម្ម",
-              "supply_agreement": "កិច្ចព្រមព្រៀងផ្គត់ផ្គង់ទំនិញ"},
+              "supply_agreement": "កិច្ចព្រមព្រៀងផ្គត់ផ្គង់ទំនិញ", "payslip": "បង្កាន់ដៃប្រាក់បៀវត្សរ៍"},
     "req": {"address": "អាសយដ្ឋាន", "tax": "VATTIN", "tax_full": "លេខអត្តសញ្ញាណកម្មសារពើពន្ធ (VATTIN)",
             "tel": "ទូរស័ព្ទ", "phone": "ទូរស័ព្ទ", "email": "អ៊ីមែល", "bank": "ធនាគារ",
             "account": "លេខគណនី", "bic": "លេខកូដ SWIFT", "contact": "អ្នកទំនាក់ទំនង"},
@@ -1485,9 +1487,140 @@ def appendix(b: Build) -> None:
               (("head_text", roles["B"]), ("sign", "representative", "{{ client.contact }}"), ("stamp",))))
 
 
+# --- payslips ----------------------------------------------------------------------------------
+
+# The payslip's own words; the title, the requisites' labels, the signatures and "Date" come from WORDS.
+PAYSLIP_WORDS: dict[str, dict[str, Any]] = {
+    "en": {"title": "PAYSLIP No. {{ doc.number }}", "subtitle": "for {{ run.period }} · payroll {{ run.number }}",
+           "employee": "Employee",
+           "employer": "Employer", "number": "Staff No.", "position": "Position", "department": "Department",
+           "tax_id": "Tax ID", "period": "Period: {{ run.period_start }} – {{ run.period_end }}",
+           "days": "Working days: norm {{ time.norm_days }}, worked {{ time.worked_days }}",
+           "hours": "Working hours: norm {{ time.norm_hours }}, worked {{ time.worked_hours }}",
+           "currency": "Currency: {{ totals.currency }}",
+           "cols": ("No.", "Item", "How it was computed", "Amount"),
+           "sections": {"earnings": "Earnings", "deductions": "Deductions",
+                        "contributions": "Employer contributions (paid by the company on top of pay)"},
+           "subtotals": {"earnings": "Total earnings", "deductions": "Total deductions",
+                         "contributions": "Total contributions"},
+           "gross": "Gross pay", "deductions": "Deductions", "net": "Net pay", "words": "Net pay in words:",
+           "cost": "Cost to the company: {{ totals.cost }} {{ totals.currency }} (gross pay and employer "
+                   "contributions)."},
+    "km": {"title": "បង្កាន់ដៃប្រាក់បៀវត្សរ៍ លេខ {{ doc.number }}",
+           "subtitle": "សម្រាប់{{ run.period }} · បញ្ជីបើកប្រាក់លេខ {{ run.number }}", "employee": "និយោជិត",
+           "employer": "និយោជក", "number": "អត្តលេខបុគ្គលិក", "position": "មុខតំណែង", "department": "ផ្នែក",
+           "tax_id": "លេខអត្តសញ្ញាណកម្មសារពើពន្ធ", "period": "រយៈពេល: {{ run.period_start }} – {{ run.period_end }}",
+           "days": "ថ្ងៃធ្វើការ: តាមកំណត់ {{ time.norm_days }} ធ្វើការពិត {{ time.worked_days }}",
+           "hours": "ម៉ោងធ្វើការ: តាមកំណត់ {{ time.norm_hours }} ធ្វើការពិត {{ time.worked_hours }}",
+           "currency": "រូបិយប័ណ្ណ: {{ totals.currency }}",
+           "cols": ("ល.រ", "មុខចំណូល / កាត់កង", "របៀបគណនា", "ចំនួនទឹកប្រាក់"),
+           "sections": {"earnings": "ប្រាក់ចំណូល", "deductions": "ការកាត់កង",
+                        "contributions": "ភាគទានរបស់និយោជក (ក្រុមហ៊ុនបង់បន្ថែមលើប្រាក់បៀវត្សរ៍)"},
+           "subtotals": {"earnings": "សរុបប្រាក់ចំណូល", "deductions": "សរុបការកាត់កង",
+                         "contributions": "សរុបភាគទាន"},
+           "gross": "ប្រាក់បៀវត្សរ៍សរុប", "deductions": "ការកាត់កងសរុប", "net": "ប្រាក់ត្រូវបើក",
+           "words": "ប្រាក់ត្រូវបើកជាអក្សរ៖",
+           "cost": "ចំណាយសរុបរបស់ក្រុមហ៊ុន៖ {{ totals.cost }} {{ totals.currency }} "
+                   "(ប្រាក់បៀវត្សរ៍សរុប និងភាគទានរបស់និយោជក)។"},
+    "ru": {"title": "РАСЧЁТНЫЙ ЛИСТОК № {{ doc.number }}",
+           "subtitle": "за {{ run.period }} · ведомость {{ run.number }}", "employee": "Работник",
+           "employer": "Работодатель", "number": "Табельный номер", "position": "Должность",
+           "department": "Подразделение", "tax_id": "ИНН",
+           "period": "Период: {{ run.period_start }} – {{ run.period_end }}",
+           "days": "Рабочие дни: по норме {{ time.norm_days }}, отработано {{ time.worked_days }}",
+           "hours": "Рабочие часы: по норме {{ time.norm_hours }}, отработано {{ time.worked_hours }}",
+           "currency": "Валюта: {{ totals.currency }}",
+           "cols": ("№", "Вид начисления или удержания", "Как рассчитано", "Сумма"),
+           "sections": {"earnings": "Начислено", "deductions": "Удержано",
+                        "contributions": "Взносы работодателя (уплачиваются сверх заработной платы)"},
+           "subtotals": {"earnings": "Итого начислено", "deductions": "Итого удержано",
+                         "contributions": "Итого взносов"},
+           "gross": "Начислено", "deductions": "Удержано", "net": "К выплате", "words": "Сумма к выплате прописью:",
+           "cost": "Затраты работодателя: {{ totals.cost }} {{ totals.currency }} (начисления и взносы)."},
+}
+PAYSLIP_SECTIONS = (("earnings", "gross"), ("deductions", "deductions"), ("contributions", "contributions"))
+
+
+def payslip_head(b: Build) -> None:
+    """The title, the month and the run, and the note of a payslip that is not final or corrects another.
+
+    No date in the title (the month is the payslip's date), so that it keeps to one line in every language.
+    """
+    words = PAYSLIP_WORDS[b.lang]
+    _para(b.doc, words["title"], bold=True, size=13, align="center", before=4, after=2)
+    _para(b.doc, words["subtitle"], size=9.5, align="center", after=6)
+    _para(b.doc, "{%p if run.note %}")
+    _para(b.doc, "{{ run.note }}", bold=True, italic=True, size=9, align="center", after=6)
+    _para(b.doc, "{%p endif %}")
+
+
+def payslip_employee(b: Build) -> None:
+    """Who is paid (left) and the month's days and hours (right)."""
+    words = PAYSLIP_WORDS[b.lang]
+    left_w = b.width * 0.5
+    table = _table(b.doc, 1, [left_w, b.width - left_w], grid=True)
+    left, right = table.rows[0].cells
+    _para(left, words["employee"], bold=True, size=8, grey=True)
+    _para(left, "{{ employee.name }}", bold=True)
+    for key in ("number", "position", "department", "tax_id"):
+        _para(left, [(b.colon(words[key] + ": "), True), ("{{ employee.%s }}" % key, False)], size=9)
+    for key in ("period", "days", "hours", "currency"):
+        _para(right, b.colon(words[key]), size=9, after=2)
+    _gap(b.doc, 4)
+
+
+def payslip_lines(b: Build) -> None:
+    """One table, three sections (earnings, deductions, contributions): a heading, the loop row, the subtotal."""
+    words = PAYSLIP_WORDS[b.lang]
+    weights = [0.8, 4.2, 7.6, 2.4]
+    widths = [b.width * w / sum(weights) for w in weights]
+    table = _table(b.doc, 1 + 5 * len(PAYSLIP_SECTIONS), widths, grid=True)
+    head = table.rows[0]
+    for cell, label in zip(head.cells, words["cols"]):
+        _shade(cell)
+        _para(cell, label, bold=True, size=8, align="center")
+    _repeat_header(head)
+    for n, (section, total) in enumerate(PAYSLIP_SECTIONS):
+        heading, opening, row, closing, subtotal = table.rows[1 + 5 * n:6 + 5 * n]
+        merged = heading.cells[0].merge(heading.cells[3])
+        _shade(merged, "F2F2F2")
+        _para(merged, words["sections"][section], bold=True, size=9)
+        _para(opening.cells[0], "{%%tr for l in %s %%}" % section)
+        for cell, value, align, grey in zip(row.cells, ("{{ l.no }}", "{{ l.name }}", "{{ l.explanation }}",
+                                                        "{{ l.amount }}"),
+                                            ("center", "left", "left", "right"), (False, False, True, False)):
+            _para(cell, value, size=7.5 if grey else 8.5, align=align, grey=grey)
+            if b.lang == "km":  # an exact line height: Khmer OS System's own (1.8 em) doubles every row
+                cell.paragraphs[-1].paragraph_format.line_spacing = Pt(12)
+        _para(closing.cells[0], "{%tr endfor %}")
+        label = subtotal.cells[0].merge(subtotal.cells[2])
+        _para(label, words["subtotals"][section], bold=True, size=8.5, align="right")
+        _para(subtotal.cells[3], "{{ totals.%s }}" % total, bold=True, size=8.5, align="right")
+    _gap(b.doc, 4)
+
+
+def payslip_totals(b: Build) -> None:
+    """Gross, deductions and net pay in a box on the right; net pay in words; the company's cost."""
+    words = PAYSLIP_WORDS[b.lang]
+    table = _table(b.doc, 3, [6.2, 3.8], grid=True, align="right")
+    for row, key in zip(table.rows, ("gross", "deductions", "net")):
+        strong = key == "net"
+        _para(row.cells[0], words[key], bold=strong, size=9, align="right")
+        _para(row.cells[1], "{{ totals.%s }} {{ totals.currency }}" % key, bold=strong, size=9, align="right")
+    _para(b.doc, [(words["words"] + " ", True), ("{{ net_words }}", False)], before=6, after=4)
+    _para(b.doc, words["cost"], size=8, grey=True, after=8)
+
+
+def payslip_signs(b: Build) -> None:
+    words = PAYSLIP_WORDS[b.lang]
+    signs(b, ((("head_text", words["employer"]), ("sign", "accountant", "{{ company.accountant }}"), ("stamp",)),
+              (("head_text", words["employee"]), ("sign", "received", "{{ employee.name }}"), ("date",))))
+
+
 BLOCKS = {f.__name__: f for f in (header, title, client_box, bank, parties, lines, totals, second, in_words, terms,
                                   notice, notes, statement, signs, upd_head, upd_basis, upd_signs, payment,
-                                  allocations, contract_title, preamble, sections, requisites, appendix)}
+                                  allocations, contract_title, preamble, sections, requisites, appendix,
+                                  payslip_head, payslip_employee, payslip_lines, payslip_totals, payslip_signs)}
 
 
 def build_template(kind_code: str, language: str) -> DocxDocument:

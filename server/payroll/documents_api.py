@@ -1,4 +1,4 @@
-"""Payroll papers API: payslips as .docx/.pdf (one, or a run's in a zip), the payroll register and the cost per department."""
+"""Payroll papers API: payslips as .docx or .pdf (one, or a run's in a zip), the payroll register, cost per department."""
 from __future__ import annotations
 
 from typing import Any
@@ -63,7 +63,7 @@ def _answer(report: Any, fmt: str, name: str, to_xlsx: Any, language: str) -> An
 @route(bp, "/reports/payroll-register", roles=READ, query=schemas.RegisterQuery, response=schemas.RegisterOut,
        produces=BOTH)
 def payroll_register(session: Session, actor: Actor, query: schemas.RegisterQuery) -> Any:
-    """The payroll register: a row per employee, a column per earning, deduction and contribution (`run_id` or `period`)."""
+    """The payroll register of a run or a month: a row per employee, a column per earning, deduction, contribution."""
     lang = _language(actor)
     runs = reports.register_runs(session, actor, query.run_id, query.period, query.branch_id)
     return _answer(reports.register(session, actor, runs, lang), query.format, "payroll-register",

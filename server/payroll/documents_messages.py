@@ -1,19 +1,12 @@
-"""Messages of payslip documents and payroll reports (English; translations in server/i18n/payroll-documents.<lang>.po)."""
+"""Messages of payslip documents and payroll reports (English; translations: i18n/payroll-documents.<lang>.po)."""
 
 MESSAGES: dict[str, str] = {
     # input and state errors
     "kind_not_registered": "Documents of kind {kind} are not made here: a payslip comes from its payroll run "
                            "(GET /api/v1/payroll-runs/<run>/payslips/<employee>/document).",
     "payslip_run_not_calculated": "Run {run} is not calculated yet: it has no payslips to print.",
-    "run_or_period": "Name either a run (run_id) or a month (period), one of the two.",
+    "run_or_period": "Name either a run (run_id) or a month (period, optionally with branch_id), not both.",
     # what a payslip prints
-    "payslip_line_salary": "Salary",
-    "payslip_line_paid_leave": "Paid leave",
-    "payslip_line_hourly": "Hourly pay",
-    "payslip_line_overtime": "Overtime",
-    "payslip_line_piece": "Piece work",
-    "payslip_line_commission": "Commission",
-    "payslip_line_advance": "Advance",
     "payslip_not_final": "Not final: payroll {run} is not posted yet, and these figures may still change.",
     "payslip_adjustment": "Correction of payroll {run} of the same month.",
     # the payroll register and the cost per department
@@ -27,7 +20,6 @@ MESSAGES: dict[str, str] = {
     "payroll_report_position": "Position",
     "payroll_report_run": "Run",
     "payroll_report_worked_days": "Days worked",
-    "payroll_report_worked_hours": "Hours worked",
     "payroll_report_gross": "Gross pay",
     "payroll_report_deductions": "Deductions",
     "payroll_report_net": "Net pay",

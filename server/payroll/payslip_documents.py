@@ -2,8 +2,9 @@
 
 A payslip is not registered in the documents registry (documents.models.Document): that registry is of papers
 handed to counterparties (it requires one) and numbered in its own series. A payslip's number is its run's
-and its employee's; a posted run never changes, so its payslip is made again, the same, whenever it is asked
-for. A payslip of a run not yet posted says so on the paper ("Not final").
+and its employee's; a posted run never changes, so its payslip is made again with the same figures whenever
+it is asked for (only the template, the company's requisites or names edited since would show). A payslip
+of a run not yet posted says so on the paper ("Not final").
 
 The template is the company's own default for the kind "payslip" and the language, else the shipped one
 (templates/payroll/payslip.<lang>.docx, built by documents/shipped.py); its variables are the paths of
@@ -23,7 +24,7 @@ from ..core.errors import Conflict, ErrorList, FieldError, NotFound, ValidationF
 from ..core.money import currency as currency_of
 from ..documents import batch, pdf
 from ..documents import service as documents
-from ..documents.context import company_part, memo, with_codes
+from ..documents.context import company_part, memo
 from ..documents.engine import TemplateProblem
 from ..documents.formats import format_amount, format_date, format_quantity
 from ..documents.words import amount_words
@@ -31,9 +32,9 @@ from ..hr.models import Employee, Position
 from ..org.models import Branch, Company, Department
 from .explain import describe
 from .models import PayrollRun, Payslip
-from .service import get_run
+from .service import get_run, line_names, payslips
 from .staff import month_end
-from .wording import line_name, month_text, rules_by_code, say
+from .wording import month_text, say
 
 KIND = "payslip"
 POSTED = ("posted", "paid")
@@ -44,9 +45,10 @@ DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 
 
 class _Refs:
-    """The names a run's payslips print, read once per run: departments, positions, tax rules, the adjusted run."""
+    """The names a run's payslips print, read once per run: departments, positions, line names, the adjusted run."""
 
     def __init__(self, session: Session, company_id: int, slips: list[tuple[Payslip, Employee]], run: PayrollRun):
+        self.session, self.company_id = session, company_id
         dept_ids = {s.department_id for s, _e in slips if s.department_id}
         pos_ids = {s.position_id for s, _e in slips if s.position_id}
         self.departments: dict[int, str] = {
@@ -54,21 +56,18 @@ class _Refs:
                                                    .where(Department.id.in_(dept_ids)))} if dept_ids else {}
         self.positions = {p.id: p for p in session.scalars(select(Position).where(Position.id.in_(pos_ids)))} \
             if pos_ids else {}
-        self.rules = rules_by_code(session, company_id)
         self.adjusts = session.get(PayrollRun, run.adjusts_run_id) if run.adjusts_run_id else None
+        self._line_names: dict[str, Any] = {}
 
     def position(self, position_id: Optional[int], language: str) -> str:
         p = self.positions.get(position_id) if position_id else None
         return "" if p is None else str((p.names or {}).get(language) or p.name)
 
-
-def run_payslips(session: Session, run: PayrollRun, employee_id: Optional[int] = None) -> list[tuple[Payslip, Employee]]:
-    """(payslip, employee) of a run, by staff number; the lines come with them in one more query."""
-    stmt = (select(Payslip, Employee).join(Employee, Employee.id == Payslip.employee_id)
-            .where(Payslip.run_id == run.id))
-    if employee_id is not None:
-        stmt = stmt.where(Payslip.employee_id == employee_id)
-    return [(slip, emp) for slip, emp in session.execute(stmt.order_by(Employee.number, Employee.id))]
+    def line_name(self, kind: str, code: str, name: str, language: str) -> str:
+        """Built-in lines and taxes in `language` (as the run API names them); fixed items as they were typed."""
+        if language not in self._line_names:
+            self._line_names[language] = line_names(self.session, self.company_id, language)
+        return self._line_names[language](kind, code, name)
 
 
 def payslip_context(session: Session, company: Company, run: PayrollRun, slip: Payslip, emp: Employee,
@@ -83,7 +82,7 @@ def payslip_context(session: Session, company: Company, run: PayrollRun, slip: P
         rows = sections[SECTIONS[ln.kind]]
         rows.append({
             "no": str(len(rows) + 1), "code": ln.code,
-            "name": line_name(ln.kind, ln.code, ln.name, language, refs.rules),
+            "name": refs.line_name(ln.kind, ln.code, ln.name, language),
             "explanation": describe(ln.explain, language),
             "base": money(ln.base) if ln.base is not None else "", "amount": money(ln.amount),
         })
@@ -144,20 +143,24 @@ def _render(session: Session, actor: Actor, company: Company, run: PayrollRun,
         _label, template = documents.template_for(session, actor.company_id, KIND, lang)
         jobs.append((template, ctx, ctx["totals"]["net"], run.currency))
         names.append(documents.filename(KIND, ctx["doc"]["number"], lang))
+    first_of: dict[bytes, int] = {}  # template → its first payslip
+    for i, job in enumerate(jobs):
+        first_of.setdefault(job[0], i)
+    rendered: dict[int, bytes] = {}
     try:
-        # The first in this process: a company template that cannot fill is reported as such, not from the pool.
-        first = [batch.render_one(jobs[0])] if jobs else []
+        # Each template's first payslip in this process: a company template that cannot fill is reported as
+        # such (the pool would hand back its error without the problems it lists).
+        for i in first_of.values():
+            rendered[i] = batch.render_one(jobs[i])
+        rest = [i for i in range(len(jobs)) if i not in rendered]
+        if len(rest) >= POOL_FROM:
+            done = batch.pool().map(batch.render_one, [jobs[i] for i in rest], chunksize=20)
+            rendered.update(zip(rest, done))
+        else:
+            rendered.update((i, batch.render_one(jobs[i])) for i in rest)
     except TemplateProblem as exc:
         raise _template_errors(exc) from None
-    rest = jobs[1:]
-    if len(rest) >= POOL_FROM:
-        rendered = first + list(batch.pool().map(batch.render_one, rest, chunksize=20))
-    else:
-        try:
-            rendered = first + [batch.render_one(job) for job in rest]
-        except TemplateProblem as exc:  # another language's template
-            raise _template_errors(exc) from None
-    return list(zip(names, rendered))
+    return [(names[i], rendered[i]) for i in range(len(jobs))]
 
 
 def _to_pdf(files: list[tuple[str, bytes]]) -> list[tuple[str, bytes]]:
@@ -171,7 +174,7 @@ def payslip_document(session: Session, actor: Actor, run_id: int, employee_id: i
                      fmt: str = "docx") -> tuple[str, bytes]:
     """(file name, bytes) of one employee's payslip in a run, as .docx or .pdf; nothing is stored."""
     run = _calculated_run(session, actor, run_id)
-    slips = run_payslips(session, run, employee_id)
+    slips = payslips(session, actor, run, employee_id)
     if not slips:
         raise NotFound(params={"entity": "payslip", "id": employee_id})
     company = session.get_one(Company, actor.company_id)
@@ -186,7 +189,7 @@ def run_payslip_documents(session: Session, actor: Actor, run_id: int, language:
     if fmt == "pdf" and not pdf.available():
         raise Conflict("pdf_unavailable")
     company = session.get_one(Company, actor.company_id)
-    files = _render(session, actor, company, run, run_payslips(session, run), language)
+    files = _render(session, actor, company, run, payslips(session, actor, run), language)
     if fmt == "pdf":
         files = _to_pdf(files)
     buffer = io.BytesIO()

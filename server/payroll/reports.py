@@ -11,7 +11,7 @@ from decimal import Decimal
 from typing import Any, Optional
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, lazyload
 
 from ..core import dates
 from ..core.actor import Actor
@@ -23,8 +23,8 @@ from ..org.models import Department
 from ..reports.service import branch_scope, money_sum
 from ..reports.xlsx import Book, Col
 from .models import PayrollRun, Payslip, PayslipLine
-from .service import get_run
-from .wording import line_name, month_text, rules_by_code, say
+from .service import get_run, line_names
+from .wording import month_text, say
 
 ZERO = Decimal(0)
 POSTED = ("posted", "paid")
@@ -146,10 +146,11 @@ def register(session: Session, actor: Actor, runs: list[PayrollRun], language: s
         select(Payslip, Employee).join(Employee, Employee.id == Payslip.employee_id)
         .where(Payslip.run_id.in_(list(by_id)))
         .order_by(Payslip.run_id, Employee.number, Employee.id)
+        .options(lazyload(Payslip.lines))  # read below as plain rows, in one query
     )) if runs else []
     departments = _names(session, Department, {s.department_id for s, _e in slips})
     positions = _names(session, Position, {s.position_id for s, _e in slips})
-    rules = rules_by_code(session, actor.company_id)
+    local = line_names(session, actor.company_id, language)
 
     lines = session.execute(
         select(PayslipLine.id, PayslipLine.payslip_id, PayslipLine.kind, PayslipLine.code, PayslipLine.name,
@@ -164,7 +165,7 @@ def register(session: Session, actor: Actor, runs: list[PayrollRun], language: s
     for line_id, slip_id, kind, code, name, amount in lines:
         key = (kind, code, name if code in ITEM_CODES else "")
         first_seen.setdefault(key, line_id)
-        names.setdefault(key, line_name(kind, code, name, language, rules))
+        names.setdefault(key, name if code in ITEM_CODES else local(kind, code, name))
         cell = per_slip.setdefault(slip_id, {})
         cell[key] = cell.get(key, ZERO) + amount
     keys = sorted(first_seen, key=lambda k: (KIND_ORDER[k[0]], first_seen[k]))
@@ -178,7 +179,8 @@ def register(session: Session, actor: Actor, runs: list[PayrollRun], language: s
         pos = positions.get(slip.position_id)
         rows.append(RegisterRow(
             run_id=run.id, run_number=run.number, employee_id=emp.id, number=emp.number, full_name=emp.full_name,
-            department=dept.name if dept else "", position=str((pos.names or {}).get(language) or pos.name) if pos else "",
+            department=dept.name if dept else "",
+            position=str((pos.names or {}).get(language) or pos.name) if pos else "",
             worked_days=slip.worked_days, worked_hours=_hours(slip.worked_hours),
             amounts=[r(cells.get(k, ZERO)) for k in keys], gross=r(slip.gross), deductions=r(slip.deductions),
             net=r(slip.net), contributions=r(slip.contributions)))
@@ -273,8 +275,10 @@ def cost_xlsx(r: Cost, language: str) -> bytes:
                  to_month=month_text(dt.date.fromisoformat(r.to_month + "-01"), language))
     cols = [Col(say("payroll_report_department", language)), Col(say("payroll_report_headcount", language), "int"),
             Col(say("payroll_report_gross", language), "money"),
-            Col(say("payroll_report_contributions", language), "money"), Col(say("payroll_report_cost", language), "money")]
-    rows: list[tuple[str, list[Any]]] = [("row", [x.name, x.headcount, x.gross, x.contributions, x.cost]) for x in r.rows]
+            Col(say("payroll_report_contributions", language), "money"),
+            Col(say("payroll_report_cost", language), "money")]
+    rows: list[tuple[str, list[Any]]] = [("row", [x.name, x.headcount, x.gross, x.contributions, x.cost])
+                                         for x in r.rows]
     t = r.totals
     rows.append(("total", [t.name, t.headcount, t.gross, t.contributions, t.cost]))
     b.sheet(title, title, [months, _amounts_in(b, r.currency)], cols, r.currency, rows)

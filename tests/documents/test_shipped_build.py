@@ -27,7 +27,7 @@ REBUILD = "python -m server.documents.shipped"
 def built(tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("shipped")
     paths = build_templates(out)
-    assert len(paths) == len(CASES) == 27
+    assert len(paths) == len(CASES) == 30
     return out
 
 
@@ -92,8 +92,14 @@ def test_a_shipped_template_renders_the_sample_in_its_language(built: Path, kind
     text = docx_text(out.getvalue())
     assert context["doc"]["number"] in text
     assert context["company"]["legal_name"] in text
-    assert context["client"]["legal_name"] in text
-    total = context["payment"]["amount"] if kind == "receipt" else context["totals"]["total"]
+    if kind == "payslip":  # the company's paper to its own employee: no client
+        assert context["employee"]["name"] in text and context["net_words"] in text
+        for section in ("earnings", "deductions", "contributions"):
+            assert all(l["name"] in text and l["explanation"] in text for l in context[section])
+        total = context["totals"]["net"]
+    else:
+        assert context["client"]["legal_name"] in text
+        total = context["payment"]["amount"] if kind == "receipt" else context["totals"]["total"]
     assert total in text
     if "lines" in context:
         assert context["total_words"] in text
