@@ -79,7 +79,8 @@ def get_payslip(session: Session, actor: Actor, id: int, employee_id: int) -> sc
         from ..core.errors import NotFound
 
         raise NotFound(params={"entity": "payslip", "id": employee_id})
-    return service.present_payslip(*found[0], actor.language)
+    return service.present_payslip(*found[0], actor.language,
+                                   service.line_names(session, actor.company_id, actor.language))
 
 
 @route(bp, "/payroll-runs/<int:id>/calculate", method="POST", roles=PREPARE, body=schemas.RunAction, response=schemas.RunOut)

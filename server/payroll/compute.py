@@ -189,7 +189,8 @@ def payslip(inp: Input, rules: list[RuleSpec], *, overtime_multiplier: Decimal,
             month_base, month_amount = inp.ytd.get((rule.code, "month"), (ZERO, ZERO))
             res = compute_tax(rule, base=month_base + taxable, dependants=inp.dependants, withheld=withheld)
             amount = res.amount - month_amount
-        if not amount and not res.base:
+        # A zero line with a base shows the base the tax was taken on; an adjustment shows differences only.
+        if not amount and (not res.base or inp.adjustment):
             continue
         if rule.kind == "withholding":
             withheld[rule.code] = amount

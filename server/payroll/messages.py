@@ -1,5 +1,6 @@
 """Messages of the payroll package (English; translations in server/i18n/payroll*.<lang>.po)."""
 from .calendar_messages import MESSAGES as _CALENDAR
+from .documents_messages import MESSAGES as _DOCUMENTS
 from .rules_messages import MESSAGES as _RULES
 
 MESSAGES: dict[str, str] = {
@@ -20,6 +21,14 @@ MESSAGES: dict[str, str] = {
     "hours_need_work_code": "Hours are entered only on worked days (W) or business trips (B), not on {day_code}.",
     "adjustment_item_once": "An item of an adjustment run is for its one month.",
     "items_only_in_open_adjustments": "Items are added only to an adjustment run that is not yet approved ({run}).",
+    # Names of the lines the engine writes.
+    "line_salary": "Salary",
+    "line_paid_leave": "Paid leave",
+    "line_hourly": "Hourly pay",
+    "line_overtime": "Overtime",
+    "line_piece": "Piece work",
+    "line_commission": "Commission",
+    "line_advance": "Advance",
     # How each payslip line was computed.
     "explain_salary": "{salary} × {days} worked days / {norm_days} working days of the month ({from} – {to})",
     "explain_paid_leave": "{salary} × {days} days of paid leave / {norm_days} working days ({from} – {to})",
@@ -32,7 +41,7 @@ MESSAGES: dict[str, str] = {
     "explain_advance": "Advance paid on {date} (request {request})",
 }
 
-for _part in (_CALENDAR, _RULES):
+for _part in (_CALENDAR, _RULES, _DOCUMENTS):
     _clash = set(_part) & set(MESSAGES)
     if _clash:
         raise RuntimeError(f"payroll message codes defined twice: {sorted(_clash)}")

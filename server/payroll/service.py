@@ -111,8 +111,9 @@ def list_runs(session: Session, actor: Actor, q: schemas.RunQuery) -> list[Payro
         stmt = stmt.where(PayrollRun.branch_id == q.branch_id)
     if q.status is not None:
         stmt = stmt.where(PayrollRun.status == q.status)
-    runs = session.scalars(stmt.order_by(PayrollRun.period.desc(), PayrollRun.id.desc()).limit(500)).all()
-    return [r for r in runs if actor.sees_branch(r.branch_id)]
+    if actor.branch_ids:
+        stmt = stmt.where(PayrollRun.branch_id.in_(actor.branch_ids))
+    return list(session.scalars(stmt.order_by(PayrollRun.period.desc(), PayrollRun.id.desc()).limit(500)))
 
 
 def _versioned_run(session: Session, actor: Actor, id: int, version: int, states: tuple[str, ...],
@@ -246,8 +247,10 @@ def calculate(session: Session, actor: Actor, id: int, version: int) -> PayrollR
     specs = _rule_specs(session, company_id, b.base.code, end, country)
     jobs = staff.employment(session, company_id, start, branch_id=run.branch_id)
     if run.kind == "adjustment":
+        # Only the employees the adjustment has items for, among those the month already paid.
         paid = {emp for emp, _period in posted_months(session, company_id, [j.employee.id for j in jobs], start, start)}
-        jobs = [j for j in jobs if j.employee.id in paid]
+        adjusted = set(_pay_items(session, company_id, list(paid), start, run))
+        jobs = [j for j in jobs if j.employee.id in adjusted]
     ids = [j.employee.id for j in jobs]
     stored = staff.stored_entries(session, company_id, ids, start, end)
     reqs = staff.requests(session, company_id, ids, start, end)
@@ -410,15 +413,51 @@ def payslips(session: Session, actor: Actor, run: PayrollRun, employee_id: Optio
     return [(slip, emp) for slip, emp in session.execute(stmt.order_by(Employee.number))]
 
 
-def present_payslip(slip: Payslip, emp: Employee, language: str) -> schemas.PayslipOut:
+# Lines the engine writes itself; their names are shown in the reader's language (messages line_<code>).
+BUILT_IN_LINES = frozenset({"salary", "paid_leave", "hourly", "overtime", "piece", "commission", "advance"})
+
+
+class LineNames:
+    """The name a payslip line shows in one language.
+
+    Lines the engine writes (salary, overtime …, advances) by their message; tax and contribution lines by
+    their rule's name in that language, or in English the name they were computed under (renaming a rule
+    does not rename posted payslips); fixed items as they were typed. Keyed by kind and code, so a rule
+    coded like a built-in line cannot rename it.
+    """
+
+    def __init__(self, session: Session, company_id: int, language: str) -> None:
+        from .models import TaxRule
+
+        self.language = language
+        self.built_in = {code: translate(f"line_{code}", language) for code in BUILT_IN_LINES}
+        self.rules = {code: (local or {}).get(language) for code, local in session.execute(
+            select(TaxRule.code, TaxRule.names).where(TaxRule.company_id == company_id))}
+
+    def __call__(self, kind: str, code: str, stored: str) -> str:
+        if code in BUILT_IN_LINES and (kind == "earning" or code == "advance"):
+            return self.built_in[code]
+        if kind != "earning" and code in self.rules and self.language != "en":
+            return self.rules[code] or stored
+        return stored
+
+
+def line_names(session: Session, company_id: int, language: str) -> LineNames:
+    return LineNames(session, company_id, language)
+
+
+def present_payslip(slip: Payslip, emp: Employee, language: str,
+                    names: Optional[LineNames] = None) -> schemas.PayslipOut:
     from .explain import describe
+
+    name_of = names or (lambda _kind, _code, stored: stored)
 
     return schemas.PayslipOut(
         id=slip.id, run_id=slip.run_id, employee_id=emp.id, number=emp.number, full_name=emp.full_name,
         department_id=slip.department_id, position_id=slip.position_id, norm_days=slip.norm_days,
         norm_hours=slip.norm_hours, worked_days=slip.worked_days, worked_hours=slip.worked_hours,
         gross=slip.gross, deductions=slip.deductions, net=slip.net, contributions=slip.contributions,
-        lines=[schemas.LineOut(kind=ln.kind, code=ln.code, name=ln.name, amount=ln.amount, base=ln.base,
+        lines=[schemas.LineOut(kind=ln.kind, code=ln.code, name=name_of(ln.kind, ln.code, ln.name), amount=ln.amount, base=ln.base,
                                explain=ln.explain, explanation=describe(ln.explain, language))
                for ln in slip.lines],
     )
@@ -426,7 +465,8 @@ def present_payslip(slip: Payslip, emp: Employee, language: str) -> schemas.Pays
 
 def run_view(session: Session, actor: Actor, id: int) -> schemas.RunView:
     run = get_run(session, actor, id)
-    slips = [present_payslip(s, e, actor.language) for s, e in payslips(session, actor, run)]
+    names = line_names(session, actor.company_id, actor.language)
+    slips = [present_payslip(s, e, actor.language, names) for s, e in payslips(session, actor, run)]
     columns: dict[tuple[str, str], str] = {}
     order = {"earning": 0, "deduction": 1, "contribution": 2}
     for slip in slips:
