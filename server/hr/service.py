@@ -244,6 +244,7 @@ def create_employee(session: Session, actor: Actor, data: schemas.EmployeeIn) ->
         company_id=actor.company_id, employee_id=employee.id, kind="hire", date=data.hired_on, reason=data.reason,
         created_at=dates.now(), created_by=actor.user_id, **terms,
     ), "employment_event")
+    _stale(session, actor, employee.id, data.hired_on, None)
     return employee
 
 

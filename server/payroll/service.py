@@ -171,10 +171,11 @@ def _commissions(session: Session, company_id: int, jobs: list[staff.Employment]
 
 
 def _pay_items(session: Session, company_id: int, employee_ids: list[int], period: dt.date,
-               run: PayrollRun) -> dict[int, list[compute.Item]]:
+               run_id: Optional[int]) -> dict[int, list[compute.Item]]:
+    """The month's fixed bonuses and deductions, or (run_id) the items of one adjustment run."""
     stmt = select(PayItem).where(PayItem.company_id == company_id, PayItem.archived_at.is_(None))
-    if run.kind == "adjustment":
-        stmt = stmt.where(PayItem.run_id == run.id)
+    if run_id is not None:
+        stmt = stmt.where(PayItem.run_id == run_id)
     else:
         stmt = stmt.where(PayItem.run_id.is_(None), PayItem.period_from <= period,
                           (PayItem.period_to.is_(None)) | (PayItem.period_to >= period))
@@ -246,16 +247,21 @@ def calculate(session: Session, actor: Actor, id: int, version: int) -> PayrollR
     month = calendar.month(session, company_id, country, start)
     specs = _rule_specs(session, company_id, b.base.code, end, country)
     jobs = staff.employment(session, company_id, start, branch_id=run.branch_id)
+    paid: set[int] = set()
     if run.kind == "adjustment":
-        # Only the employees the adjustment has items for, among those the month already paid.
+        # The employees the adjustment has items for, and those the posted month missed (hired into it
+        # afterwards), who are paid their whole month here.
         paid = {emp for emp, _period in posted_months(session, company_id, [j.employee.id for j in jobs], start, start)}
-        adjusted = set(_pay_items(session, company_id, list(paid), start, run))
-        jobs = [j for j in jobs if j.employee.id in adjusted]
+        adjusted = set(_pay_items(session, company_id, [j.employee.id for j in jobs], start, run.id))
+        jobs = [j for j in jobs if j.employee.id in adjusted or j.employee.id not in paid]
     ids = [j.employee.id for j in jobs]
     stored = staff.stored_entries(session, company_id, ids, start, end)
     reqs = staff.requests(session, company_id, ids, start, end)
-    items = _pay_items(session, company_id, ids, start, run)
-    commissions = _commissions(session, company_id, jobs, start, end) if run.kind == "regular" else {}
+    items = _pay_items(session, company_id, [i for i in ids if i not in paid], start, None)
+    if run.kind == "adjustment":
+        for emp, own in _pay_items(session, company_id, ids, start, run.id).items():
+            items.setdefault(emp, []).extend(own)
+    commissions = _commissions(session, company_id, [j for j in jobs if j.employee.id not in paid], start, end)
     ytd = _year_to_date(session, company_id, ids, run, specs)
     already = {} if run.kind == "adjustment" else posted_months(session, company_id, ids, start, start)
     errors = ErrorList()
@@ -277,8 +283,8 @@ def calculate(session: Session, actor: Actor, id: int, version: int) -> PayrollR
             days=staff.effective_days(job, month, stored.get(emp.id, {}), emp_reqs),
             norm_days=month.norm_days, norm_hours=month.norm_hours, commission_base=commission,
             commission_invoices=invoices, items=items.get(emp.id, []),
-            advances=advances if run.kind == "regular" else [], ytd=ytd.get(emp.id, {}),
-            adjustment=run.kind == "adjustment",
+            advances=advances if emp.id not in paid else [], ytd=ytd.get(emp.id, {}),
+            adjustment=emp.id in paid,
         )
         res = compute.payslip(inp, specs, overtime_multiplier=settings.overtime_multiplier, round_money=b.base.round)
         if res.net < 0:

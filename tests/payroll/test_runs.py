@@ -329,3 +329,18 @@ def test_a_branch_pays_by_its_own_countrys_calendar_and_taxes(api: Any, world: A
         "kh_nssf_pension_ee", "kh_salary_tax", "kh_nssf_pension_er", "kh_nssf_risk", "kh_nssf_health"}
     # НДФЛ 13 % of 1,000.00 USD = 80,000 RUB → 10,400 RUB, whole roubles → 130.00 USD
     assert amounts(slip(moscow, ivanov))["ru_ndfl"] == D("130.00")
+
+
+def test_a_hire_the_posted_month_missed_is_paid_whole_by_the_adjustment_run(api: Any, world: Any, db: Any) -> None:
+    dara = hire(api, world, "Chan Dara", salary="1000.00", hired_on="2026-03-01")
+    run = step(api, step(api, step(api, open_run(api, world), "calculate"), "approve"), "post")
+    # Entered late: Sothea started on Monday 20 April, after April was posted.
+    sothea = hire(api, world, "Keo Sothea", salary="1200.00", hired_on="2026-04-20")
+    fix = step(api, open_run(api, world, kind="adjustment", adjusts_run_id=run["id"]), "calculate")
+    view = api.get(f"{RUNS}/{fix['id']}").json
+    # Dara has nothing to correct; Sothea gets the month the posted run missed: 1,200 × 9/19 = 568.42.
+    assert [p["employee_id"] for p in view["payslips"]] == [sothea["id"]]
+    assert amounts(slip(view, sothea)) == {"salary": D("568.42")} and dara["id"] != sothea["id"]
+    fix = step(api, step(api, fix, "approve"), "post")
+    assert entry_by_role(db, fix["entry_id"]) == {"salaries": (D("568.42"), D(0)),
+                                                  "salaries_payable": (D(0), D("568.42"))}
