@@ -60,6 +60,11 @@ def _number(value: Decimal, language: str) -> str:
     return format(value, ",f").translate(_MARKS[language])
 
 
+def format_number(value: Decimal, language: str) -> str:
+    """A Decimal with its digits as they are (no rounding), in the language's marks: "1000.50" → ru "1 000,50"."""
+    return _number(_finite(value), language)
+
+
 def format_amount(amount: Decimal, currency_code: str, language: str) -> str:
     """The amount rounded half up to the currency's minor units, grouped: "1,234.56", "1 234,56"."""
     return _number(currency(currency_code).round(_finite(amount)), language)
