@@ -344,3 +344,43 @@ def test_a_hire_the_posted_month_missed_is_paid_whole_by_the_adjustment_run(api:
     fix = step(api, step(api, fix, "approve"), "post")
     assert entry_by_role(db, fix["entry_id"]) == {"salaries": (D("568.42"), D(0)),
                                                   "salaries_payable": (D(0), D("568.42"))}
+
+
+def test_pay_items_and_paying_refuse_bad_input_naming_the_field(api: Any, world: Any, db: Any, unchanged: Any) -> None:
+    a = hire(api, world, "Chan Dara", salary="1000.00", hired_on="2026-03-01")
+    ok = {"employee_id": a["id"], "kind": "earning", "name": "Bonus", "amount": "10.00", "period_from": "2026-04"}
+    run = step(api, step(api, step(api, open_run(api, world), "calculate"), "approve"), "post")
+    khr = make_cash(api, world, "PP-KHR", currency="KHR")
+    usd = make_cash(api, world, "PP-USD")
+    with unchanged():
+        for change, field, code in (
+            ({"amount": "-5"}, "amount", "must_be_positive"),
+            ({"amount": "10.001"}, "amount", "line_too_precise"),
+            ({"kind": "gift"}, "kind", "invalid_choice"),
+            ({"name": ""}, "name", "required"),
+            ({"period_from": "2026-13"}, "period_from", None),
+            ({"period_from": "2026-05", "period_to": "2026-04"}, "period_to", "period_end_before_start"),
+            ({"employee_id": 999999, "period_from": "2026-05"}, "employee_id", "unknown_reference"),
+            ({}, "period_from", "payroll_period_posted"),
+            ({"run_id": run["id"]}, "run_id", "items_only_in_open_adjustments"),
+            ({"surprise": 1}, "surprise", "unknown_field"),
+        ):
+            r = api.post("/api/v1/pay-items", {**ok, **change})
+            assert r.status_code == 422, (change, r.get_data(as_text=True))
+            errors = {e["field"]: e["code"] for e in r.json["errors"]}
+            assert field in errors and (code is None or errors[field] == code), (change, errors)
+        problem(api.post(f"{RUNS}/{run['id']}/pay", {"version": run["version"], "cash_account_id": khr,
+                                                      "date": "2026-05-05"}), 422, "validation_failed",
+                fields={"cash_account_id": "currency_mismatch"})
+        problem(api.post(f"{RUNS}/{run['id']}/pay", {"version": run["version"], "cash_account_id": usd,
+                                                      "date": "2026-03-31"}), 422, "validation_failed",
+                fields={"date": "paid_before_period"})
+        problem(api.post(f"{RUNS}/{run['id']}/pay", {"version": run["version"], "cash_account_id": 999999,
+                                                      "date": "2026-05-05"}), 422, "validation_failed",
+                fields={"cash_account_id": "unknown_reference"})
+        problem(api.as_(world.tokens["hr"]).post(f"{RUNS}/{run['id']}/pay", {
+            "version": run["version"], "cash_account_id": usd, "date": "2026-05-05"}), 403, "role_forbidden")
+    paid = step(api, run, "pay", cash_account_id=usd, date="2026-05-05")
+    with unchanged():
+        problem(api.post(f"{RUNS}/{run['id']}/pay", {"version": paid["version"], "cash_account_id": usd,
+                                                      "date": "2026-05-06"}), 409, "run_state")
