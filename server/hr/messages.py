@@ -19,6 +19,7 @@ MESSAGES: dict[str, str] = {
     "after_dismissal": "Not after the dismissal on {date}.",
     "leave_overlaps": "Overlaps approved leave from {date_from} to {date_to} (request {id}).",
     "request_decision_forbidden": "Your role ({role}) cannot decide a {kind} request.",
+    "own_request_decision": "A request about yourself is decided by someone else (or by an owner).",
     "request_cancel_forbidden": "Only the requester, HR or an owner can cancel this request.",
     "request_currency_mismatch": "The cash account is in {cash_currency}; the request is in {currency}.",
 }

@@ -544,6 +544,10 @@ def decide_request(session: Session, actor: Actor, id: int, version: int, *, app
         raise Forbidden("request_decision_forbidden", params={"role": actor.role, "kind": req.kind})
     if req.status != "pending":
         raise _state(req, "pending")
+    # Four eyes: nobody but an owner decides a request about themselves.
+    if actor.role != "owner" and actor.user_id is not None and \
+            session.get_one(Employee, req.employee_id).user_id == actor.user_id:
+        raise Forbidden("own_request_decision")
     if approve and req.kind in LEAVE_KINDS:
         _refuse_overlap(session, req.employee_id, req.date_from, req.date_to, req.id)
     if approve and req.kind in TIME_KINDS:

@@ -194,3 +194,14 @@ def test_bad_request_input_names_each_field(api: Any, world: Any, db: Any, uncha
         r = hr.post(REQUESTS, {"employee_id": emp["id"], "kind": "vacation", "date_from": "2026-05-30",
                                "date_to": "2026-06-02"})
         problem(r, 422, "validation_failed", fields={"date_to": "after_dismissal"})
+
+
+def test_nobody_but_an_owner_decides_their_own_request(api: Any, world: Any, unchanged: Any) -> None:
+    hr = api.as_(world.tokens["hr"])
+    me = make_employee(hr, world, full_name="HR Officer", user_id=world.users["hr"])
+    mine = ask(hr, me["id"])
+    with unchanged():
+        problem(decide(hr, mine, "approve"), 403, "own_request_decision")
+    assert decide(api, mine, "approve").json["decided_by"] == world.users["owner"]
+    boss = make_employee(hr, world, full_name="The Owner", user_id=world.users["owner"])
+    assert decide(api, ask(api, boss["id"]), "approve").status_code == 200  # a small firm's owner decides alone
