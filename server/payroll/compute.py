@@ -127,7 +127,6 @@ def payslip(inp: Input, rules: list[RuleSpec], *, overtime_multiplier: Decimal,
     lines: list[Line] = []
     worked_days = 0
     worked_hours = ZERO
-    taxable = ZERO
     norm_days = Decimal(inp.norm_days)
     if not inp.adjustment:
         for t in inp.terms:

@@ -6,10 +6,10 @@ import re
 from decimal import Decimal
 from typing import Annotated, Any, Literal, Optional
 
-from pydantic import AfterValidator, BeforeValidator, Field
+from pydantic import BeforeValidator, Field
 
 from ..core.validation import (
-    Amount, DecimalText, Id, Input, IsoDate, LongText, NonNegativeAmount, Output, PositiveAmount, QueryInput, Text, Version,
+    DecimalText, Id, Input, IsoDate, LongText, NonNegativeAmount, Output, PositiveAmount, QueryInput, Text, Version,
 )
 from ..finance.schemas import MoneyOut
 from .models import ABSENCE_CODES
