@@ -5,7 +5,7 @@ import datetime as dt
 from decimal import Decimal
 from typing import Any, Optional
 
-from sqlalchemy import JSON, Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..core.posted import freeze_when_posted
@@ -147,6 +147,9 @@ class PayrollRun(Versioned, Base):
     __table_args__ = (
         UniqueConstraint("company_id", "number"),
         Index("ix_payroll_runs_company_period", "company_id", "period", "branch_id"),
+        # One regular run per month and branch, even when two are opened at the same moment.
+        Index("uq_payroll_runs_regular", "company_id", "branch_id", "period", unique=True,
+              sqlite_where=text("kind = 'regular'"), postgresql_where=text("kind = 'regular'")),
     )
 
     id: Mapped[IntPK]

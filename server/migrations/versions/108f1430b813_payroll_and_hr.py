@@ -203,6 +203,7 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('payroll_runs', schema=None) as batch_op:
         batch_op.create_index('ix_payroll_runs_company_period', ['company_id', 'period', 'branch_id'], unique=False)
+        batch_op.create_index('uq_payroll_runs_regular', ['company_id', 'branch_id', 'period'], unique=True, sqlite_where=sa.text("kind = 'regular'"), postgresql_where=sa.text("kind = 'regular'"))
 
     op.create_table('staff_requests',
     sa.Column('id', sa.Integer().with_variant(sa.BigInteger(), 'postgresql'), nullable=False),
@@ -351,6 +352,7 @@ def downgrade() -> None:
 
     op.drop_table('staff_requests')
     with op.batch_alter_table('payroll_runs', schema=None) as batch_op:
+        batch_op.drop_index('uq_payroll_runs_regular', sqlite_where=sa.text("kind = 'regular'"), postgresql_where=sa.text("kind = 'regular'"))
         batch_op.drop_index('ix_payroll_runs_company_period')
 
     op.drop_table('payroll_runs')
