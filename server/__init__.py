@@ -67,10 +67,11 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     from .payroll.calendar_api import bp as payroll_calendar_bp
     from .payroll.documents_api import bp as payroll_documents_bp
     from .payroll.rules_api import bp as payroll_rules_bp
+    from .payroll.timesheet_import_api import bp as payroll_timesheet_import_bp
     from .reports.api import bp as reports_bp
     from .sales.api import bp as sales_bp
 
-    for bp in (org_bp, parties_bp, catalog_bp, rates_bp, sales_bp, finance_bp, ledger_bp, reports_bp, documents_bp, imports_bp, hr_bp, payroll_bp, payroll_calendar_bp, payroll_documents_bp, payroll_rules_bp, audit_bp, figures_bp, openapi_bp):
+    for bp in (org_bp, parties_bp, catalog_bp, rates_bp, sales_bp, finance_bp, ledger_bp, reports_bp, documents_bp, imports_bp, hr_bp, payroll_bp, payroll_calendar_bp, payroll_documents_bp, payroll_rules_bp, payroll_timesheet_import_bp, audit_bp, figures_bp, openapi_bp):
         app.register_blueprint(bp)
     return app
 

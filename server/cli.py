@@ -356,6 +356,66 @@ def _profiled(s: Any, actor: Actor, kind: str, kw: dict[str, Any]) -> dict[str, 
 
 
 @main.group()
+def timesheet() -> None:
+    """Timesheets of the payroll."""
+
+
+@timesheet.command("import")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--period", required=True, help="The month the file is for, YYYY-MM.")
+@click.option("--branch", help="Branch code: only its employees may be named.")
+@click.option("--sheet", help="The sheet to read (default: the first whose header is recognised).")
+@click.option("--dry-run", is_flag=True, help="Check and count only; nothing is saved.")
+@click.option("--as", "email", help="The user the days are recorded for (default: the first owner).")
+@click.option("--company-id", type=int)
+def timesheet_import(file: Path, period: str, branch: str | None, sheet: str | None, dry_run: bool,
+                     email: str | None, company_id: int | None) -> None:
+    """Import a month's timesheet from a file (a grid of days, or a row per employee-day), all or nothing."""
+    from pydantic import TypeAdapter, ValidationError
+
+    from .core.errors import DomainError
+    from .core.i18n import translate
+    from .org.models import Branch
+    from .payroll import timesheet_import as imports
+    from .payroll.schemas import Period
+    from .payroll.timesheet_import_api import IMPORTERS
+
+    try:
+        month = TypeAdapter(Period).validate_python(period)
+    except ValidationError:
+        raise click.BadParameter(f"{period!r} is not a month as YYYY-MM", param_hint="--period") from None
+    app = _app()
+    content = file.read_bytes()
+    with _db(app).write_session() as s, s.begin():
+        actor = _user_actor(s, _company_id(s, company_id), email)
+        if actor.role not in IMPORTERS:
+            raise click.ClickException(translate("role_forbidden", "en", role=actor.role, allowed=", ".join(IMPORTERS)))
+        branch_id = None
+        if branch:
+            branch_id = s.scalar(select(Branch.id).where(Branch.company_id == actor.company_id, Branch.code == branch))
+            if branch_id is None:
+                raise click.ClickException(f"no branch with code {branch!r}")
+
+        def listed(errors: Any) -> str:
+            return "\n".join(f"  {imports.place(e.field)}: {translate(e.code, actor.language, **e.params)}"
+                             for e in errors)
+        try:
+            parsed = imports.read(s, actor, content, file.name, month, branch_id=branch_id, sheet=sheet)
+            done = imports.import_timesheet(s, actor, parsed, dry_run=dry_run)
+        except DomainError as exc:
+            head = translate(exc.code, actor.language, **exc.params)
+            raise click.ClickException(f"{head}\n{listed(exc.errors)}" if exc.errors else head) from None
+        where = f"{done.layout}, sheet {done.sheet}" if done.sheet else done.layout
+        said = f"{file.name} ({where}): {done.days} days of {done.employees} employees for {month:%Y-%m}"
+        if done.errors:
+            raise click.ClickException(f"dry run of {said}: it would be refused\n{listed(done.errors)}")
+        if dry_run:
+            click.echo(f"dry run of {said}: {done.saved} would be saved, {done.cleared} cleared; nothing written")
+        else:
+            click.echo(f"imported {said}: {done.saved} saved, {done.cleared} cleared")
+
+
+@main.group()
 def documents() -> None:
     """Contracts, invoices and the rest, from the Word templates."""
 

@@ -12,7 +12,8 @@
 
 The notation of a day (documented on the Timesheet sheet): `8` worked 8 h, `8+2` with 2 h overtime,
 `V` `S` `U` `A` `H` a code, `B` or `B8` a business trip (with hours), `H+4` overtime on a day off.
-Reading it is syntax only: whether a code exists, or 25 hours fit a day, is for the server to say.
+Reading it is syntax only: whether a code exists, or 25 hours fit a day, is for the server to say. The
+reader is workbook/notation.py (standard library only), shared with the server's timesheet file import.
 """
 from __future__ import annotations
 
@@ -25,10 +26,13 @@ from typing import Any, Optional
 
 from .layout import (EMPLOYEES, LANGUAGES, PAY_LINE_LABELS, PAYROLL_FIRST_ROW, PAYROLL_HEADER_ROW, PAYROLL_RUN,
                      PAYSLIPS, TIMESHEET, UNITS, Grid, choice_code, snapshot_sheet)
-from .sync import SNAPSHOT_CELL, Summary, config, decimal, safe_cell, table_sheet, text, write_list, write_rows
+from .sync import SNAPSHOT_CELL, Summary, config, safe_cell, table_sheet, text, write_list, write_rows
 
 D = Decimal
 ZERO = Decimal(0)
+
+
+from .notation import BadCell, Day, plain, read_day, read_units, show_day  # noqa: E402,F401
 
 MESSAGES = {
     "refused": ("Not saved: {reasons}", "មិនបានរក្សាទុក៖ {reasons}", "Не сохранено: {reasons}"),
@@ -36,12 +40,6 @@ MESSAGES = {
     "held": ("Not saved: the timesheet is saved whole, and other rows were refused.",
              "មិនបានរក្សាទុក៖ តារាងម៉ោងត្រូវរក្សាទុកទាំងមូល ហើយជួរផ្សេងទៀតត្រូវបានបដិសេធ។",
              "Не сохранено: табель сохраняется целиком, а другие строки отклонены."),
-    "bad_day": ("«{value}» is not a day: write hours (8), hours+overtime (8+2) or a code (V S B U A H)",
-                "«{value}» មិនមែនជាថ្ងៃទេ៖ សរសេរម៉ោង (8) ម៉ោង+ម៉ោងបន្ថែម (8+2) ឬកូដ (V S B U A H)",
-                "«{value}» — не день: укажите часы (8), часы+сверхурочные (8+2) или код (V S B U A H)"),
-    "w_hours": ("W needs the hours worked: write 8 (or W8)", "W ត្រូវការម៉ោងធ្វើការ៖ សរសេរ 8 (ឬ W8)",
-                "Для W нужны часы: напишите 8 (или W8)"),
-    "bad_units": ("«{value}» is not a number of units", "«{value}» មិនមែនជាចំនួនទេ", "«{value}» — не число штук"),
     "units_need_day": ("units need the day's code or hours on the Timesheet sheet",
                        "ចំនួនផលិតផលត្រូវការកូដ ឬម៉ោងនៃថ្ងៃនៅសន្លឹកតារាងម៉ោង",
                        "для выработки нужен код или часы дня в табеле"),
@@ -102,7 +100,6 @@ WEEKDAYS = (("Mo", "Tu", "We", "Th", "Fr", "Sa", "Su"), ("ច", "អ", "ពុ",
 # Day header fills: the build's header blue on working days, grey on days off, orange on public holidays.
 DAY_COLORS = {"working": (220, 230, 241), "short": (255, 242, 204), "weekend": (191, 191, 191),
               "holiday": (248, 203, 173)}
-DAY = re.compile(r"([A-Za-z])?\s*(\d+(?:[.,]\d+)?)?\s*(?:\+\s*(\d+(?:[.,]\d+)?))?")
 DAY_ERROR = re.compile(r"^days(?:\[(\d+)\]|\.(\d+))(?:\.(\w+))?")
 
 
@@ -132,58 +129,6 @@ class PayrollSummary(Summary):
         now = dt.datetime.now().strftime("%Y-%m-%d %H:%M")
         return " ".join([_say("summary", language, now=now, saved=self.saved, cleared=self.cleared,
                               refused=self.days_refused, pulled=self.pulled), *self.messages])
-
-
-# --- a day cell -----------------------------------------------------------------------------------
-
-class BadCell(ValueError):
-    """A cell that is not written in the sheet's notation; the message is for the row's status."""
-
-
-@dataclass(frozen=True)
-class Day:
-    code: str
-    hours: Decimal = ZERO
-    overtime: Decimal = ZERO
-
-
-def _plain(number: Decimal) -> str:
-    """8.00 → "8", 7.50 → "7.5": a number as a person writes it."""
-    return format(number.normalize(), "f") if number else "0"
-
-
-def show_day(day: dict[str, Any]) -> str:
-    """A pulled day in the sheet's notation."""
-    code, hours, overtime = day["code"], D(day["hours"]), D(day["overtime_hours"])
-    cell = _plain(hours) if code == "W" else code + (_plain(hours) if hours else "")
-    return cell + (f"+{_plain(overtime)}" if overtime else "")
-
-
-def read_day(value: Any, language: str) -> Optional[Day]:
-    """A cell (text, or the float Excel makes of "8") as a day; None when blank; BadCell when it is not one."""
-    raw = text(value)
-    if raw is None:
-        return None
-    found = DAY.fullmatch(raw)
-    if not found or not any(found.groups()):
-        raise BadCell(_say("bad_day", language, value=raw))
-    letter, hours, overtime = found.groups()
-    code = (letter or "W").upper()
-    if code == "W" and hours is None:
-        raise BadCell(_say("w_hours", language))
-    return Day(code, D((hours or "0").replace(",", ".")), D((overtime or "0").replace(",", ".")))
-
-
-def read_units(value: Any, language: str) -> Decimal:
-    try:
-        units = decimal(value.replace(",", ".") if isinstance(value, str) else value)
-    except (ArithmeticError, ValueError):
-        raise BadCell(_say("bad_units", language, value=text(value))) from None
-    if units is None:
-        return ZERO
-    if units < 0:
-        raise BadCell(_say("bad_units", language, value=text(value)))
-    return units
 
 
 # --- the sheets' grids and snapshots --------------------------------------------------------------
@@ -539,7 +484,7 @@ def _pull_timesheet(ctx: Context, book: Any, days_sheet: Any, units_sheet: Any, 
     for emp in data["employees"]:
         cells: list[Optional[list[Any]]] = [None] * len(dates)
         for d in emp["days"]:
-            cells[index[d["date"]]] = [show_day(d), _plain(D(d["units"])) if D(d["units"]) else None]
+            cells[index[d["date"]]] = [show_day(d), plain(D(d["units"])) if D(d["units"]) else None]
         days = [c[0] if c else None for c in cells]
         units: list[Any] = [float(D(c[1])) if c and c[1] else None for c in cells]
         snap.append([emp["employee_id"], emp["number"], emp["full_name"], emp["posted_run"],

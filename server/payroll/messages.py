@@ -2,6 +2,7 @@
 from .calendar_messages import MESSAGES as _CALENDAR
 from .documents_messages import MESSAGES as _DOCUMENTS
 from .rules_messages import MESSAGES as _RULES
+from .timesheet_import_messages import MESSAGES as _TIMESHEET_IMPORT
 
 MESSAGES: dict[str, str] = {
     "payroll_period_posted": "The payroll of {period} is posted (run {run}); correct it with an adjustment run.",
@@ -41,7 +42,7 @@ MESSAGES: dict[str, str] = {
     "explain_advance": "Advance paid on {date} (request {request})",
 }
 
-for _part in (_CALENDAR, _RULES, _DOCUMENTS):
+for _part in (_CALENDAR, _RULES, _DOCUMENTS, _TIMESHEET_IMPORT):
     _clash = set(_part) & set(MESSAGES)
     if _clash:
         raise RuntimeError(f"payroll message codes defined twice: {sorted(_clash)}")
