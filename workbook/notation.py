@@ -28,7 +28,11 @@ MESSAGES = {
                 "Для W нужны часы: напишите 8 (или W8)"),
     "bad_units": ("«{value}» is not a number of units", "«{value}» មិនមែនជាចំនួនទេ", "«{value}» — не число штук"),
 }
-DAY = re.compile(r"([A-Za-z])?\s*(\d+(?:[.,]\d+)?)?\s*(?:\+\s*(\d+(?:[.,]\d+)?))?")
+DAY = re.compile(r"([A-Za-z]|[А-ЯЁа-яё]{1,2})?\s*/?\s*(\d+(?:[.,]\d+)?)?\s*(?:\+\s*(\d+(?:[.,]\d+)?))?")
+# The letter codes of the Russian unified timesheet (form Т-13) that 1C and time clocks export: "Я8", "Я/8",
+# "ОТ", "Б", "РВ8" (work on a day off: its hours are overtime there).
+T13 = {"Я": "W", "В": "H", "ОТ": "V", "ОД": "V", "Б": "S", "К": "B", "ДО": "U", "ОЗ": "U", "НН": "A", "ПР": "A",
+       "РВ": "RV"}
 
 
 class BadCell(ValueError):
@@ -69,6 +73,12 @@ def read_day(value: Any, language: str) -> Optional[Day]:
         raise BadCell("bad_day", language, value=raw)
     letter, hours, overtime = found.groups()
     code = (letter or "W").upper()
+    if not code.isascii():
+        if code not in T13:
+            raise BadCell("bad_day", language, value=raw)
+        code = T13[code]
+        if code == "RV":
+            return Day("H", ZERO, D((hours or "0").replace(",", ".")) + D((overtime or "0").replace(",", ".")))
     if code == "W" and hours is None:
         raise BadCell("w_hours", language)
     return Day(code, D((hours or "0").replace(",", ".")), D((overtime or "0").replace(",", ".")))

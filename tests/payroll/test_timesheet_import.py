@@ -249,3 +249,17 @@ def test_the_command_line_import(cli: Cli, tmp_path: Path) -> None:  # noqa: F81
     cli("timesheet", "import", str(path), "--period", "2026-13", ok=False)
     result = cli("timesheet", "import", str(path), "--period", "2026-04", "--branch", "NOPE", ok=False)
     assert "no branch with code 'NOPE'" in result.output
+
+
+def test_the_letter_codes_of_the_russian_t13_timesheet() -> None:
+    """1C and time clocks export the unified form Т-13: Я worked, ОТ leave, Б sick, К trip, НН absent, РВ a day off worked."""
+    staff = Staff.of(dt.date(2026, 4, 1), [(1, "E00001", "Иванов Иван")])
+    content = xlsx([["Таб. №", "ФИО", "1", "2", "3", "4", "6", "7", "8"],
+                    ["E00001", "Иванов Иван", "Я8", "я/7,5", "ОТ", "РВ4", "Б", "К8", "НН"]])
+    out = parse(content, "t13.xlsx", dt.date(2026, 4, 1), staff)
+    assert out.errors == []
+    assert [(d["date"][-2:], d["code"], d["hours"], d["overtime_hours"]) for d in out.days] == [
+        ("01", "W", "8", "0"), ("02", "W", "7.5", "0"), ("03", "V", "0", "0"), ("04", "H", "0", "4"),
+        ("06", "S", "0", "0"), ("07", "B", "8", "0"), ("08", "A", "0", "0")]
+    bad = parse(xlsx([["Таб. №", "1"], ["E00001", "ЖЖ"]]), "t13.xlsx", dt.date(2026, 4, 1), staff)
+    assert [(e.field, e.code) for e in bad.errors] == [("rows.2.B", "timesheet_import_bad_day")]
