@@ -97,9 +97,9 @@ def read_units(value: Any, language: str) -> Decimal:
     return units
 
 
-# The two readings of a cell the notation needs, the same as workbook/sync.py's text() and decimal():
-# this module may import neither the workbook package (the server does not depend on its front ends)
-# nor anything heavy.
+# The two readings of a cell every workbook uses (workbook.sync re-exports them as text() and decimal());
+# they live here so that the server's timesheet import reads cells the same way without loading the
+# workbooks' Sync.
 
 def cell_text(value: Any) -> Optional[str]:
     """A cell as text: Excel's float 85512345678.0 is "85512345678", blanks are None."""

@@ -26,7 +26,7 @@ from typing import Any, Optional
 
 from .layout import (EMPLOYEES, LANGUAGES, PAY_LINE_LABELS, PAYROLL_FIRST_ROW, PAYROLL_HEADER_ROW, PAYROLL_RUN,
                      PAYSLIPS, TIMESHEET, UNITS, Grid, choice_code, snapshot_sheet)
-from .sync import SNAPSHOT_CELL, Summary, config, safe_cell, table_sheet, text, write_list, write_rows
+from .sync import Summary, config, safe_cell, table_sheet, text, write_list, write_rows, write_snapshot
 
 D = Decimal
 ZERO = Decimal(0)
@@ -176,22 +176,8 @@ def read_snap(book: Any, grid: Grid) -> tuple[dict[str, Any], list[Any]]:
 
 
 def write_snap(book: Any, grid: Grid, meta: dict[str, Any], rows: list[Any]) -> None:
-    """Facts in A2, rows as JSON from A3 on, many to a cell (as sync.write_snapshot does)."""
-    sheet = book.sheets[snapshot_sheet(grid)]
-    bottom = sheet.used_range.last_cell.row
-    if bottom >= 2:
-        sheet.range((2, 1), (bottom, 1)).clear_contents()
-    chunks, current, size = [json.dumps(meta, ensure_ascii=False)], [], 0
-    for row in rows:
-        item = json.dumps(row, ensure_ascii=False, separators=(",", ":"))
-        if current and size + len(item) > SNAPSHOT_CELL:
-            chunks.append("[" + ",".join(current) + "]")
-            current, size = [], 0
-        current.append(item)
-        size += len(item) + 1
-    if current:
-        chunks.append("[" + ",".join(current) + "]")
-    sheet.range((2, 1)).options(transpose=True).value = chunks
+    """Facts in A2, rows as JSON from A3 on, many to a cell (sync.write_snapshot with a head)."""
+    write_snapshot(book, grid, rows, head=json.dumps(meta, ensure_ascii=False))
 
 
 def _field(sheet: Any, grid: Grid, key: str) -> Any:

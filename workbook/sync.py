@@ -12,6 +12,8 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any, Optional
 
+# A cell as text and as Decimal: defined with the day notation, which the server shares.
+from .notation import cell_decimal as decimal, cell_text as text  # noqa: F401  (re-exported for the workbooks)
 from .layout import CONFIG_SHEET, FIRST_ROW, LANGUAGES, LISTS_SHEET, Table, snapshot_sheet
 
 # A cell holds at most 32,767 characters; the snapshot packs rows into cells below that.
@@ -65,20 +67,6 @@ def table_sheet(book: Any, table: Table) -> Any:
     raise LookupError(f"the workbook has no sheet for {table.name} ({', '.join(table.sheet)})")
 
 
-def text(value: Any) -> Optional[str]:
-    """A cell as text: Excel's float 85512345678.0 is "85512345678", blanks are None."""
-    if value is None:
-        return None
-    if isinstance(value, bool):
-        return "yes" if value else "no"
-    if isinstance(value, float):
-        value = int(value) if value.is_integer() else Decimal(repr(value)).normalize()
-    if isinstance(value, (dt.datetime, dt.date)):
-        return value.date().isoformat() if isinstance(value, dt.datetime) else value.isoformat()
-    out = str(value).strip()
-    return out or None
-
-
 # What a yes/no cell may say, in the workbooks' three languages (a dropdown offers "yes" and "no").
 YES = ("yes", "true", "1", "да", "បាទ", "ចាស")
 
@@ -86,17 +74,6 @@ YES = ("yes", "true", "1", "да", "បាទ", "ចាស")
 def is_yes(value: Any) -> bool:
     """A yes/no cell: yes (or TRUE, 1, да, បាទ, ចាស) is True; anything else, blank included, is False."""
     return (text(value) or "").lower() in YES
-
-
-def decimal(value: Any) -> Optional[Decimal]:
-    """A cell as Decimal, through str() once (never float arithmetic); None when blank."""
-    if value is None or (isinstance(value, str) and not value.strip()):
-        return None
-    if isinstance(value, bool):
-        raise ValueError("a number was expected")
-    if isinstance(value, float):
-        return Decimal(repr(value))
-    return Decimal(str(value).strip().replace(",", "").replace("\u00a0", "").replace(" ", ""))
 
 
 def read_rows(sheet: Any, table: Table) -> list[Row]:
@@ -152,14 +129,17 @@ def write_rows(sheet: Any, table: Table, rows: list[list[Any]], clear_to: int) -
         sheet.range((FIRST_ROW, 1)).value = [[safe_cell(v) for v in r] for r in rows]
 
 
-def write_snapshot(book: Any, table: Table, rows: list[list[Any]]) -> None:
+def write_snapshot(book: Any, table: Any, rows: list[list[Any]], head: Optional[str] = None) -> None:
     """The pulled rows as JSON, many rows to a cell: a twentieth of the cells a copy of the table takes,
-    which is most of the time a large workbook spends opening and saving."""
+    which is most of the time a large workbook spends opening and saving. `head`, when given, is written
+    first in A2 (payroll.xlsm keeps the grid's facts there)."""
     sheet = book.sheets[snapshot_sheet(table)]
     bottom = sheet.used_range.last_cell.row
     if bottom >= 2:
         sheet.range((2, 1), (bottom, 1)).clear_contents()
-    chunks, current, size = [], [], 0
+    chunks: list[str] = [] if head is None else [head]
+    current: list[str] = []
+    size = 0
     for row in rows:
         item = json.dumps([_plain(v) for v in row], ensure_ascii=False, separators=(",", ":"))
         if current and size + len(item) > SNAPSHOT_CELL:
