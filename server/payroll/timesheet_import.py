@@ -30,6 +30,8 @@ from sqlalchemy.orm import Session
 from ..core.actor import Actor
 from ..core.errors import ErrorList, FieldError, ValidationFailed
 from ..core.validation import field_errors
+from ..imports import values
+from ..imports.mapping import column_letter
 from ..imports.reader import MiB, Sheet, read_workbook
 from ..org.models import Branch
 from . import schemas, service, staff
@@ -56,8 +58,8 @@ HEADERS: dict[str, tuple[str, ...]] = {
 # The long layout's value columns, by the timesheet day field each fills.
 VALUE_FIELDS = {"code": "code", "hours": "hours", "overtime": "overtime_hours", "units": "units"}
 DAY_ERROR = re.compile(r"^days\.(\d+)(?:\.(\w+))?")
-ISO_DATE = re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})(?:[ T]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?")
-DOTTED_DATE = re.compile(r"(\d{1,2})\.(\d{1,2})\.(\d{4})(?: \d{1,2}:\d{2}(?::\d{2})?)?")
+# A time clock writes the time after the date: "2026-04-01 08:02", "01.04.2026 8:02:11".
+TIME_AFTER = re.compile(r"[ T]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?$")
 
 
 def _key(value: Any) -> str:
@@ -101,16 +103,6 @@ def staff_of(session: Session, actor: Actor, period: dt.date, branch_id: Optiona
 
 
 # --- where a day came from ------------------------------------------------------------------------------
-
-def column_letter(index: int) -> str:
-    """0 → "A", 26 → "AA"."""
-    letters = ""
-    index += 1
-    while index:
-        index, rest = divmod(index - 1, 26)
-        letters = chr(65 + rest) + letters
-    return letters
-
 
 def cell_field(row: int, column: Optional[int]) -> str:
     """The error field of a cell (`rows.7.C`), or of a whole row (`rows.7`), as the spreadsheet imports name them."""
@@ -382,26 +374,19 @@ def _read_long(rows: list[list[Any]], header: Header, employees: Staff, out: Par
 
 
 def _date(value: Any, r: int, column: int, period: dt.date, out: Parsed) -> Optional[dt.date]:
-    """A date cell, or text YYYY-MM-DD or DD.MM.YYYY (a time after it is ignored), in the period."""
+    """A date cell, or a date as text in any form the imports read (a time after it is ignored), in the period."""
     where = cell_field(r, column)
     raw = cell_text(value)
     if raw is None:
         out.fail(where, "timesheet_import_no_date")
         return None
-    day: Optional[dt.date] = None
-    if isinstance(value, dt.datetime):
-        day = value.date()
-    elif isinstance(value, dt.date):
-        day = value
-    else:
-        iso, dotted = ISO_DATE.fullmatch(raw), DOTTED_DATE.fullmatch(raw)
-        try:
-            if iso:
-                day = dt.date(int(iso.group(1)), int(iso.group(2)), int(iso.group(3)))
-            elif dotted:
-                day = dt.date(int(dotted.group(3)), int(dotted.group(2)), int(dotted.group(1)))
-        except ValueError:
-            day = None
+    text = TIME_AFTER.sub("", value.strip()) if isinstance(value, str) else None
+    try:
+        # The imports' own date reading (date cells, serials, 2026-04-01, 01.04.2026, "1 апреля 2026"), except
+        # 03/04/2026: April or March depends on who wrote it, and a timesheet is no place to guess.
+        day = None if text is not None and "/" in text else values.date(text if text is not None else value)
+    except values.ValueProblem:
+        day = None
     if day is None:
         out.fail(where, "timesheet_import_bad_date", value=raw)
         return None

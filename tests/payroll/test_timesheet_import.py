@@ -263,3 +263,13 @@ def test_the_letter_codes_of_the_russian_t13_timesheet() -> None:
         ("06", "S", "0", "0"), ("07", "B", "8", "0"), ("08", "A", "0", "0")]
     bad = parse(xlsx([["Таб. №", "1"], ["E00001", "ЖЖ"]]), "t13.xlsx", dt.date(2026, 4, 1), staff)
     assert [(e.field, e.code) for e in bad.errors] == [("rows.2.B", "timesheet_import_bad_day")]
+
+
+def test_dates_of_the_long_layout_read_as_the_imports_read_them() -> None:
+    staff = Staff.of(dt.date(2026, 4, 1), [(1, "E00001", "Иванов Иван")])
+    content = xlsx([["Таб. №", "Дата", "Часы"], ["E00001", "1 апреля 2026", 8], ["E00001", "02.04.2026 08:02", 7],
+                    ["E00001", "2026-04-03T09:00:00", 6], ["E00001", 46119, 5], ["E00001", "06/04/2026", 4]])
+    out = parse(content, "long.xlsx", dt.date(2026, 4, 1), staff)
+    # 46119 is the serial Excel keeps for 2026-04-07 when a date cell lost its format; 06/04/2026 is refused.
+    assert [d["date"] for d in out.days] == ["2026-04-01", "2026-04-02", "2026-04-03", "2026-04-07"]
+    assert [(e.field, e.code) for e in out.errors] == [("rows.6.B", "timesheet_import_bad_date")]
