@@ -52,16 +52,6 @@ def _names(names: schemas.CatalogNames | None) -> dict[str, str]:
     return {k: v for k, v in names.model_dump().items() if v}
 
 
-def _unique(session: Session, model: Any, company_id: int, column: str, value: Any, exclude_id: int | None,
-            errors: ErrorList) -> None:
-    col = getattr(model, column)
-    q = select(model.id).where(model.company_id == company_id, col == value)
-    if exclude_id is not None:
-        q = q.where(model.id != exclude_id)
-    if session.scalar(q.limit(1)) is not None:
-        errors.add(column, "already_exists")
-
-
 def _places(errors: ErrorList, field: str, value: Decimal | None, places: int = PLACES) -> bool:
     if value is not None and value != value.quantize(Decimal(1).scaleb(-places)):
         errors.add(field, "too_many_places", places=places)
@@ -143,7 +133,7 @@ def _check_parent(session: Session, actor: Actor, cat_id: int | None, parent_id:
 
 def create_category(session: Session, actor: Actor, data: schemas.ProductCategoryIn) -> Category:
     errors = ErrorList()
-    _unique(session, Category, actor.company_id, "code", data.code, None, errors)
+    records.check_unique(session, Category, actor.company_id, "code", data.code, None, errors)
     _check_parent(session, actor, None, data.parent_id, errors)
     errors.raise_if_any()
     obj = Category(company_id=actor.company_id, code=data.code, name=data.name, names=_names(data.names),
@@ -161,7 +151,7 @@ def update_category(session: Session, actor: Actor, cat_id: int, patch: schemas.
         if required in changes and changes[required] is None:
             errors.add(required, "required")
     if changes.get("code") is not None:
-        _unique(session, Category, actor.company_id, "code", changes["code"], cat.id, errors)
+        records.check_unique(session, Category, actor.company_id, "code", changes["code"], cat.id, errors)
     if "parent_id" in changes:
         _check_parent(session, actor, cat.id, changes["parent_id"], errors)
     errors.raise_if_any()
@@ -206,7 +196,7 @@ def _check_barcode(session: Session, actor: Actor, product_id: int | None, barco
     problems = barcodes.check(barcode, kind)
     errors.extend(problems)
     if not problems:
-        _unique(session, Product, actor.company_id, "barcode", barcode, product_id, errors)
+        records.check_unique(session, Product, actor.company_id, "barcode", barcode, product_id, errors)
     return kind
 
 
@@ -256,7 +246,7 @@ def product_rule_errors(session: Session, actor: Actor, rest: dict[str, Any], id
     errors = ErrorList()
     sku, barcode, kind = rest.get("sku"), rest.get("barcode"), rest.get("barcode_type")
     if isinstance(sku, str) and sku.strip():
-        _unique(session, Product, actor.company_id, "sku", sku.strip(), id, errors)
+        records.check_unique(session, Product, actor.company_id, "sku", sku.strip(), id, errors)
     if isinstance(barcode, str) and barcode.strip() and kind in (None, "ean13", "code128"):
         _check_barcode(session, actor, id, barcode.strip(), kind, errors)
     category_id = rest.get("category_id")
@@ -267,7 +257,7 @@ def product_rule_errors(session: Session, actor: Actor, rest: dict[str, Any], id
 
 def create_product(session: Session, actor: Actor, data: schemas.ProductIn) -> Product:
     errors = ErrorList()
-    _unique(session, Product, actor.company_id, "sku", data.sku, None, errors)
+    records.check_unique(session, Product, actor.company_id, "sku", data.sku, None, errors)
     kind = _check_barcode(session, actor, None, data.barcode, data.barcode_type, errors)
     _check_category_ref(session, actor, "category_id", data.category_id, errors)
     _places(errors, "tax_rate", data.tax_rate)
@@ -289,7 +279,7 @@ def update_product(session: Session, actor: Actor, product_id: int, patch: schem
         if required in changes and changes[required] is None:
             errors.add(required, "required")
     if changes.get("sku") is not None:
-        _unique(session, Product, actor.company_id, "sku", changes["sku"], product.id, errors)
+        records.check_unique(session, Product, actor.company_id, "sku", changes["sku"], product.id, errors)
     if "barcode" in changes or "barcode_type" in changes:
         barcode = changes.get("barcode", product.barcode)
         given_type = changes.get("barcode_type") if "barcode_type" in changes else (
@@ -408,7 +398,7 @@ def _replace_rules(session: Session, actor: Actor, plist: PriceList, rules: list
 
 def create_price_list(session: Session, actor: Actor, data: schemas.PriceListIn) -> PriceList:
     errors = ErrorList()
-    _unique(session, PriceList, actor.company_id, "code", data.code, None, errors)
+    records.check_unique(session, PriceList, actor.company_id, "code", data.code, None, errors)
     _check_list_refs(session, actor, data.segment_id, data.branch_id, errors)
     _date_range(errors, "", data.valid_from, data.valid_to)
     _check_rules(session, actor, data.rules, data.currency, errors)
@@ -428,7 +418,7 @@ def update_price_list(session: Session, actor: Actor, list_id: int, patch: schem
         if required in changes and changes[required] is None:
             errors.add(required, "required")
     if changes.get("code") is not None:
-        _unique(session, PriceList, actor.company_id, "code", changes["code"], plist.id, errors)
+        records.check_unique(session, PriceList, actor.company_id, "code", changes["code"], plist.id, errors)
     _check_list_refs(session, actor, changes.get("segment_id"), changes.get("branch_id"), errors)
     _date_range(errors, "", changes.get("valid_from", plist.valid_from), changes.get("valid_to", plist.valid_to))
     currency = changes.get("currency") or plist.currency

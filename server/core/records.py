@@ -3,15 +3,27 @@ from __future__ import annotations
 
 from typing import Any, Callable
 
-from sqlalchemy import inspect
+from sqlalchemy import inspect, select
 from sqlalchemy.orm import Session
 
 from ..audit.service import log_change
 from . import dates
 from .actor import Actor
-from .errors import Conflict, DomainError, ValidationFailed, FieldError
+from .errors import Conflict, DomainError, ErrorList, ValidationFailed, FieldError
 
 Present = Callable[[Any], dict[str, Any]]
+
+
+def check_unique(session: Session, model: Any, company_id: int, column: str, value: Any, exclude_id: int | None,
+                 errors: ErrorList) -> None:
+    """Name `column` as already_exists when another record of the company holds `value` there (None: nothing to check)."""
+    if value is None:
+        return
+    q = select(model.id).where(model.company_id == company_id, getattr(model, column) == value)
+    if exclude_id is not None:
+        q = q.where(model.id != exclude_id)
+    if session.scalar(q.limit(1)) is not None:
+        errors.add(column, "already_exists")
 
 
 def snapshot(obj: Any) -> dict[str, Any]:

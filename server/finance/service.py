@@ -99,20 +99,9 @@ def list_cash_accounts(session: Session, actor: Actor, include_archived: bool) -
     return list(session.scalars(q.order_by(CashAccount.code)))
 
 
-def _unique_code(session: Session, model: Any, company_id: int, code: Optional[str], exclude: Optional[int],
-                 errors: ErrorList) -> None:
-    if code is None:
-        return
-    q = select(model.id).where(model.company_id == company_id, model.code == code)
-    if exclude is not None:
-        q = q.where(model.id != exclude)
-    if session.scalar(q.limit(1)) is not None:
-        errors.add("code", "already_exists")
-
-
 def create_cash_account(session: Session, actor: Actor, data: schemas.CashAccountIn) -> CashAccount:
     errors = ErrorList()
-    _unique_code(session, CashAccount, actor.company_id, data.code, None, errors)
+    records.check_unique(session, CashAccount, actor.company_id, "code", data.code, None, errors)
     branch = session.get(Branch, data.branch_id)
     if branch is None or branch.company_id != actor.company_id:
         errors.add("branch_id", "unknown_reference", entity="branch", value=data.branch_id)
@@ -143,7 +132,7 @@ def update_cash_account(session: Session, actor: Actor, id: int, patch: schemas.
     for key in ("code", "name"):
         if key in changes and changes[key] is None:
             errors.add(key, "required")
-    _unique_code(session, CashAccount, actor.company_id, changes.get("code"), obj.id, errors)
+    records.check_unique(session, CashAccount, actor.company_id, "code", changes.get("code"), obj.id, errors)
     errors.raise_if_any()
     return records.change(session, actor, obj, changes, "cash_account")
 
@@ -229,7 +218,7 @@ def _check_parent(session: Session, actor: Actor, own_id: Optional[int], parent_
 def create_cashflow_category(session: Session, actor: Actor, data: schemas.CategoryIn) -> CashflowCategory:
     ensure_categories(session, actor.company_id)
     errors = ErrorList()
-    _unique_code(session, CashflowCategory, actor.company_id, data.code, None, errors)
+    records.check_unique(session, CashflowCategory, actor.company_id, "code", data.code, None, errors)
     _check_parent(session, actor, None, data.parent_id, errors)
     errors.raise_if_any()
     obj = CashflowCategory(company_id=actor.company_id, code=data.code, name=data.name,
@@ -246,7 +235,7 @@ def update_cashflow_category(session: Session, actor: Actor, id: int, patch: sch
     for key in ("code", "name", "direction"):
         if key in changes and changes[key] is None:
             errors.add(key, "required")
-    _unique_code(session, CashflowCategory, actor.company_id, changes.get("code"), obj.id, errors)
+    records.check_unique(session, CashflowCategory, actor.company_id, "code", changes.get("code"), obj.id, errors)
     if "parent_id" in changes:
         _check_parent(session, actor, obj.id, changes["parent_id"], errors)
     errors.raise_if_any()

@@ -79,20 +79,9 @@ def list_positions(session: Session, actor: Actor, include_archived: bool) -> li
     return list(session.scalars(q.order_by(Position.name, Position.id)))
 
 
-def _unique_name(session: Session, company_id: int, name: Optional[str], exclude: Optional[int],
-                 errors: ErrorList) -> None:
-    if name is None:
-        return
-    q = select(Position.id).where(Position.company_id == company_id, Position.name == name)
-    if exclude is not None:
-        q = q.where(Position.id != exclude)
-    if session.scalar(q.limit(1)) is not None:
-        errors.add("name", "already_exists")
-
-
 def create_position(session: Session, actor: Actor, data: schemas.PositionIn) -> Position:
     errors = ErrorList()
-    _unique_name(session, actor.company_id, data.name, None, errors)
+    records.check_unique(session, Position, actor.company_id, "name", data.name, None, errors)
     errors.raise_if_any()
     obj = Position(company_id=actor.company_id, name=data.name, names=data.names.model_dump(exclude_none=True))
     return records.create(session, actor, obj, "position")
@@ -104,7 +93,7 @@ def update_position(session: Session, actor: Actor, id: int, patch: schemas.Posi
     errors = ErrorList()
     if "name" in changes and changes["name"] is None:
         errors.add("name", "required")
-    _unique_name(session, actor.company_id, changes.get("name"), obj.id, errors)
+    records.check_unique(session, Position, actor.company_id, "name", changes.get("name"), obj.id, errors)
     errors.raise_if_any()
     if "names" in changes:
         changes["names"] = {k: v for k, v in (changes["names"] or {}).items() if v is not None}

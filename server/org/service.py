@@ -28,16 +28,6 @@ present_warehouse = _present(schemas.WarehouseOut)
 present_user = _present(schemas.UserOut)
 
 
-def _unique(session: Session, model: Any, company_id: int, column: str, value: Any, exclude_id: int | None,
-            errors: ErrorList) -> None:
-    col = getattr(model, column)
-    q = select(model.id).where(model.company_id == company_id, col == value)
-    if exclude_id is not None:
-        q = q.where(model.id != exclude_id)
-    if session.scalar(q.limit(1)) is not None:
-        errors.add(column, "already_exists")
-
-
 def _own_branch(session: Session, actor: Actor, branch_id: int | None, field: str, errors: ErrorList) -> None:
     if branch_id is None:
         return
@@ -74,7 +64,7 @@ def list_branches(session: Session, actor: Actor, include_archived: bool) -> lis
 
 def create_branch(session: Session, actor: Actor, data: schemas.BranchIn) -> Branch:
     errors = ErrorList()
-    _unique(session, Branch, actor.company_id, "code", data.code, None, errors)
+    records.check_unique(session, Branch, actor.company_id, "code", data.code, None, errors)
     errors.raise_if_any()
     return records.create(session, actor, Branch(company_id=actor.company_id, **data.model_dump()), "branch")
 
@@ -84,7 +74,7 @@ def update_branch(session: Session, actor: Actor, branch_id: int, patch: schemas
     changes = patch.model_dump(exclude_unset=True, exclude={"version"})
     errors = ErrorList()
     if "code" in changes:
-        _unique(session, Branch, actor.company_id, "code", changes["code"], branch.id, errors)
+        records.check_unique(session, Branch, actor.company_id, "code", changes["code"], branch.id, errors)
     errors.raise_if_any()
     return records.change(session, actor, branch, changes, "branch")
 
@@ -168,7 +158,7 @@ def list_warehouses(session: Session, actor: Actor, include_archived: bool) -> l
 
 def create_warehouse(session: Session, actor: Actor, data: schemas.WarehouseIn) -> Warehouse:
     errors = ErrorList()
-    _unique(session, Warehouse, actor.company_id, "code", data.code, None, errors)
+    records.check_unique(session, Warehouse, actor.company_id, "code", data.code, None, errors)
     _own_branch(session, actor, data.branch_id, "branch_id", errors)
     errors.raise_if_any()
     return records.create(session, actor, Warehouse(company_id=actor.company_id, **data.model_dump()), "warehouse")
@@ -179,7 +169,7 @@ def update_warehouse(session: Session, actor: Actor, wh_id: int, patch: schemas.
     changes = patch.model_dump(exclude_unset=True, exclude={"version"})
     errors = ErrorList()
     if "code" in changes:
-        _unique(session, Warehouse, actor.company_id, "code", changes["code"], wh.id, errors)
+        records.check_unique(session, Warehouse, actor.company_id, "code", changes["code"], wh.id, errors)
     if "branch_id" in changes:
         _own_branch(session, actor, changes["branch_id"], "branch_id", errors)
     errors.raise_if_any()
