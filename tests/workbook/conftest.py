@@ -36,3 +36,15 @@ def served(app: Any, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
         stop.set()
         thread.join(10)
         assert not thread.is_alive()
+
+
+def press_sync(path: Any, main: Any) -> None:
+    """Press a workbook's Sync button: the workbook is the caller, as when its button runs `<module>.main()`."""
+    import xlwings as xw
+
+    book = xw.Book(str(path))
+    book.set_mock_caller()
+    try:
+        main()
+    finally:
+        book.close()

@@ -14,6 +14,8 @@ import pytest
 import xlwings as xw
 from sqlalchemy import select
 
+from .conftest import press_sync
+
 from server.parties.models import Counterparty
 from workbook import clients, engine
 from workbook.build import build, vba_project
@@ -36,13 +38,7 @@ def base(api: Any, world: Any, served: str, monkeypatch: pytest.MonkeyPatch, tmp
 
 
 def sync(path: Path) -> Any:
-    """Press Sync: the workbook is the caller, as when its button runs `clients.main()`."""
-    book = xw.Book(str(path))
-    book.set_mock_caller()
-    try:
-        clients.main()
-    finally:
-        book.close()
+    press_sync(path, clients.main)
 
 
 def table(path: Path) -> list[dict[str, Any]]:

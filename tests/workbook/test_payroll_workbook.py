@@ -16,6 +16,8 @@ import openpyxl
 import pytest
 import xlwings as xw
 
+from .conftest import press_sync
+
 from workbook import engine, payroll
 from workbook.build import build, vba_project
 from workbook.layout import (EMPLOYEES, FIRST_ROW, PAYROLL_BOOK, PAYROLL_FIRST_ROW, PAYROLL_HEADER_ROW, PAYROLL_RUN,
@@ -42,12 +44,7 @@ def staff(api: Any, world: Any, served: str, monkeypatch: pytest.MonkeyPatch,
 
 
 def sync(path: Path) -> None:
-    book = xw.Book(str(path))
-    book.set_mock_caller()
-    try:
-        payroll.main()
-    finally:
-        book.close()
+    press_sync(path, payroll.main)
 
 
 def type_cells(path: Path, grid: Grid, cells: dict[tuple[int, int], Any]) -> None:

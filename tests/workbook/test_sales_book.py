@@ -10,6 +10,8 @@ import pytest
 import xlwings as xw
 from sqlalchemy import select
 
+from .conftest import press_sync
+
 from server.finance.models import Allocation, Payment
 from server.sales.models import Invoice
 from workbook import engine, sales_book
@@ -35,12 +37,7 @@ def books(db: Any, world: Any, api: Any, served: str, monkeypatch: pytest.Monkey
 
 
 def sync(path: Path) -> None:
-    book = xw.Book(str(path))
-    book.set_mock_caller()
-    try:
-        sales_book.main()
-    finally:
-        book.close()
+    press_sync(path, sales_book.main)
 
 
 def rows(path: Path, table: Any) -> list[dict[str, Any]]:
