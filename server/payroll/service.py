@@ -546,9 +546,16 @@ def save_timesheet(session: Session, actor: Actor, data: schemas.TimesheetIn) ->
     last = max(d.date for d in data.days)
     stored = staff.stored_days(session, company_id, ids, first, last)
     posted = posted_months(session, company_id, ids, first, last)
-    jobs: dict[tuple[int, dt.date], Optional[staff.Employment]] = {}
-    derived: dict[tuple[int, dt.date], dict[dt.date, compute.Entry]] = {}
     fallback = calendar.current_settings(session, company_id).calendar_country
+    # Employment and approved requests of every month the days fall in, read once per month for everyone.
+    jobs: dict[tuple[int, dt.date], staff.Employment] = {}
+    month_requests: dict[dt.date, dict[int, list[Any]]] = {}
+    for start in sorted({month_of(d.date) for d in data.days}):
+        in_month = sorted({d.employee_id for d in data.days if month_of(d.date) == start} & set(employees))
+        for job in staff.employment(session, company_id, start, employee_ids=in_month):
+            jobs[(job.employee.id, start)] = job
+        month_requests[start] = staff.requests(session, company_id, in_month, start, staff.month_end(start))
+    derived: dict[tuple[int, dt.date], dict[dt.date, compute.Entry]] = {}
     seen: set[tuple[int, dt.date]] = set()
     defaults: dict[tuple[int, dt.date], dict[str, Any]] = {}
     for i, day in enumerate(data.days):
@@ -565,18 +572,14 @@ def save_timesheet(session: Session, actor: Actor, data: schemas.TimesheetIn) ->
             continue
         seen.add((emp.id, day.date))
         key = (emp.id, month_of(day.date))
-        if key not in jobs:
-            found = staff.employment(session, company_id, month_of(day.date), employee_ids=[emp.id])
-            jobs[key] = found[0] if found else None
-        job = jobs[key]
+        job = jobs.get(key)
         if job is None or not job.employed(day.date):
             errors.add(f"{where}.date", "not_employed", employee=emp.number, date=day.date.isoformat())
             continue
         if key not in derived:
             # A day entered for the first time starts from what the timesheet showed for it.
             month = calendar.month(session, company_id, run_country(session, company_id, job.branch_id, fallback), key[1])
-            reqs = staff.requests(session, company_id, [emp.id], key[1], staff.month_end(key[1])).get(emp.id, [])
-            derived[key] = staff.effective_days(job, month, {}, reqs)
+            derived[key] = staff.effective_days(job, month, {}, month_requests[key[1]].get(emp.id, []))
         if key in posted:
             err = posted_error(f"{where}.date", day.date, posted[key])
             errors.add(err.field, err.code, **err.params)
