@@ -25,7 +25,7 @@ DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 MIMETYPES = {"docx": DOCX, "pdf": "application/pdf"}
 
 
-def _attachment(content: bytes, mimetype: str, filename: str) -> Response:
+def attachment(content: bytes, mimetype: str, filename: str) -> Response:
     resp = Response(content, mimetype=mimetype)
     resp.headers["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(filename)}"
     return resp
@@ -66,14 +66,14 @@ def preview_template(session: Session, actor: Actor, body: schemas.TemplatePrevi
     if data is None and body.template_id is not None:
         data = service.get_template(session, actor, body.template_id).content
     content = service.preview(session, actor, body.kind, body.language, data, body.source_id)
-    return _attachment(content, DOCX, f"preview_{body.kind}_{body.language}.docx")
+    return attachment(content, DOCX, f"preview_{body.kind}_{body.language}.docx")
 
 
 @route(bp, "/document-templates/<int:id>/file", roles=TEMPLATE_KEEPERS, produces=(DOCX,))
 def template_file(session: Session, actor: Actor, id: int) -> Response:
     """Download a company template as it was uploaded."""
     tpl = service.get_template(session, actor, id)
-    return _attachment(tpl.content, DOCX, f"{tpl.kind}_{tpl.language}_{tpl.name}.docx")
+    return attachment(tpl.content, DOCX, f"{tpl.kind}_{tpl.language}_{tpl.name}.docx")
 
 
 @route(bp, "/document-templates/<int:id>/default", method="POST", roles=TEMPLATE_KEEPERS,
@@ -135,7 +135,7 @@ def get_document(session: Session, actor: Actor, id: int) -> schemas.DocumentVie
 def document_file(session: Session, actor: Actor, id: int, query: schemas.FileQuery) -> Response:
     """Download a document's file as registered (its SHA-256 is in the ETag)."""
     doc, row = service.file_of(session, actor, id, query.format)
-    resp = _attachment(row.content, MIMETYPES[query.format], service.filename(doc.kind, doc.number, doc.language,
+    resp = attachment(row.content, MIMETYPES[query.format], service.filename(doc.kind, doc.number, doc.language,
                                                                               query.format))
     resp.headers["ETag"] = f'"{row.sha256}"'
     return resp
@@ -154,7 +154,7 @@ def set_document_status(session: Session, actor: Actor, id: int, body: schemas.S
 def order_package(session: Session, actor: Actor, id: int, body: schemas.PackageIn) -> Response:
     """Every paper of an order (contract, invoice, waybill or act, UPD) in one zip; missing ones are generated."""
     name, content, docs = service.package(session, actor, id, body.language, body.pdf)
-    resp = _attachment(content, "application/zip", name)
+    resp = attachment(content, "application/zip", name)
     resp.headers["X-Document-Ids"] = ",".join(str(d.id) for d in docs)
     return resp
 

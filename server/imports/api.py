@@ -2,15 +2,15 @@
 from __future__ import annotations
 
 from typing import Any
-from urllib.parse import quote
 
-from flask import Blueprint, Response, current_app
+from flask import Blueprint, current_app
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ..core.actor import Actor
 from ..core.api import VersionIn, route
 from ..core.errors import Forbidden
+from ..documents.api import attachment
 from . import report as xlsx_report
 from . import schemas, service
 from .models import ImportProfile
@@ -82,9 +82,7 @@ def get_report(session: Session, actor: Actor, id: int, query: schemas.ReportQue
     rows = [r for r in rep["rows"] if query.action is None or r["action"] == query.action]
     if query.format == "xlsx":
         content = xlsx_report.xlsx({**rep, "rows": rows}, query.language or actor.language)
-        resp = Response(content, mimetype=XLSX)
-        resp.headers["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(f'import-{id}-report.xlsx')}"
-        return resp
+        return attachment(content, XLSX, f"import-{id}-report.xlsx")
     return schemas.ReportOut(mapping=rep["mapping"], options=rep["options"], counts=rep["counts"], total=len(rows),
                              rows=rows[query.offset:query.offset + query.limit])
 

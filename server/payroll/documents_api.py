@@ -2,15 +2,14 @@
 from __future__ import annotations
 
 from typing import Any
-from urllib.parse import quote
 
-from flask import Blueprint, Response, current_app, request
+from flask import Blueprint, Response
 from sqlalchemy.orm import Session
 
 from ..core.actor import Actor
 from ..core.api import route
-from ..core.i18n import negotiate
-from ..reports.service import to_json
+from ..documents.api import attachment
+from ..reports.api import report_answer, report_language
 from ..reports.xlsx import MIMETYPE as XLSX
 from . import documents_schemas as schemas
 from . import payslip_documents, reports
@@ -23,23 +22,13 @@ MIMETYPES = {"docx": DOCX, "pdf": "application/pdf"}
 BOTH = ("application/json", XLSX)
 
 
-def _attachment(content: bytes, mimetype: str, filename: str) -> Response:
-    resp = Response(content, mimetype=mimetype)
-    resp.headers["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(filename)}"
-    return resp
-
-
-def _language(actor: Actor) -> str:
-    return negotiate(request.headers.get("Accept-Language"), actor.language or current_app.config["DEFAULT_LANGUAGE"])
-
-
 @route(bp, "/payroll-runs/<int:id>/payslips/<int:employee_id>/document", roles=READ,
        query=schemas.PayslipDocumentQuery, produces=(DOCX, "application/pdf"), errors=(409,))
 def payslip_document(session: Session, actor: Actor, id: int, employee_id: int,
                      query: schemas.PayslipDocumentQuery) -> Response:
     """One employee's payslip in a run as .docx (or .pdf), in the language asked for or the employee's own."""
     name, content = payslip_documents.payslip_document(session, actor, id, employee_id, query.language, query.format)
-    return _attachment(content, MIMETYPES[query.format], name)
+    return attachment(content, MIMETYPES[query.format], name)
 
 
 @route(bp, "/payroll-runs/<int:id>/payslips/documents", roles=READ, query=schemas.PayslipDocumentQuery,
@@ -47,32 +36,24 @@ def payslip_document(session: Session, actor: Actor, id: int, employee_id: int,
 def run_payslip_documents(session: Session, actor: Actor, id: int, query: schemas.PayslipDocumentQuery) -> Response:
     """Every payslip of a run in one zip, each in the language asked for or its employee's own."""
     name, content, count = payslip_documents.run_payslip_documents(session, actor, id, query.language, query.format)
-    resp = _attachment(content, "application/zip", name)
+    resp = attachment(content, "application/zip", name)
     resp.headers["X-Payslip-Count"] = str(count)
     return resp
-
-
-def _answer(report: Any, fmt: str, name: str, to_xlsx: Any, language: str) -> Any:
-    if fmt == "xlsx":
-        resp = Response(to_xlsx(report, language), mimetype=XLSX)
-        resp.headers["Content-Disposition"] = f"attachment; filename={name}.xlsx"
-        return resp
-    return to_json(report)
 
 
 @route(bp, "/reports/payroll-register", roles=READ, query=schemas.RegisterQuery, response=schemas.RegisterOut,
        produces=BOTH)
 def payroll_register(session: Session, actor: Actor, query: schemas.RegisterQuery) -> Any:
     """The payroll register of a run or a month: a row per employee, a column per earning, deduction, contribution."""
-    lang = _language(actor)
+    lang = report_language(actor)
     runs = reports.register_runs(session, actor, query.run_id, query.period, query.branch_id)
-    return _answer(reports.register(session, actor, runs, lang), query.format, "payroll-register",
+    return report_answer(reports.register(session, actor, runs, lang), query.format, "payroll-register",
                    reports.register_xlsx, lang)
 
 
 @route(bp, "/reports/payroll-cost", roles=READ, query=schemas.CostQuery, response=schemas.CostOut, produces=BOTH)
 def payroll_cost(session: Session, actor: Actor, query: schemas.CostQuery) -> Any:
     """Payroll cost per department over posted months: gross pay, employer contributions, total cost, headcount."""
-    lang = _language(actor)
+    lang = report_language(actor)
     r = reports.cost(session, actor, query.from_, query.to, query.branch_id, lang)
-    return _answer(r, query.format, "payroll-cost", reports.cost_xlsx, lang)
+    return report_answer(r, query.format, "payroll-cost", reports.cost_xlsx, lang)
