@@ -644,12 +644,22 @@ def list_pay_items(session: Session, actor: Actor, q: schemas.PayItemQuery) -> l
     return list(session.scalars(stmt.order_by(PayItem.employee_id, PayItem.id).limit(5000)))
 
 
+FOREVER = dt.date(9999, 12, 1)
+
+
+def _next_month(day: dt.date) -> dt.date:
+    return (day.replace(day=28) + dt.timedelta(days=4)).replace(day=1)
+
+
 def _check_item_run(session: Session, actor: Actor, run_id: Optional[int], employee_id: int, period: dt.date,
-                    errors: ErrorList) -> None:
+                    errors: ErrorList, *, until: Optional[dt.date] = None, field: str = "period_from") -> None:
+    """A monthly item may not change what a posted month paid: the months from `period` to `until` (None:
+    onwards) it would add, change or take away must all be open. An adjustment run's item needs that run open."""
     if run_id is None:
-        posted = posted_months(session, actor.company_id, [employee_id], period, period)
-        if (employee_id, period) in posted:
-            err = posted_error("period_from", period, posted[(employee_id, period)])
+        posted = posted_months(session, actor.company_id, [employee_id], period, until or FOREVER)
+        if posted:
+            (_emp, month), number = min(posted.items())
+            err = posted_error(field, month, number)
             errors.add(err.field, err.code, **err.params)
         return
     run = session.get(PayrollRun, run_id)
@@ -676,7 +686,8 @@ def create_pay_item(session: Session, actor: Actor, data: schemas.PayItemIn) -> 
     if data.run_id is not None and data.period_to not in (None, data.period_from):
         errors.add("period_to", "adjustment_item_once")
     if emp is not None and emp.company_id == actor.company_id:
-        _check_item_run(session, actor, data.run_id, emp.id, data.period_from, errors)
+        _check_item_run(session, actor, data.run_id, emp.id, data.period_from, errors,
+                        until=data.period_from if data.run_id is not None else data.period_to)
     errors.raise_if_any()
     period_to = data.period_from if data.run_id is not None else data.period_to
     item = records.create(session, actor, PayItem(company_id=actor.company_id, **{
@@ -689,9 +700,18 @@ def update_pay_item(session: Session, actor: Actor, id: int, patch: schemas.PayI
     item = records.get_versioned(session, actor, PayItem, id, "pay_item", patch.version, present_item)
     changes = patch.model_dump(exclude_unset=True, exclude={"version"})
     errors = ErrorList()
-    _check_item_run(session, actor, item.run_id, item.employee_id, item.period_from, errors)
-    if "period_to" in changes and changes["period_to"] is not None and changes["period_to"] < item.period_from:
+    new_to = changes.get("period_to", item.period_to)
+    if new_to is not None and new_to < item.period_from:
         errors.add("period_to", "period_end_before_start", date=item.period_from.isoformat())
+    elif set(changes) == {"period_to"}:
+        # Only the end moves: the months between the old and the new end are the ones that change.
+        ends = sorted((new_to or FOREVER, item.period_to or FOREVER))
+        if ends[0] != ends[1]:
+            _check_item_run(session, actor, item.run_id, item.employee_id, _next_month(ends[0]), errors,
+                            until=ends[1], field="period_to")
+    else:
+        _check_item_run(session, actor, item.run_id, item.employee_id, item.period_from, errors,
+                        until=max(new_to or FOREVER, item.period_to or FOREVER))
     errors.raise_if_any()
     mark_stale(session, actor, [item.employee_id], item.period_from, None)
     return records.change(session, actor, item, changes, "pay_item")
@@ -700,7 +720,7 @@ def update_pay_item(session: Session, actor: Actor, id: int, patch: schemas.PayI
 def archive_pay_item(session: Session, actor: Actor, id: int, version: int) -> PayItem:
     item = records.get_versioned(session, actor, PayItem, id, "pay_item", version, present_item)
     errors = ErrorList()
-    _check_item_run(session, actor, item.run_id, item.employee_id, item.period_from, errors)
+    _check_item_run(session, actor, item.run_id, item.employee_id, item.period_from, errors, until=item.period_to)
     errors.raise_if_any()
     mark_stale(session, actor, [item.employee_id], item.period_from, item.period_to)
     return records.archive(session, actor, item, "pay_item")

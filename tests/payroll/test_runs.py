@@ -384,3 +384,45 @@ def test_pay_items_and_paying_refuse_bad_input_naming_the_field(api: Any, world:
     with unchanged():
         problem(api.post(f"{RUNS}/{run['id']}/pay", {"version": paid["version"], "cash_account_id": usd,
                                                       "date": "2026-05-06"}), 409, "run_state")
+
+
+def test_reading_and_changing_items_and_payslips_refuse_bad_input(api: Any, world: Any, unchanged: Any) -> None:
+    hostile = 'Sokha <b>&amp; "{{ 7*7 }}" \'; DROP TABLE employees; --'
+    a = hire(api, world, hostile, salary="1000.00", hired_on="2026-03-01")
+    item = api.post("/api/v1/pay-items", {"employee_id": a["id"], "kind": "earning", "name": "=HYPERLINK(\"x\")",
+                                          "amount": "10.00", "period_from": "2026-04"}).json
+    run = step(api, open_run(api, world), "calculate")
+    view = api.get(f"{RUNS}/{run['id']}").json
+    assert slip(view, a)["full_name"] == hostile and "=HYPERLINK(\"x\")" in amounts(slip(view, a))
+    with unchanged():
+        for query in ({"period": "2026-13"}, {"period": "April"}, {}, {"period": "2026-04", "employee_id": "x"}):
+            r = api.get("/api/v1/timesheets", query_string=query)
+            assert r.status_code == 422, (query, r.get_data(as_text=True))
+        problem(api.get(f"{RUNS}/{run['id']}/payslips/999999"), 404, "not_found")
+        problem(api.get(f"{RUNS}/999999"), 404, "not_found")
+        problem(api.patch(f"/api/v1/pay-items/{item['id']}", {"version": item["version"] + 5, "amount": "11.00"}),
+                409, "stale_version")
+        problem(api.patch(f"/api/v1/pay-items/{item['id']}", {"version": item["version"], "period_to": "2026-03"}),
+                422, "validation_failed", fields={"period_to": "period_end_before_start"})
+        problem(api.patch(f"/api/v1/pay-items/{item['id']}", {"version": item["version"], "amount": "0"}),
+                422, "validation_failed", fields={"amount": "must_be_positive"})
+        problem(api.as_(world.tokens["sales"]).get("/api/v1/pay-items"), 403, "role_forbidden")
+    step(api, step(api, api.get(f"{RUNS}/{run['id']}").json, "approve"), "post")
+    item = next(i for i in api.get("/api/v1/pay-items").json["items"] if i["id"] == item["id"])
+    with unchanged():
+        # April is paid: the item may stop from May on, but not change or vanish from April.
+        problem(api.post(f"/api/v1/pay-items/{item['id']}/archive", {"version": item["version"]}), 422,
+                "validation_failed", fields={"period_from": "payroll_period_posted"})
+        problem(api.patch(f"/api/v1/pay-items/{item['id']}", {"version": item["version"], "amount": "12.00"}), 422,
+                "validation_failed", fields={"period_from": "payroll_period_posted"})
+        # A monthly item begun before a posted month would change it too.
+        problem(api.post("/api/v1/pay-items", {"employee_id": a["id"], "kind": "deduction", "name": "Loan",
+                                               "amount": "5.00", "period_from": "2026-03"}), 422,
+                "validation_failed", fields={"period_from": "payroll_period_posted"})
+    stopped = api.patch(f"/api/v1/pay-items/{item['id']}", {"version": item["version"], "period_to": "2026-04"})
+    assert stopped.status_code == 200 and stopped.json["period_to"] == "2026-04-01", stopped.get_data(as_text=True)
+    with unchanged():
+        # Renaming it would rename what April paid, whatever the end: refused.
+        problem(api.patch(f"/api/v1/pay-items/{item['id']}", {"version": stopped.json["version"], "period_to": None,
+                                                              "name": "Bonus"}), 422,
+                "validation_failed", fields={"period_from": "payroll_period_posted"})
