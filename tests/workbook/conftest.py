@@ -48,3 +48,21 @@ def press_sync(path: Any, main: Any) -> None:
         main()
     finally:
         book.close()
+
+
+def calc_pdf_text(path: Any, tmp_path: Any) -> str:
+    """The workbook converted to PDF by LibreOffice Calc (a private profile), its text read back with pypdf."""
+    import io
+    import shutil
+    import subprocess
+
+    from pypdf import PdfReader
+
+    soffice = shutil.which("soffice")
+    assert soffice, "LibreOffice is not installed: run `make system-packages`"
+    out = tmp_path / "pdf"
+    subprocess.run([soffice, f"-env:UserInstallation={(tmp_path / 'lo').as_uri()}", "--headless",
+                    "--convert-to", "pdf", "--outdir", str(out), str(path)], check=True, capture_output=True,
+                   timeout=180)
+    pdf = out / (path.stem + ".pdf")
+    return "\n".join(p.extract_text() for p in PdfReader(io.BytesIO(pdf.read_bytes())).pages)

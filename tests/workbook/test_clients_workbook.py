@@ -1,10 +1,7 @@
 """clients.xlsm used as a person would: built, opened, typed into, synced through the headless engine."""
 from __future__ import annotations
 
-import io
 import json
-import shutil
-import subprocess
 import zipfile
 from pathlib import Path
 from typing import Any, Iterator
@@ -14,7 +11,7 @@ import pytest
 import xlwings as xw
 from sqlalchemy import select
 
-from .conftest import press_sync
+from .conftest import calc_pdf_text, press_sync
 
 from server.parties.models import Counterparty
 from workbook import clients, engine
@@ -135,16 +132,8 @@ def test_a_users_edits_go_in_refusals_keep_the_typed_values_and_conflicts_show_b
 
 
 def test_the_workbook_opens_in_libreoffice(base: Path, tmp_path: Path) -> None:
-    soffice = shutil.which("soffice")
-    assert soffice, "LibreOffice is not installed: run `make system-packages`"
     sync(base)
-    out = tmp_path / "pdf"
-    subprocess.run([soffice, f"-env:UserInstallation={(tmp_path / 'lo').as_uri()}", "--headless",
-                    "--convert-to", "pdf", "--outdir", str(out), str(base)], check=True, capture_output=True,
-                   timeout=180)
-    from pypdf import PdfReader
-
-    text = "\n".join(p.extract_text() for p in PdfReader(io.BytesIO((out / "clients.pdf").read_bytes())).pages)
+    text = calc_pdf_text(base, tmp_path)
     assert "Angkor Foods" in text and "Sync status" in text
 
 

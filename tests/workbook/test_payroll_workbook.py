@@ -16,7 +16,7 @@ import openpyxl
 import pytest
 import xlwings as xw
 
-from .conftest import press_sync
+from .conftest import calc_pdf_text, press_sync
 
 from workbook import engine, payroll
 from workbook.build import build, vba_project
@@ -248,12 +248,6 @@ def test_a_month_from_timesheet_to_posted_run(staff: Any, api: Any, world: Any, 
 
 def test_in_russian_refusals_are_russian_and_the_book_opens_in_libreoffice(staff: Any, served: str,
                                                                            tmp_path: Path) -> None:
-    import io
-    import shutil
-    import subprocess
-
-    from pypdf import PdfReader
-
     _path, _people = staff
     path = build(PAYROLL_BOOK, tmp_path / "ru", "ru", served, {"branches": ["MOW", "PP", "SR"]})
     book = xw.Book(str(path))
@@ -279,13 +273,7 @@ def test_in_russian_refusals_are_russian_and_the_book_opens_in_libreoffice(staff
     assert sheet.cell(2, 1).value.startswith("Синхронизировано") and "отклонено 1" in sheet.cell(2, 1).value
     assert sheet.cell(PAYROLL_HEADER_ROW - 1, TIMESHEET.first_day_column + 13).value == "Вт H"
 
-    soffice = shutil.which("soffice")
-    assert soffice, "LibreOffice is not installed: run `make system-packages`"
-    out = tmp_path / "pdf"
-    subprocess.run([soffice, f"-env:UserInstallation={(tmp_path / 'lo').as_uri()}", "--headless",
-                    "--convert-to", "pdf", "--outdir", str(out), str(path)], check=True, capture_output=True,
-                   timeout=180)
-    text = "\n".join(p.extract_text() for p in PdfReader(io.BytesIO((out / "payroll.pdf").read_bytes())).pages)
+    text = calc_pdf_text(path, tmp_path)
     assert "Chan Dara" in text and "табель учёта времени" in text and "Не сохранено: день 3" in text
 
 

@@ -10,7 +10,7 @@ import pytest
 import xlwings as xw
 from sqlalchemy import select
 
-from .conftest import press_sync
+from .conftest import calc_pdf_text, press_sync
 
 from server.finance.models import Allocation, Payment
 from server.sales.models import Invoice
@@ -111,19 +111,7 @@ def test_new_documents_payments_refusals_and_print(books: Any, db: Any) -> None:
 
 
 def test_the_sales_book_opens_in_libreoffice(books: Any, tmp_path: Path) -> None:
-    import io
-    import shutil
-    import subprocess
-
-    from pypdf import PdfReader
-
     _b, path, inv = books
     sync(path)
-    soffice = shutil.which("soffice")
-    assert soffice, "LibreOffice is not installed: run `make system-packages`"
-    out = tmp_path / "pdf"
-    subprocess.run([soffice, f"-env:UserInstallation={(tmp_path / 'lo').as_uri()}", "--headless",
-                    "--convert-to", "pdf", "--outdir", str(out), str(path)], check=True, capture_output=True,
-                   timeout=180)
-    text = "\n".join(p.extract_text() for p in PdfReader(io.BytesIO((out / "sales_book.pdf").read_bytes())).pages)
+    text = calc_pdf_text(path, tmp_path)
     assert inv["number"] in text and "Sokha Shop" in text
