@@ -5,11 +5,13 @@ import os
 from pathlib import Path
 from typing import Any, Mapping
 
-from flask import Flask, Response, g, jsonify
+from flask import Flask, Response, jsonify
 
 from .config import Config, default_database_url
 from .core import problems
-from .core.api import new_request_id
+from . import routes
+from .audit import idempotency
+from .org import auth
 from .db import Database
 
 
@@ -33,15 +35,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
 
         upgrade(db.engine)
 
-    @app.before_request
-    def _request_id() -> None:
-        g.request_id = new_request_id()
-
-    @app.after_request
-    def _headers(resp: Response) -> Response:
-        resp.headers["X-Request-Id"] = g.get("request_id", "")
-        resp.headers["X-Content-Type-Options"] = "nosniff"
-        return resp
+    routes.init_app(app, authenticator=auth, idempotency=idempotency)
 
     @app.get("/healthz")
     def healthz() -> Response:

@@ -5,9 +5,10 @@ from flask import Blueprint
 from sqlalchemy.orm import Session
 
 from ..catalog import schemas
-from ..core import dates, records
+from ..core import dates
+from ..audit import records
 from ..core.actor import Actor
-from ..core.api import ALL_ROLES, route
+from ..routes import ALL_ROLES, route
 from ..core.money import CURRENCIES
 from . import rates
 from .models import ExchangeRate

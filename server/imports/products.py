@@ -15,7 +15,8 @@ from ..catalog import barcodes
 from ..catalog import schemas as catalog_schemas
 from ..catalog import service as catalog
 from ..catalog.models import Category, PriceList, PriceRule, Product
-from ..core import dates, records
+from ..core import dates
+from ..audit import records
 from ..core.actor import Actor
 from ..core.errors import FieldError, ValidationFailed
 from ..core.money import CURRENCIES, currency as currency_of

@@ -15,7 +15,8 @@ from sqlalchemy import delete, func, select, text
 from sqlalchemy.orm import Session
 
 from ..audit.service import json_plain, log_change
-from ..core import dates, records
+from ..core import dates
+from ..audit import records
 from ..core.actor import Actor
 from ..core.errors import Conflict, ErrorList, FieldError, NotFound, ValidationFailed
 from ..org.models import Company

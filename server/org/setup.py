@@ -6,7 +6,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from ..audit.service import log_change
-from ..core import records
+from ..audit import records
 from ..core.actor import Actor
 from ..core.errors import FieldError, ValidationFailed
 from ..core.validation import field_errors

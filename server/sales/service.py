@@ -12,7 +12,8 @@ from sqlalchemy.orm import Session, object_session
 
 from ..audit.service import log_change, log_created
 from ..catalog.models import Product
-from ..core import dates, records
+from ..core import dates
+from ..audit import records
 from ..core.actor import Actor
 from ..core.errors import Conflict, DomainError, ErrorList, FieldError, Forbidden, ValidationFailed
 from ..core.money import CURRENCIES, Currency
