@@ -51,7 +51,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     from .figures.api import bp as figures_bp
     from .imports.api import bp as imports_bp
     from .finance.api import bp as finance_bp
-    from .finance.rates_api import bp as rates_bp
+    from .currency.api import bp as rates_bp
     from .hr.api import bp as hr_bp
     from .ledger.api import bp as ledger_bp
     from .openapi import bp as openapi_bp

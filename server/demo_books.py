@@ -22,7 +22,7 @@ from .core.actor import Actor
 from .core.errors import DomainError
 from .finance import schemas as fin
 from .finance import service as finance
-from .finance.rates import create_rate
+from .currency.service import create_rate
 from .ledger.service import close_period
 from .parties import schemas as party_schemas
 from .parties.models import Counterparty, Segment

@@ -13,7 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from .core.actor import Actor
-from .finance.models import ExchangeRate
+from .currency.models import ExchangeRate
 from .hr import schemas as hs
 from .hr import service as hr
 from .org.models import Branch, Department, User

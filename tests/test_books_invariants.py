@@ -23,7 +23,7 @@ from server.core.actor import Actor
 from server.core.errors import DomainError
 from server.finance import schemas as fin
 from server.finance.models import Allocation, Payment
-from server.finance.rates import create_rate
+from server.currency.service import create_rate
 from server.finance.service import allocate, cancel_payment, create_cash_account, create_payment, reverse_allocation
 from server.ledger.models import Account, JournalLine
 from server.ledger.service import close_period, get_period_lock

@@ -11,7 +11,8 @@ import pytest
 from sqlalchemy import func, select
 
 from server.catalog.models import Product
-from server.finance.models import Allocation, ExchangeRate
+from server.currency.models import ExchangeRate
+from server.finance.models import Allocation
 from server.ledger.models import Account, JournalEntry, JournalLine
 from server.ledger.service import close_period
 from server.sales.models import Invoice
