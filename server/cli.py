@@ -94,7 +94,7 @@ def _company_options(fn: Any) -> Any:
 def _create_company(s: Any, company_name: str, country: str, currency: str, second_currency: str | None,
                     language: str, owner_email: str, owner_name: str) -> str:
     from .core.errors import DomainError
-    from .org.setup import create_company
+    from .setup.service import create_company
 
     try:
         _company, _owner, token = create_company(

@@ -25,7 +25,7 @@ from .demo_payroll import load_payroll
 from .org import schemas as org_schemas
 from .org import service as org_service
 from .org.models import User
-from .org.setup import create_company
+from .setup.service import create_company
 from .parties import reference
 from .parties import schemas as party_schemas
 from .parties.service import apply_batch

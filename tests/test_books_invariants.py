@@ -28,7 +28,7 @@ from server.finance.service import allocate, cancel_payment, create_cash_account
 from server.ledger.models import Account, JournalLine
 from server.ledger.service import close_period, get_period_lock
 from server.org.models import Branch
-from server.org.setup import create_company
+from server.setup.service import create_company
 from server.catalog.models import Product
 from server.parties.models import Counterparty
 from server.sales import schemas as sal

@@ -370,7 +370,7 @@ def test_bad_lines_are_all_named_and_nothing_is_written(db: Any, world: Any, api
 def test_wrong_counterparties_currencies_and_rates(db: Any, world: Any, api: Any, unchanged: Any) -> None:
     b = books_for(db, world, api)
     with db.write_session() as s, s.begin():
-        from server.org.setup import create_company
+        from server.setup.service import create_company
         other, _, other_token = create_company(s, name="Other Co", country="KH", currency="USD", second_currency=None,
                                                language="en", owner_email="o@other.example", owner_name="O")
         other_id = other.id

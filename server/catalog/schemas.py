@@ -9,7 +9,7 @@ from pydantic import Field, field_validator
 
 from ..core.validation import (
     IsoDate,
-    Code, QueryDate, CurrencyCode, DecimalText, Id, Input, NonNegativeAmount, Output, Percent, QueryInput, Quantity, Text,
+    Code, QueryDate, CurrencyCode, Id, Input, NonNegativeAmount, Output, Percent, QueryInput, Quantity, Text,
     Version, plain,
 )
 

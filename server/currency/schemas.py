@@ -7,7 +7,7 @@ from typing import Optional
 
 from pydantic import Field, field_validator
 
-from ..core.validation import CurrencyCode, DecimalText, Id, Input, IsoDate, Output, QueryDate, QueryInput, Version, plain
+from ..core.validation import CurrencyCode, DecimalText, Input, IsoDate, Output, QueryDate, QueryInput, Version, plain
 
 
 class KnownCurrency(Output):

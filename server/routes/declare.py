@@ -111,12 +111,16 @@ class IdempotencyStore(Protocol):
              body: str) -> None: ...
 
 
-def init_app(app: Flask, *, authenticator: Authenticator, idempotency: IdempotencyStore) -> None:
-    """Hand the route framework what it must not import: who users are and where replies are kept."""
-    app.extensions["clientbase.authenticator"] = authenticator
-    app.extensions["clientbase.idempotency"] = idempotency
+def register(app: Flask) -> None:
+    """Every answer carries its request id and refuses content sniffing."""
     app.before_request(_request_id)
     app.after_request(_headers)
+
+
+def hand_over(app: Flask, *, authenticator: Authenticator, idempotency: IdempotencyStore) -> None:
+    """Give the route framework what it must not import: who users are and where answers are kept."""
+    app.extensions["clientbase.authenticator"] = authenticator
+    app.extensions["clientbase.idempotency"] = idempotency
 
 
 def _request_id() -> None:
