@@ -22,7 +22,7 @@ PACKAGES = (
     "routes", "audit", "org", "parties", "currency", "catalog", "ledger", "sales", "finance", "documents",
     "reports", "imports", "hr", "payroll", "figures", "setup",
 )
-ROOF = ("packages", "models", "migrate", "migrations", "openapi", "demo", "demo_books", "demo_payroll", "cli", "serve")
+ROOF = ("packages", "models", "migrate", "migrations", "openapi", "demo", "cli", "serve")
 
 
 class MapError(RuntimeError):
