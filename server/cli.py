@@ -1,4 +1,4 @@
-"""`clientbase` command line: serve, db, init, companies, users, tokens, demo, documents, workbooks, addin."""
+"""The server's commands: serve, db, init, companies, users, tokens, demo, documents, import (clientbase/cli.py adds the workbooks')."""
 from __future__ import annotations
 
 import json
@@ -38,7 +38,7 @@ from .serve import run
 # Every project import is at the top, though that slows `clientbase --help` (CPU time measured: 1.2-1.6 s with
 # them inside the commands, 3.0-3.7 s here): every other command builds the app, which imports nearly all of
 # these modules anyway (about 3 s either way), and the top of the file should show what the CLI depends on.
-# The workbook.* imports stay inside their commands for now: server is not to import workbook.
+# The workbooks' and the add-in's commands join these in clientbase/cli.py: the server never imports the workbooks.
 
 
 def _app(**config: object):  # type: ignore[no-untyped-def]
@@ -439,22 +439,8 @@ def documents_batch(kind: str, from_: Any, to: Any, language: str | None, pdf: b
         click.echo(f"files written to {out}")
 
 
-@main.group()
-def workbooks() -> None:
-    """The Excel front ends: build them, or run their Sync without Excel."""
-
-
-@workbooks.command("build")
-@click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=Path("build/workbooks"),
-              show_default=True)
-@click.option("--language", type=click.Choice(LANGUAGES), help="Labels' language (default: the company's).")
-@click.option("--url", default="http://127.0.0.1:5000", show_default=True, help="The server the workbooks sync with.")
-@click.option("--company-id", type=int)
-def workbooks_build(out: Path, language: str | None, url: str, company_id: int | None) -> None:
-    """Write clients.xlsm, sales_book.xlsm and payroll.xlsm (with their .py) filled with the company's dropdown lists."""
-    from workbook.build import build
-    from workbook.layout import BOOKS
-
+def workbook_lists(company_id: int | None, language: str | None) -> tuple[str, dict[str, list[str]]]:
+    """The company's language (unless given) and the dropdown lists a workbook is built with."""
     app = _app()
     with _db(app).read_session() as s:
         cid = _company_id(s, company_id)
@@ -468,37 +454,7 @@ def workbooks_build(out: Path, language: str | None, url: str, company_id: int |
         lists = {"branches": codes(Branch, Branch.code), "segments": codes(Segment, Segment.code),
                  "lead_sources": codes(LeadSource, LeadSource.code), "tags": codes(Tag, Tag.name),
                  "managers": codes(User, User.email), "cash_accounts": codes(CashAccount, CashAccount.code)}
-    for book in BOOKS.values():
-        click.echo(build(book, out, language, url, lists))
-
-
-@workbooks.command("sync")
-@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-def workbooks_sync(file: Path) -> None:
-    """Run a workbook's Sync on the file, without Excel (the token: CLIENTBASE_TOKEN or the token file)."""
-    import importlib
-
-    import xlwings as xw
-
-    from workbook import engine
-    from workbook.connection import ClientBaseError
-    from workbook.sync import config
-
-    engine.activate()
-    book = xw.Book(str(file))
-    try:
-        stem = config(book).stem or file.stem
-        try:
-            module = importlib.import_module(f"workbook.{stem}")
-        except ImportError:
-            raise click.ClickException(f"{file.name} is not a ClientBase workbook (no Sync for {stem!r})") from None
-        try:
-            summary = module.sync(book)
-        except ClientBaseError as exc:
-            raise click.ClickException(str(exc)) from None
-        click.echo(summary.line("en"))
-    finally:
-        book.close()
+    return language, lists
 
 
 def _company_id(session, company_id: int | None) -> int:  # type: ignore[no-untyped-def]
@@ -534,14 +490,6 @@ def _describe(exc: Exception) -> str:
     code = getattr(exc, "code", None)
     return translate(code, "en", **getattr(exc, "params", {})) if code else str(exc)
 
-
-def _register_addin() -> None:
-    from workbook.cli import addin
-
-    main.add_command(addin)
-
-
-_register_addin()
 
 if __name__ == "__main__":  # pragma: no cover
     sys.exit(main())

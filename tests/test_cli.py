@@ -18,7 +18,7 @@ from sqlalchemy import create_engine, func, inspect, select
 
 from server import create_app
 from server.audit.models import Operation
-from server.cli import main
+from clientbase.cli import main
 from server.core.i18n import translate
 from server.models import metadata
 from server.org.models import ApiToken, Company, User
@@ -247,7 +247,7 @@ def test_serve_migrates_and_answers(tmp_path: Path) -> None:
     env.update(CLIENTBASE_DATABASE_URL=f"sqlite:///{tmp_path / 'served.sqlite3'}",
                CLIENTBASE_INSTANCE_PATH=str(tmp_path / "instance"), PYTHONWARNINGS="error")
     proc = subprocess.Popen(
-        [sys.executable, "-c", "from server.cli import main; main()", "serve", "--port", str(port)],
+        [sys.executable, "-c", "from clientbase.cli import main; main()", "serve", "--port", str(port)],
         cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     try:
         deadline = time.monotonic() + 30
@@ -282,7 +282,7 @@ def test_serve_migrates_and_answers(tmp_path: Path) -> None:
 def test_demo_if_empty_leaves_a_real_company_alone(tmp_path: Any) -> None:
     from click.testing import CliRunner
 
-    from server.cli import main
+    from clientbase.cli import main
 
     env = {"CLIENTBASE_DATABASE_URL": f"sqlite:///{tmp_path / 'real.sqlite3'}",
            "CLIENTBASE_INSTANCE_PATH": str(tmp_path / "instance")}
@@ -298,7 +298,7 @@ def test_companies_add_makes_another_legal_entity_with_its_own_owner(tmp_path: A
     from click.testing import CliRunner
 
     from server import create_app
-    from server.cli import main
+    from clientbase.cli import main
 
     url = f"sqlite:///{tmp_path / 'group.sqlite3'}"
     env = {"CLIENTBASE_DATABASE_URL": url, "CLIENTBASE_INSTANCE_PATH": str(tmp_path / "instance")}

@@ -14,7 +14,7 @@ from stdnum.ru import inn
 
 from server import create_app
 from server.audit.models import Operation
-from server.cli import main
+from clientbase.cli import main
 from server.demo import COMPANY_NAME, OWNER_EMAIL, NotTheDemo, load_demo, owner_token
 from server.migrate import upgrade
 from server.org.models import ROLES, ApiToken, Branch, Company, Department, User, Warehouse

@@ -19,14 +19,14 @@ ROOT = Path(__file__).resolve().parent.parent
 def test_serve_migrates_answers_and_stops_with_all_its_workers(tmp_path: Path, processes: int) -> None:
     from click.testing import CliRunner
 
-    from server.cli import main
+    from clientbase.cli import main
 
     env = dict(os.environ, PYTHONPATH=str(ROOT), CLIENTBASE_DATABASE_URL=f"sqlite:///{tmp_path / 'db.sqlite3'}",
                CLIENTBASE_INSTANCE_PATH=str(tmp_path / "instance"))
     port = free_port()
     base = f"http://127.0.0.1:{port}"
     with (tmp_path / "serve.log").open("w") as log, subprocess.Popen(
-        [sys.executable, "-c", "from server.cli import main; main()", "serve", "--port", str(port),
+        [sys.executable, "-c", "from clientbase.cli import main; main()", "serve", "--port", str(port),
          "--processes", str(processes), "--threads", "2"], env=env, stdout=log, stderr=log, cwd=tmp_path,
     ) as server:
         try:
@@ -53,7 +53,7 @@ def test_a_worker_dying_stops_the_service_so_a_supervisor_notices(tmp_path: Path
     env = dict(os.environ, PYTHONPATH=str(ROOT), CLIENTBASE_DATABASE_URL=f"sqlite:///{tmp_path / 'db.sqlite3'}",
                CLIENTBASE_INSTANCE_PATH=str(tmp_path / "instance"))
     port = free_port()
-    with subprocess.Popen([sys.executable, "-c", "from server.cli import main; main()", "serve", "--port", str(port),
+    with subprocess.Popen([sys.executable, "-c", "from clientbase.cli import main; main()", "serve", "--port", str(port),
                            "--processes", "2"], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                           cwd=tmp_path) as server:
         wait_healthy(f"http://127.0.0.1:{port}")

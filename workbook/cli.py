@@ -1,11 +1,16 @@
-"""`clientbase addin …` commands: a click group the main CLI (server/cli.py) registers with add_command."""
+"""`clientbase workbooks sync` and `clientbase addin …`: click groups that clientbase/cli.py joins to the server's commands."""
 from __future__ import annotations
 
+import importlib
 from pathlib import Path
 
 import click
+import xlwings as xw
 
+from . import engine
 from .addin import DEFAULT_OUT, LABELS, build_addin
+from .connection import ClientBaseError
+from .sync import config
 
 
 @click.group()
@@ -25,3 +30,29 @@ def build(out: Path, language: str) -> None:
     except ValueError as exc:
         raise click.BadParameter(str(exc), param_hint="--out") from None
     click.echo(f"{path}  (and {path.with_suffix('.py').name} beside it: keep them together)")
+
+
+@click.group()
+def workbooks() -> None:
+    """The Excel front ends: build them, or run their Sync without Excel."""
+
+
+@workbooks.command("sync")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+def sync(file: Path) -> None:
+    """Run a workbook's Sync on the file, without Excel (the token: CLIENTBASE_TOKEN or the token file)."""
+    engine.activate()
+    book = xw.Book(str(file))
+    try:
+        stem = config(book).stem or file.stem
+        try:
+            module = importlib.import_module(f"workbook.{stem}")
+        except ImportError:
+            raise click.ClickException(f"{file.name} is not a ClientBase workbook (no Sync for {stem!r})") from None
+        try:
+            summary = module.sync(book)
+        except ClientBaseError as exc:
+            raise click.ClickException(str(exc)) from None
+        click.echo(summary.line("en"))
+    finally:
+        book.close()

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from click.testing import CliRunner
 
-from server.cli import main
+from clientbase.cli import main
 
 from ..test_invoices import line
 from .helpers import DocBooks, docx_text

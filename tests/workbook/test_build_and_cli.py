@@ -10,7 +10,7 @@ import openpyxl
 import pytest
 from click.testing import CliRunner
 
-from server.cli import main
+from clientbase.cli import main
 from workbook.build import vba_project
 from workbook.layout import CLIENTS, FIRST_ROW, SALES
 

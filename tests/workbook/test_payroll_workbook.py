@@ -304,7 +304,7 @@ def test_the_cli_builds_payroll_in_khmer_with_its_button(database_url: str, worl
     from click.testing import CliRunner
     from oletools.olevba import VBA_Parser
 
-    from server.cli import main
+    from clientbase.cli import main
 
     for key in list(os.environ):
         if key.startswith("CLIENTBASE_"):

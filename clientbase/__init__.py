@@ -1,0 +1,1 @@
+"""The roof above the server and the workbooks: the `clientbase` command, the one place both sides meet."""
