@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: run test bench install clean system-packages
+.PHONY: run test bench install clean system-packages templates
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -40,6 +40,10 @@ test: $(STAMP) system-packages
 
 bench: $(STAMP)
 	$(BIN)/python -m bench
+
+# Rebuild the shipped Word templates from tools/build_templates.py and templates/words/ (a build step, not the server's).
+templates: $(STAMP)
+	$(BIN)/python -m tools.build_templates
 
 clean:
 	rm -rf $(VENV) build *.egg-info

@@ -306,7 +306,7 @@ def _setup(url: str) -> dict[str, Any]:
     from server.db import Database
     from server.migrate import upgrade
     from server.org.models import Branch, User
-    from server.org.setup import create_company
+    from server.setup.service import create_company
     from server.parties.models import Counterparty
 
     from .data import BRANCHES

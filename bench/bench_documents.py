@@ -121,7 +121,7 @@ def _end_to_end() -> None:
 
     from server.catalog.models import Product
     from server.documents import batch as batches
-    from server.finance.models import ExchangeRate
+    from server.currency.models import ExchangeRate
     from server.parties import schemas as ps
     from server.parties import service as parties
     from server.sales import schemas, service

@@ -26,7 +26,7 @@ def _world(path: str, n: int) -> tuple[Any, Any]:
     """A fresh company with n employees hired through events, the KH preset, a KHR rate and April's timesheets."""
     from server.core import dates
     from server.db import insert_ids, insert_rows
-    from server.finance.models import ExchangeRate
+    from server.currency.models import ExchangeRate
     from server.hr.models import Employee, EmploymentEvent
     from server.org.models import Department
     from server.payroll import calendar
@@ -139,7 +139,7 @@ def _naive(n: int) -> float:
     from server.payroll.models import PayItem, PayrollRun, Payslip, PayslipLine, TimesheetDay
     from server.payroll.rules_service import active_rules
     from server.payroll.taxes import rule_spec
-    from server.finance.rates import rate_on
+    from server.currency.service import rate_on
 
     fx, app = _world(str(OUT / "payroll-naive.sqlite3"), n)
     db = app.extensions["clientbase.db"]

@@ -18,7 +18,7 @@ BASELINE = 300
 def _world(path: str) -> tuple[Any, Any, int, list[int]]:
     """A fresh company with one client, five products and a KHR rate."""
     from server.catalog.models import Product
-    from server.finance.models import ExchangeRate
+    from server.currency.models import ExchangeRate
     from server.parties import schemas as ps
     from server.parties import service as parties
 

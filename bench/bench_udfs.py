@@ -32,7 +32,7 @@ def _world(path: str) -> Any:
     from sqlalchemy import insert, select
 
     from server.catalog.models import Product
-    from server.finance.models import ExchangeRate
+    from server.currency.models import ExchangeRate
     from server.parties.models import Counterparty
     from server.sales import schemas, service
 

@@ -77,7 +77,7 @@ def fresh_db(path: str) -> Fixture:
     """A new, migrated SQLite file with the benchmark company in it."""
     from server.migrate import upgrade
     from server.org.models import Branch
-    from server.org.setup import create_company
+    from server.setup.service import create_company
     from server.parties.models import LeadSource, Segment
 
     from .data import BRANCHES, LEAD_SOURCES, SEGMENTS

@@ -1,16 +1,21 @@
 """ClientBase server: create_app() builds the Flask application."""
 from __future__ import annotations
 
+import json
 import os
 from pathlib import Path
 from typing import Any, Mapping
 
-from flask import Flask, Response, g, jsonify
+from flask import Flask, Response, jsonify
 
+from . import packages, routes
+from .audit import idempotency
 from .config import Config, default_database_url
 from .core import problems
-from .core.api import new_request_id
 from .db import Database
+from .migrate import upgrade
+from .openapi import bp as openapi_bp
+from .org import auth
 
 
 def create_app(config: Mapping[str, Any] | None = None) -> Flask:
@@ -29,19 +34,9 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     db = Database(app.config["DATABASE_URL"], busy_timeout_ms=app.config["SQLITE_BUSY_TIMEOUT_MS"])
     app.extensions["clientbase.db"] = db
     if app.config["AUTO_MIGRATE"]:
-        from .migrate import upgrade
-
         upgrade(db.engine)
 
-    @app.before_request
-    def _request_id() -> None:
-        g.request_id = new_request_id()
-
-    @app.after_request
-    def _headers(resp: Response) -> Response:
-        resp.headers["X-Request-Id"] = g.get("request_id", "")
-        resp.headers["X-Content-Type-Options"] = "nosniff"
-        return resp
+    routes.hand_over(app, authenticator=auth, idempotency=idempotency)
 
     @app.get("/healthz")
     def healthz() -> Response:
@@ -51,35 +46,13 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         return jsonify(status="ok", database=db.dialect)
 
     problems.register(app)
-    from .audit.api import bp as audit_bp
-    from .catalog.api import bp as catalog_bp
-    from .documents.api import bp as documents_bp
-    from .figures.api import bp as figures_bp
-    from .imports.api import bp as imports_bp
-    from .finance.api import bp as finance_bp
-    from .finance.rates_api import bp as rates_bp
-    from .hr.api import bp as hr_bp
-    from .ledger.api import bp as ledger_bp
-    from .openapi import bp as openapi_bp
-    from .org.api import bp as org_bp
-    from .parties.api import bp as parties_bp
-    from .payroll.api import bp as payroll_bp
-    from .payroll.calendar_api import bp as payroll_calendar_bp
-    from .payroll.documents_api import bp as payroll_documents_bp
-    from .payroll.rules_api import bp as payroll_rules_bp
-    from .payroll.timesheet_import_api import bp as payroll_timesheet_import_bp
-    from .reports.api import bp as reports_bp
-    from .sales.api import bp as sales_bp
-
-    for bp in (org_bp, parties_bp, catalog_bp, rates_bp, sales_bp, finance_bp, ledger_bp, reports_bp, documents_bp, imports_bp, hr_bp, payroll_bp, payroll_calendar_bp, payroll_documents_bp, payroll_rules_bp, payroll_timesheet_import_bp, audit_bp, figures_bp, openapi_bp):
-        app.register_blueprint(bp)
+    packages.register(app)
+    app.register_blueprint(openapi_bp)
     return app
 
 
 def _loads(value: str) -> Any:
     """CLIENTBASE_* values: JSON when it parses (numbers, true/false), text otherwise."""
-    import json
-
     try:
         return json.loads(value)
     except ValueError:

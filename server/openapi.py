@@ -6,7 +6,7 @@ from typing import Any
 
 from flask import Blueprint, Flask, Response, current_app, json
 
-from .core.api import Endpoint
+from .routes import Endpoint
 
 bp = Blueprint("openapi", __name__)
 

@@ -138,7 +138,7 @@ class World:
 def world(db: Any) -> World:
     from server.org.auth import issue_token
     from server.org.models import Branch, User
-    from server.org.setup import create_company
+    from server.setup.service import create_company
 
     with db.write_session() as s, s.begin():
         company, owner, token = create_company(

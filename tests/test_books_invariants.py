@@ -23,12 +23,12 @@ from server.core.actor import Actor
 from server.core.errors import DomainError
 from server.finance import schemas as fin
 from server.finance.models import Allocation, Payment
-from server.finance.rates import create_rate
+from server.currency.service import create_rate
 from server.finance.service import allocate, cancel_payment, create_cash_account, create_payment, reverse_allocation
 from server.ledger.models import Account, JournalLine
 from server.ledger.service import close_period, get_period_lock
 from server.org.models import Branch
-from server.org.setup import create_company
+from server.setup.service import create_company
 from server.catalog.models import Product
 from server.parties.models import Counterparty
 from server.sales import schemas as sal

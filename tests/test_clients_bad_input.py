@@ -245,7 +245,7 @@ def test_unknown_ids_are_404(api: Any, target: Any, unchanged: Any, cid: int) ->
 
 
 def test_another_companys_client_does_not_exist_for_me(app: Any, api: Any, db: Any, unchanged: Any) -> None:
-    from server.org.setup import create_company
+    from server.setup.service import create_company
     from tests.conftest import Api
 
     with db.write_session() as s, s.begin():

@@ -493,7 +493,7 @@ def client_rows(draw: Any, n: int, refs: dict[str, Any]) -> list[dict[str, Any]]
 def new_company(db: Any) -> dict[str, Any]:
     """A fresh company per example: examples never see each other's clients."""
     from server.org.models import Branch
-    from server.org.setup import create_company
+    from server.setup.service import create_company
 
     n = next(_company_seq)
     with db.write_session() as s, s.begin():

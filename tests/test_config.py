@@ -188,7 +188,7 @@ def test_read_sessions_do_not_take_the_write_lock(clean_env: Any, make_app: Any,
 
 def test_requests_over_the_size_limit_get_413(clean_env: Any, make_app: Any, tmp_path: Path,
                                               database_url: str) -> None:
-    from server.org.setup import create_company
+    from server.setup.service import create_company
 
     clean_env.setenv("CLIENTBASE_MAX_CONTENT_LENGTH", "2000")
     app = make_app({"DATABASE_URL": database_url})

@@ -184,7 +184,7 @@ def test_the_token_authenticates_as_the_demo_owner(app: Any, db: Any) -> None:
 
 
 def test_owner_token_refuses_a_company_that_is_not_the_demo(db: Any) -> None:
-    from server.org.setup import create_company
+    from server.setup.service import create_company
 
     with db.write_session() as s, s.begin():
         create_company(s, name="Real Co", country="KH", currency="USD", second_currency=None, language="en",

@@ -8,7 +8,8 @@ from typing import Any
 from sqlalchemy import func, select
 
 from server.core.money import currency as currency_of
-from server.finance.models import Allocation, ExchangeRate, Payment
+from server.currency.models import ExchangeRate
+from server.finance.models import Allocation, Payment
 from server.ledger.chart import ensure_chart
 from server.ledger.models import JournalEntry, JournalLine
 from server.ledger.service import Line, post_entry

@@ -11,7 +11,8 @@ import pytest
 from sqlalchemy import func, select
 
 from server.catalog.models import Product
-from server.finance.models import Allocation, ExchangeRate
+from server.currency.models import ExchangeRate
+from server.finance.models import Allocation
 from server.ledger.models import Account, JournalEntry, JournalLine
 from server.ledger.service import close_period
 from server.sales.models import Invoice
@@ -376,7 +377,7 @@ def test_bad_lines_are_all_named_and_nothing_is_written(db: Any, world: Any, api
 def test_wrong_counterparties_currencies_and_rates(db: Any, world: Any, api: Any, unchanged: Any) -> None:
     b = books_for(db, world, api)
     with db.write_session() as s, s.begin():
-        from server.org.setup import create_company
+        from server.setup.service import create_company
         other, _, other_token = create_company(s, name="Other Co", country="KH", currency="USD", second_currency=None,
                                                language="en", owner_email="o@other.example", owner_name="O")
         other_id = other.id

@@ -34,7 +34,7 @@ import sys
 from waitress import serve
 from server import create_app
 from server.migrate import upgrade
-from server.org.setup import create_company
+from server.setup.service import create_company
 app = create_app({"DATABASE_URL": sys.argv[1]})
 db = app.extensions["clientbase.db"]
 upgrade(db.engine)

@@ -5,7 +5,7 @@ from typing import Any
 
 import pytest
 
-from server.org.setup import create_company
+from server.setup.service import create_company
 
 from .conftest import problem
 

@@ -8,8 +8,8 @@ from typing import Any
 import pytest
 
 from server.core.errors import ValidationFailed
-from server.finance import rates
-from server.finance.models import ExchangeRate
+from server.currency import service as rates
+from server.currency.models import ExchangeRate
 
 from .conftest import problem
 

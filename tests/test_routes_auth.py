@@ -19,7 +19,7 @@ def test_every_route_declares_auth_and_roles(app: Any) -> None:
             assert getattr(view, "cb_public", False) or rule.endpoint == "healthz"
             continue
         meta = getattr(view, "cb_endpoint", None)
-        assert meta is not None, f"{rule.rule} was not declared with core.api.route (no auth, no role rule)"
+        assert meta is not None, f"{rule.rule} was not declared with server.routes.route (no auth, no role rule)"
         assert not meta.public, f"{rule.rule} is public but not in the reviewed list"
         assert meta.roles and set(meta.roles) <= {"owner", "accountant", "sales", "warehouse", "hr"}
         checked += 1

@@ -13,7 +13,7 @@
 The notation of a day (documented on the Timesheet sheet): `8` worked 8 h, `8+2` with 2 h overtime,
 `V` `S` `U` `A` `H` a code, `B` or `B8` a business trip (with hours), `H+4` overtime on a day off.
 Reading it is syntax only: whether a code exists, or 25 hours fit a day, is for the server to say. The
-reader is workbook/notation.py (standard library only), shared with the server's timesheet file import.
+reader is notation/timesheet.py (standard library only), shared with the server's timesheet file import.
 """
 from __future__ import annotations
 
@@ -32,7 +32,7 @@ D = Decimal
 ZERO = Decimal(0)
 
 
-from .notation import BadCell, Day, plain, read_day, read_units, show_day  # noqa: E402,F401
+from notation.timesheet import BadCell, Day, plain, read_day, read_units, show_day  # noqa: E402,F401
 
 MESSAGES = {
     "refused": ("Not saved: {reasons}", "មិនបានរក្សាទុក៖ {reasons}", "Не сохранено: {reasons}"),

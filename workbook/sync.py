@@ -13,7 +13,7 @@ from decimal import Decimal
 from typing import Any, Optional
 
 # A cell as text and as Decimal: defined with the day notation, which the server shares.
-from .notation import cell_decimal as decimal, cell_text as text  # noqa: F401  (re-exported for the workbooks)
+from notation.timesheet import cell_decimal as decimal, cell_text as text  # noqa: F401  (re-exported for the workbooks)
 from .layout import CONFIG_SHEET, FIRST_ROW, LANGUAGES, LISTS_SHEET, Table, snapshot_sheet
 
 # A cell holds at most 32,767 characters; the snapshot packs rows into cells below that.

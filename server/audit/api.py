@@ -9,7 +9,7 @@ from pydantic import Field
 from sqlalchemy.orm import Session
 
 from ..core.actor import Actor
-from ..core.api import route
+from ..routes import route
 from ..core.validation import Id, IsoDateTime, Output, QueryInput, Text
 from .service import list_operations
 

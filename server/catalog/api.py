@@ -4,9 +4,11 @@ from __future__ import annotations
 from flask import Blueprint
 from sqlalchemy.orm import Session
 
-from ..core import dates, records
+from ..core import dates
+from ..audit import records
 from ..core.actor import Actor
-from ..core.api import VersionIn, crud_routes, route
+from ..audit.crud import crud_routes
+from ..routes import VersionIn, route
 from ..core.errors import DomainError, ErrorList, FieldError
 from . import pricing, schemas, service
 from .models import PriceList, Product

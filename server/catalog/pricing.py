@@ -36,7 +36,7 @@ from sqlalchemy.orm import Session
 from ..core.actor import Actor
 from ..core.errors import DomainError, ErrorList, FieldError, ValidationFailed
 from ..core.money import CURRENCIES, currency as currency_of
-from ..finance.rates import company_currencies, rate_on
+from ..currency.service import company_currencies, rate_on
 from ..org.models import Branch
 from ..parties.models import Counterparty, Segment
 from .models import Category, PriceList, PriceRule, Product

@@ -9,8 +9,8 @@ from pydantic import Field, field_validator
 
 from ..core.validation import (
     IsoDate,
-    Code, QueryDate, CurrencyCode, DecimalText, Id, Input, NonNegativeAmount, Output, Percent, QueryInput, Quantity, Text,
-    Version,
+    Code, QueryDate, CurrencyCode, Id, Input, NonNegativeAmount, Output, Percent, QueryInput, Quantity, Text,
+    Version, plain,
 )
 
 Kind = Literal["goods", "service", "material"]
@@ -21,11 +21,6 @@ Name = Text(200, 1)
 Priority = Field(default=0, ge=-1000, le=1000)
 
 
-
-
-def plain(value: Decimal | None) -> Decimal | None:
-    """A rate, percent or quantity without the column's trailing zeros (0.0002450000 → 0.000245; 4100 stays)."""
-    return None if value is None else Decimal(format(value.normalize(), "f"))
 
 
 class CatalogNames(Input):
@@ -252,88 +247,3 @@ class PriceQuoteOut(Output):
     considered: list[str]
 
     _plain = field_validator("tax_rate", "discount_percent", "rate")(plain)
-
-
-# --- currencies and rates ----------------------------------------------------------------------
-
-
-class KnownCurrency(Output):
-    code: str
-    minor_units: int
-    cash_step: Optional[Decimal]
-    is_base: bool
-    is_second: bool
-
-
-class KnownCurrencyList(Output):
-    base_currency: str
-    second_currency: Optional[str]
-    items: list[KnownCurrency]
-
-
-class MoneyConvertQuery(QueryInput):
-    amount: DecimalText
-    # "from" is a Python keyword: the parameter is spelt from, the field from_.
-    from_: CurrencyCode = Field(alias="from")
-    to: Optional[CurrencyCode] = None
-    date: Optional[QueryDate] = None
-
-
-class MoneyConvertOut(Output):
-    amount: Decimal
-    currency: str
-    date: dt.date
-    to: Optional[str]
-    rate: Optional[Decimal]
-    result: Optional[Decimal]
-    # The amount in the company's base and second currencies (what documents print side by side).
-    amounts: dict[str, Decimal]
-    # The second currency as a cashier takes it (KHR to 100 riel); null where there is no cash step.
-    second_cash: Optional[Decimal]
-
-    _plain_rate = field_validator("rate")(plain)
-
-
-class ExchangeRateIn(Input):
-    currency: CurrencyCode
-    date: IsoDate
-    rate: DecimalText
-
-
-class ExchangeRatePatch(Input):
-    version: Version
-    rate: DecimalText
-
-
-class ExchangeRateOut(Output):
-    id: int
-    currency: str
-    date: dt.date
-    rate: Decimal
-    source: str
-    version: Version
-
-    _plain_rate = field_validator("rate")(plain)
-
-
-class ExchangeRateQuery(QueryInput):
-    currency: Optional[CurrencyCode] = None
-    date_from: Optional[QueryDate] = None
-    date_to: Optional[QueryDate] = None
-    limit: int = Field(default=1000, ge=1, le=10000)
-
-
-class ExchangeRateList(Output):
-    items: list[ExchangeRateOut]
-
-
-class ExchangeRateImportIn(Input):
-    """A CSV file's text: columns date, currency, rate (any case, any order; comma or semicolon)."""
-
-    csv: str = Field(max_length=2_000_000)
-
-
-class ExchangeRateImportOut(Output):
-    created: int
-    updated: int
-    unchanged: int

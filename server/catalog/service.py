@@ -8,7 +8,7 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from ..audit.service import log_change
-from ..core import records
+from ..audit import records
 from ..core.actor import Actor
 from ..core.errors import Conflict, ErrorList, FieldError, NotFound
 from ..core.money import currency as currency_of

@@ -2,12 +2,10 @@
 
 The English text is the gettext msgid; translations live in server/i18n/<lang>.po.
 Placeholders are `{name}` (python-brace-format) and must match in every language.
-Each book package keeps its own messages in `<package>/messages.py` and its translations in
-`server/i18n/<package>.<lang>.po`, merged here, so packages grow without editing one shared file.
+Each package keeps its own messages in `<package>/messages.py` and its translations in
+`server/i18n/<package>.<lang>.po`; the registry (server/packages.py) merges them here with `extend`
+when it loads the packages, so packages grow without editing one shared file.
 """
-from importlib import import_module
-
-BOOK_PACKAGES = ("catalog", "ledger", "sales", "finance", "reports", "documents", "imports", "hr", "payroll")
 
 MESSAGES: dict[str, str] = {
     # problem titles
@@ -82,9 +80,9 @@ MESSAGES: dict[str, str] = {
 }
 
 
-for _package in BOOK_PACKAGES:
-    _theirs = import_module(f"server.{_package}.messages").MESSAGES
-    _clash = set(_theirs) & set(MESSAGES)
-    if _clash:
-        raise RuntimeError(f"message codes defined twice: {sorted(_clash)}")
-    MESSAGES.update(_theirs)
+def extend(package: str, theirs: dict[str, str]) -> None:
+    """Add a package's messages; a code defined twice is a mistake found at start-up. Adding again is a no-op."""
+    clash = {code for code in set(theirs) & set(MESSAGES) if MESSAGES[code] != theirs[code]}
+    if clash:
+        raise RuntimeError(f"{package}: message codes defined twice: {sorted(clash)}")
+    MESSAGES.update(theirs)

@@ -270,3 +270,8 @@ def _base64(value: str) -> bytes:
 def FileBase64(max_bytes: int) -> Any:
     """A file's bytes, base64 in JSON (the API takes JSON bodies only), of at most `max_bytes`."""
     return Annotated[str, StringConstraints(min_length=1, max_length=max_bytes * 4 // 3 + 4), AfterValidator(_base64)]
+
+
+def plain(value: Decimal | None) -> Decimal | None:
+    """A rate, percent or quantity without the column's trailing zeros (0.0002450000 → 0.000245; 4100 stays)."""
+    return None if value is None else Decimal(format(value.normalize(), "f"))

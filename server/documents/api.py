@@ -9,7 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ..core.actor import Actor
-from ..core.api import VersionIn, route
+from ..routes import VersionIn, route
 from . import batch as batches
 from . import schemas, service
 from .kinds import KINDS, LANGUAGES, known_paths

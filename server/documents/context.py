@@ -18,7 +18,7 @@ from ..catalog.models import Product
 from ..core.errors import DomainError
 from ..finance.models import Allocation, CashAccount, Payment
 from ..core.money import currency as currency_of
-from ..finance.rates import rate_on
+from ..currency.service import rate_on
 from ..org.models import Branch, Company, User
 from ..parties.models import Counterparty
 from ..sales.models import Invoice, Order, PaymentTerm

@@ -15,7 +15,8 @@ from sqlalchemy.orm import Session, selectinload
 
 from ..audit.service import log_change, log_created
 from ..catalog.models import Product
-from ..core import dates, records
+from ..core import dates
+from ..audit import records
 from ..core.actor import Actor
 from ..core.errors import Conflict, DomainError, ErrorList, FieldError, NotFound, ValidationFailed
 from ..finance.service import get_payment

@@ -8,7 +8,7 @@ from flask import Blueprint
 from sqlalchemy.orm import Session
 
 from ..core.actor import Actor
-from ..core.api import route
+from ..routes import route
 from ..reports.service import to_json
 from . import schemas, service
 

@@ -1,1 +1,18 @@
-"""Money moving: cash desks and bank accounts, exchange rates, receipts, payments, transfers, allocations."""
+"""Money moving: cash desks and bank accounts, receipts, payments, transfers, allocations."""
+from __future__ import annotations
+
+from flask import Flask
+
+from .api import bp
+from .messages import MESSAGES
+
+DEPENDS = ("sales",)
+
+
+def register(app: Flask) -> None:
+    """Serve the package's routes."""
+    for blueprint in (bp,):
+        app.register_blueprint(blueprint)
+
+
+__all__ = ["DEPENDS", "MESSAGES", "register"]

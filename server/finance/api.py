@@ -5,7 +5,8 @@ from flask import Blueprint
 from sqlalchemy.orm import Session
 
 from ..core.actor import Actor
-from ..core.api import VersionIn, crud_routes, route
+from ..audit.crud import crud_routes
+from ..routes import VersionIn, route
 from . import schemas, service
 
 bp = Blueprint("finance", __name__, url_prefix="/api/v1")

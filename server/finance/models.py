@@ -75,20 +75,6 @@ class CashflowCategory(Versioned, Base):
     archived_at: Mapped[Optional[dt.datetime]] = mapped_column(UTCDateTime())
 
 
-class ExchangeRate(Versioned, Base):
-    """Base-currency units per one unit of `currency` on `date` (entered or imported)."""
-
-    __tablename__ = "exchange_rates"
-    __table_args__ = (UniqueConstraint("company_id", "currency", "date"),)
-
-    id: Mapped[IntPK]
-    company_id: Mapped[int] = mapped_column(ForeignKey("companies.id"))
-    currency: Mapped[str] = mapped_column(String(3))
-    date: Mapped[dt.date] = mapped_column(Date)
-    rate: Mapped[Rate]
-    source: Mapped[str] = mapped_column(String(20), default="manual")
-
-
 class Payment(Versioned, Base):
     """A receipt, a payment or a transfer between two cash accounts. Posted when created.
 

@@ -18,17 +18,20 @@ from typing import Any, Optional
 from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session
 
-from ..core import dates, records
+from ..core import dates
+from ..audit import records
 from ..core.actor import Actor
 from ..core.errors import Conflict, DomainError, ErrorList, FieldError, NotFound, ValidationFailed
-from ..core.money import currency as currency_of
+from ..core.money import Currency, currency as currency_of
+from ..currency import service as rates
 from ..ledger.models import Account, JournalLine
 from ..ledger.service import Line, books, check_open_period, post_entry, reverse_entry
 from ..org.models import Branch
 from ..parties.models import Counterparty
+from ..sales import service as sales
 from ..sales.models import Invoice, invoice_workflow
 from ..sales.numbering import next_number
-from . import rates, schemas
+from . import schemas
 from .models import (
     CREDIT_NOTE_ALLOCATION, PAYMENT_ALLOCATION, Allocation, CashAccount, CashflowCategory, Payment, payment_workflow,
 )
@@ -638,9 +641,7 @@ def _apply_allocation(session: Session, actor: Actor, payment: Payment, plan: _P
 
 def _sync_order(session: Session, inv: Invoice) -> None:
     if inv.order_id is not None:
-        from ..sales.service import sync_order_status
-
-        sync_order_status(session, inv.order_id)
+        sales.sync_order_status(session, inv.order_id)
 
 
 def allocate(session: Session, actor: Actor, payment_id: int, data: schemas.AllocateIn) -> list[Allocation]:
@@ -774,3 +775,44 @@ def pay_out(session: Session, actor: Actor, *, cash_account_id: int, date: dt.da
                        memo=f"{number} {memo}", branch_id=cash.branch_id)
     records.change(session, actor, payment, {"entry_id": entry.id, "status": "posted"}, "payment")
     return payment
+
+
+# --- what finance adds to sales (registered on its hooks) ------------------------------------
+
+@sales.credit_note_posted.register
+def offset_credit_note(session: Session, actor: Actor, cn: Invoice, original: Invoice, base: Currency) -> None:
+    """A posted credit note settles what it can of its original's open amount, through an allocation."""
+    if original.status != "posted" or original.open_amount <= 0 or cn.open_amount <= 0:
+        return
+    amount = min(cn.open_amount, original.open_amount)
+    closes = amount == original.open_amount
+    amount_base = original.open_base if closes else base.round(amount * original.rate)
+    alloc = Allocation(
+        company_id=actor.company_id, payment_id=None, credit_note_id=cn.id, invoice_id=original.id, date=cn.date,
+        amount=amount, payment_amount=amount, amount_base=amount_base, exchange_difference=ZERO, entry_id=None,
+        created_at=dates.now(), created_by=actor.user_id,
+    )
+    records.create(session, actor, alloc, "allocation")
+    for doc in (original, cn):
+        open_amount = doc.open_amount - amount
+        changes: dict[str, Any] = {"open_amount": open_amount, "open_base": doc.open_base - amount_base}
+        if open_amount == 0:
+            changes["status"] = "paid"
+        records.change(session, actor, doc, changes, "invoice")
+    if original.order_id is not None:
+        sales.sync_order_status(session, original.order_id)
+
+
+@sales.settlements.register
+def settlements_of(session: Session, invoice_ids: list[int]) -> list[dict[str, Any]]:
+    """The payments and credit notes allocated (and not reversed) to these invoices, oldest first."""
+    if not invoice_ids:
+        return []
+    rows = session.execute(
+        select(Allocation, Payment.number, Invoice.number)
+        .outerjoin(Payment, Payment.id == Allocation.payment_id)
+        .outerjoin(Invoice, Invoice.id == Allocation.credit_note_id)
+        .where(Allocation.invoice_id.in_(invoice_ids), Allocation.reversed_at.is_(None))
+        .order_by(Allocation.date, Allocation.id)).all()
+    return [{"payment_id": alloc.payment_id, "credit_note_id": alloc.credit_note_id, "invoice_id": alloc.invoice_id,
+             "number": pay_no or cn_no, "date": alloc.date, "amount": alloc.amount} for alloc, pay_no, cn_no in rows]

@@ -18,15 +18,16 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import flag_modified
 
 from ..audit.service import log_change
-from ..core import dates, records
+from ..core import dates
+from ..audit import records
 from ..core.actor import Actor
+from ..core.hooks import Hook
 from ..core.errors import Conflict, ErrorList, FieldError, Forbidden, NotFound, ValidationFailed
 from ..core.money import currency as currency_of
 from ..finance.models import CashAccount, Payment
-from ..finance.rates import company_currencies
+from ..currency.service import company_currencies
 from ..finance.service import pay_out
 from ..org.models import Branch, Company, Department, User
-from ..payroll.guard import check_not_posted, posted_error, posted_months
 from . import schemas
 from .models import EVENT, MONEY_REQUEST, TIME_REQUEST, Employee, EmploymentEvent, Position, StaffRequest
 
@@ -62,6 +63,13 @@ present_employee = _present(schemas.EmployeeOut)
 present_request = _present(schemas.StaffRequestOut)
 
 MODELS = {"position": Position, "employee": Employee}
+
+# Payroll sits above hr and reacts to what happens here through these two hooks (it registers on import):
+# refuse_if_paid(session, company_id, employee_id, start, end, field) raises when a paid month is touched;
+# inputs_changed(session, actor, employee_ids, start, end) sends payroll calculated over those days back to draft.
+refuse_if_paid = Hook("hr.refuse_if_paid")
+inputs_changed = Hook("hr.inputs_changed")
+FOREVER = dt.date(9999, 12, 31)
 
 
 def _places(errors: ErrorList, field: str, value: Optional[Decimal], places: int,
@@ -351,7 +359,7 @@ def add_event(session: Session, actor: Actor, employee_id: int, data: schemas.Ev
     _check_terms(session, actor, terms, given, errors)
     errors.raise_if_any()
     # Holds from its date on: any posted month from then would have been paid on other terms.
-    check_not_posted(session, actor.company_id, employee.id, data.date, "date", onwards=True)
+    refuse_if_paid(session, actor.company_id, employee.id, data.date, FOREVER, "date")
     records.create(session, actor, EmploymentEvent(
         company_id=actor.company_id, employee_id=employee.id, kind=data.kind, date=data.date,
         end_date=data.end_date if data.kind == "leave" else None, reason=data.reason,
@@ -374,7 +382,7 @@ def cancel_event(session: Session, actor: Actor, employee_id: int, event_id: int
     last = _active(events_of(session, employee.id))[-1]
     if last.id != event.id:
         raise Conflict("not_latest_event", params={"id": last.id, "date": last.date.isoformat()})
-    check_not_posted(session, actor.company_id, employee.id, event.date, "date", onwards=True)
+    refuse_if_paid(session, actor.company_id, employee.id, event.date, FOREVER, "date")
     before = records.snapshot(event)
     event.cancelled_at = dates.now()
     event.cancelled_by = actor.user_id
@@ -387,9 +395,7 @@ def cancel_event(session: Session, actor: Actor, employee_id: int, event_id: int
 
 def _stale(session: Session, actor: Actor, employee_id: int, start: dt.date, end: Optional[dt.date]) -> None:
     """A payroll already calculated over these days was computed on other inputs: it goes back to draft."""
-    from ..payroll.service import mark_stale
-
-    mark_stale(session, actor, [employee_id], start, end)
+    inputs_changed(session, actor, [employee_id], start, end)
 
 
 # --- staff requests ----------------------------------------------------------------------------
@@ -456,11 +462,7 @@ def _refuse_overlap(session: Session, employee_id: int, start: dt.date, end: dt.
 def _refuse_posted_range(session: Session, company_id: int, employee_id: int, start: dt.date, end: dt.date,
                          field: str) -> None:
     """Leave and overtime feed the timesheet of every month they touch: none of them may be posted."""
-    hits = posted_months(session, company_id, [employee_id], start, end)
-    if hits:
-        (_emp, period), number = min(hits.items())
-        err = posted_error(field, period, number)
-        raise Conflict("payroll_period_posted", params=err.params, errors=[err])
+    refuse_if_paid(session, company_id, employee_id, start, end, field)
 
 
 def create_request(session: Session, actor: Actor, data: schemas.StaffRequestIn) -> StaffRequest:
@@ -570,7 +572,7 @@ def pay_request(session: Session, actor: Actor, id: int, data: schemas.PayReques
                                                   {"cash_currency": cash.currency, "currency": req.currency})])
     if req.kind == "advance":
         # The advance is deducted in the payroll of its payment's month, which must still be open.
-        check_not_posted(session, actor.company_id, req.employee_id, data.date, "date")
+        refuse_if_paid(session, actor.company_id, req.employee_id, data.date, data.date, "date")
     employee = session.get_one(Employee, req.employee_id)
     debit, category = PAYOUT[req.kind]
     payment = pay_out(session, actor, cash_account_id=data.cash_account_id, date=data.date, amount=req.amount,

@@ -1,1 +1,18 @@
 """Importing spreadsheets: clients, contacts, products, opening balances."""
+from __future__ import annotations
+
+from flask import Flask
+
+from .api import bp
+from .messages import MESSAGES
+
+DEPENDS = ("documents",)
+
+
+def register(app: Flask) -> None:
+    """Serve the package's routes."""
+    for blueprint in (bp,):
+        app.register_blueprint(blueprint)
+
+
+__all__ = ["DEPENDS", "MESSAGES", "register"]

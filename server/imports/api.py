@@ -8,7 +8,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ..core.actor import Actor
-from ..core.api import VersionIn, route
+from ..routes import VersionIn, route
 from ..core.errors import Forbidden
 from ..documents.api import attachment
 from . import report as xlsx_report

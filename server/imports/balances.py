@@ -18,7 +18,7 @@ from ..core.i18n import translate
 from ..core.money import CURRENCIES, Currency
 from ..db import insert_ids
 from ..finance.models import Allocation
-from ..finance.rates import rate_on
+from ..currency.service import rate_on
 from ..ledger.models import JournalEntry
 from ..ledger.service import EntrySpec, Line, books, lock_date, post_entries, reverse_entry
 from ..org.models import Branch, Company

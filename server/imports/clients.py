@@ -9,6 +9,7 @@ from pydantic import ValidationError
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
+from ..audit.service import log_deleted
 from ..core.actor import Actor
 from ..core.errors import FieldError
 from ..core.validation import field_errors
@@ -17,6 +18,7 @@ from ..parties import service as parties
 from ..parties.models import Address, Contact, Counterparty, Email, LeadSource, Phone, Segment, Tag, counterparty_tags
 from ..parties.normalize import PhoneError, fold_spaces, normalise_phone
 from .matching import FuzzyNames, country_names, earlier_look_alikes, name_match_key
+from .references import delete_rows, referencing
 from .rows import Options, Row
 
 ENTITY = "client"
@@ -503,8 +505,6 @@ _CHILDREN = (Phone, Email, Address, Contact)
 
 def undo_problems(session: Session, actor: Actor, imp: Any, changes: list[Any]) -> list[FieldError]:
     """Why the import cannot be taken back: a created client in use or edited since; an updated one edited since."""
-    from .service import referencing
-
     ids = list((imp.created or {}).get(ENTITY, []))
     problems = []
     used = referencing(session, Counterparty.__table__, ids, [m.__table__ for m in _CHILDREN] + [counterparty_tags])
@@ -522,9 +522,6 @@ def undo_problems(session: Session, actor: Actor, imp: Any, changes: list[Any]) 
 
 
 def undo(session: Session, actor: Actor, imp: Any, changes: list[Any]) -> None:
-    from ..audit.service import log_deleted
-    from .service import delete_rows
-
     ids = list((imp.created or {}).get(ENTITY, []))
     snapshots = []
     for i in range(0, len(ids), 900):

@@ -15,7 +15,8 @@ from ..catalog import barcodes
 from ..catalog import schemas as catalog_schemas
 from ..catalog import service as catalog
 from ..catalog.models import Category, PriceList, PriceRule, Product
-from ..core import dates, records
+from ..core import dates
+from ..audit import records
 from ..core.actor import Actor
 from ..core.errors import FieldError, ValidationFailed
 from ..core.money import CURRENCIES, currency as currency_of
@@ -23,6 +24,7 @@ from ..core.validation import field_errors
 from ..db import insert_ids
 from ..parties.normalize import fold_spaces
 from .matching import FuzzyNames, name_match_key
+from .references import delete_rows, referencing
 from .rows import Options, Row
 from .values import ValueProblem, decimal, text
 
@@ -687,8 +689,6 @@ def _chunks(ids: list[int]) -> list[list[int]]:
 def undo_problems(session: Session, actor: Actor, imp: Any, changes: list[Any]) -> list[FieldError]:
     """Why the import cannot be taken back: a created product in use (a document, another price list) or
     edited since, a price it set edited since, an updated product edited since."""
-    from .service import referencing
-
     created = imp.created or {}
     ids = list(created.get(ENTITY, []))
     own_rules = set(created.get("price_rule", []))
@@ -730,8 +730,6 @@ def _snapshots(session: Session, table: Any, ids: list[int]) -> list[tuple[int, 
 
 def _remove(session: Session, actor: Actor, table: Any, entity: str, ids: list[int]) -> list[dict[str, Any]]:
     """Delete rows by id (the log keeps what they held); answers their snapshots."""
-    from .service import delete_rows
-
     snaps = _snapshots(session, table, ids)
     delete_rows(session, table, [i for i, _s in snaps])
     log_deleted(session, actor, entity, snaps)
@@ -741,8 +739,6 @@ def _remove(session: Session, actor: Actor, table: Any, entity: str, ids: list[i
 def undo(session: Session, actor: Actor, imp: Any, changes: list[Any]) -> None:
     """Delete the created prices and products, put updated products and prices back, then delete the
     created categories and price lists that nothing uses any more (one a user filled since stays)."""
-    from .service import referencing
-
     created = imp.created or {}
     removed_rules = _remove(session, actor, PriceRule.__table__, "price_rule", list(created.get("price_rule", [])))
     touched = {r["price_list_id"] for r in removed_rules}

@@ -9,13 +9,14 @@ import time
 from dataclasses import dataclass, field
 from decimal import Decimal
 from types import ModuleType
-from typing import Any, Callable, Iterable
+from typing import Any, Callable
 
-from sqlalchemy import delete, func, select, text
+from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
 from ..audit.service import json_plain, log_change
-from ..core import dates, records
+from ..core import dates
+from ..audit import records
 from ..core.actor import Actor
 from ..core.errors import Conflict, ErrorList, FieldError, NotFound, ValidationFailed
 from ..org.models import Company
@@ -400,33 +401,3 @@ def save_profile(session: Session, actor: Actor, data: dict[str, Any], profile_i
     session.flush()
     log_change(session, actor, "import_profile", prof.id, "update", before, profile_present(prof))
     return prof
-
-
-def referencing(session: Session, table: Any, ids: Iterable[int], owned: Iterable[Any] = ()) -> dict[int, str]:
-    """Which of `ids` some other table points at (a document, a payment...): {id: that table's name}.
-
-    Every foreign key of the schema to `table` is looked at, except the record's own children
-    (`owned`), which go with it. New tables are covered without touching this function.
-    """
-    from ..models import metadata
-
-    ids = list(ids)
-    owned_names = {t.name for t in owned}
-    out: dict[int, str] = {}
-    for other in metadata.sorted_tables:
-        if other.name in owned_names:
-            continue
-        for fk in other.foreign_keys:
-            if fk.column.table is not table:
-                continue
-            col = fk.parent
-            for i in range(0, len(ids), 900):
-                chunk = ids[i:i + 900]
-                for (ref,) in session.execute(select(col).where(col.in_(chunk)).distinct()):
-                    out.setdefault(ref, other.name)
-    return out
-
-
-def delete_rows(session: Session, table: Any, ids: list[int]) -> None:
-    for i in range(0, len(ids), 900):
-        session.execute(delete(table).where(table.c.id.in_(ids[i:i + 900])))

@@ -1,1 +1,18 @@
 """The double-entry ledger: chart of accounts, journal entries, period close."""
+from __future__ import annotations
+
+from flask import Flask
+
+from .api import bp
+from .messages import MESSAGES
+
+DEPENDS = ("parties",)
+
+
+def register(app: Flask) -> None:
+    """Serve the package's routes."""
+    for blueprint in (bp,):
+        app.register_blueprint(blueprint)
+
+
+__all__ = ["DEPENDS", "MESSAGES", "register"]

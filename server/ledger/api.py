@@ -5,7 +5,8 @@ from flask import Blueprint
 from sqlalchemy.orm import Session
 
 from ..core.actor import Actor
-from ..core.api import crud_routes, route
+from ..audit.crud import crud_routes
+from ..routes import route
 from ..core.money import money_text
 from . import schemas, service
 

@@ -10,7 +10,8 @@ from sqlalchemy import func, insert, or_, select
 from sqlalchemy.orm import Session
 
 from ..audit.service import json_plain, log_change, log_posted
-from ..core import dates, records
+from ..core import dates
+from ..audit import records
 from ..core.actor import Actor
 from ..core.errors import Conflict, DomainError, ErrorList, FieldError, NotFound, ValidationFailed
 from ..core.money import currency as currency_of

@@ -5,7 +5,8 @@ from flask import Blueprint
 from sqlalchemy.orm import Session
 
 from ..core.actor import Actor
-from ..core.api import ALL_ROLES, crud_routes, route
+from ..audit.crud import crud_routes
+from ..routes import ALL_ROLES, route
 from . import schemas, service
 from .models import User
 

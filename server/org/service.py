@@ -9,7 +9,8 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import flag_modified
 
 from ..audit.service import log_change
-from ..core import dates, records
+from ..core import dates
+from ..audit import records
 from ..core.actor import Actor
 from ..core.errors import Conflict, DomainError, ErrorList, FieldError, ValidationFailed
 from . import schemas

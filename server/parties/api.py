@@ -6,7 +6,8 @@ from pydantic import ValidationError
 from sqlalchemy.orm import Session
 
 from ..core.actor import Actor
-from ..core.api import ALL_ROLES, VersionIn, crud_routes, route
+from ..audit.crud import crud_routes
+from ..routes import ALL_ROLES, VersionIn, route
 from ..core.cache import LRU
 from ..core.errors import ValidationFailed
 from ..core.i18n import translate

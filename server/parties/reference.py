@@ -7,7 +7,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ..core import records
+from ..audit import records
 from ..core.actor import Actor
 from ..core.errors import ErrorList
 from . import schemas

@@ -15,7 +15,8 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from ..audit.service import log_change, log_created
-from ..core import dates, records
+from ..core import dates
+from ..audit import records
 from ..core.actor import Actor
 from ..core.errors import Conflict, DomainError, ErrorList, FieldError, ValidationFailed
 from ..core.validation import field_errors

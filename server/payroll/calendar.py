@@ -20,7 +20,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ..audit.service import log_change
-from ..core import records
+from ..audit import records
 from ..core.actor import Actor
 from ..core.errors import ErrorList, FieldError, ValidationFailed
 from ..org.models import Company

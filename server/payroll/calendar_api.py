@@ -6,7 +6,7 @@ from sqlalchemy.orm import Session
 
 from ..core import dates
 from ..core.actor import Actor
-from ..core.api import route
+from ..routes import route
 from . import calendar
 from . import calendar_schemas as schemas
 

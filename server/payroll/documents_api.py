@@ -7,7 +7,7 @@ from flask import Blueprint, Response
 from sqlalchemy.orm import Session
 
 from ..core.actor import Actor
-from ..core.api import route
+from ..routes import route
 from ..documents.api import attachment
 from ..reports.api import report_answer, report_language
 from ..reports.xlsx import MIMETYPE as XLSX

@@ -9,6 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ..core.errors import Conflict, FieldError
+from ..hr import service as hr
 from .models import PayrollRun, Payslip
 
 POSTED = ("posted", "paid")
@@ -40,14 +41,11 @@ def posted_error(field: str, day: dt.date, run_number: str) -> FieldError:
     return FieldError(field, "payroll_period_posted", {"period": day.strftime("%Y-%m"), "run": run_number})
 
 
-def check_not_posted(session: Session, company_id: int, employee_id: int, day: dt.date, field: str, *,
-                     onwards: bool = False) -> None:
-    """Refuse (409, naming `field`) a change dated in a month whose payroll for this employee is posted.
-
-    `onwards`: the change holds from `day` on (a rate change, a transfer), so any posted month from then counts.
-    """
-    end = dt.date(9999, 12, 31) if onwards else day
-    hits = posted_months(session, company_id, [employee_id], day, end)
+@hr.refuse_if_paid.register
+def refuse_paid_months(session: Session, company_id: int, employee_id: int, start: dt.date, end: dt.date,
+                       field: str) -> None:
+    """hr's hook: an employment event, a leave or an advance dated in a month already paid is refused (409)."""
+    hits = posted_months(session, company_id, [employee_id], start, end)
     if hits:
         (_emp, period), number = min(hits.items())
         err = posted_error(field, period, number)

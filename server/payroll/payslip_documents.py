@@ -7,7 +7,7 @@ it is asked for (only the template, the company's requisites or names edited sin
 of a run not yet posted says so on the paper ("Not final").
 
 The template is the company's own default for the kind "payslip" and the language, else the shipped one
-(templates/payroll/payslip.<lang>.docx, built by documents/shipped.py); its variables are the paths of
+(templates/payroll/payslip.<lang>.docx, built by tools/build_templates.py); its variables are the paths of
 `documents.kinds.sample_context("payslip", …)`, and `payslip_context` hands out exactly that shape.
 """
 from __future__ import annotations

@@ -7,7 +7,7 @@ from typing import Any, Optional
 from sqlalchemy import case, select
 from sqlalchemy.orm import Session
 
-from ..core import records
+from ..audit import records
 from ..core.actor import Actor
 from ..core.errors import Conflict, ErrorList, FieldError
 from ..core.money import CURRENCIES

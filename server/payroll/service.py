@@ -15,14 +15,16 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from ..audit.service import log_change
-from ..core import dates, records
+from ..core import dates
+from ..audit import records
 from ..core.actor import Actor
 from ..core.errors import Conflict, ErrorList, FieldError, NotFound, ValidationFailed
 from ..core.i18n import translate
 from ..db import insert_ids, insert_rows
 from ..finance.models import Allocation, CashAccount, Payment
-from ..finance.rates import rate_on
+from ..currency.service import rate_on
 from ..finance.service import pay_out
+from ..hr import service as hr
 from ..hr.models import Employee
 from ..ledger.service import Line as LedgerLine
 from ..ledger.service import books, check_open_period, post_entry
@@ -724,6 +726,7 @@ def archive_pay_item(session: Session, actor: Actor, id: int, version: int) -> P
 
 # --- inputs changed after a calculation ----------------------------------------------------------
 
+@hr.inputs_changed.register
 def mark_stale(session: Session, actor: Actor, employee_ids: Any, start: dt.date, end: Optional[dt.date]) -> None:
     """Send calculated or approved runs that an input change touches back to draft, so figures computed
     before the change can be neither approved nor posted: they must be calculated again.

@@ -15,6 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ..hr.models import Employee, EmploymentEvent, StaffRequest
+from ..hr.service import approved_absences
 from .calendar import Month
 from .compute import Entry, Terms
 from .models import TimesheetDay
@@ -140,8 +141,6 @@ def stored_entries(session: Session, company_id: int, employee_ids: list[int], s
 def requests(session: Session, company_id: int, employee_ids: list[int], start: dt.date,
              end: dt.date) -> dict[int, list[StaffRequest]]:
     """Approved leave and overtime overlapping the range, and advances paid (and not cancelled) in it."""
-    from ..hr.service import approved_absences
-
     found: dict[int, list[StaffRequest]] = defaultdict(list)
     for row in approved_absences(session, company_id, employee_ids, start, end):
         found[row.employee_id].append(row)

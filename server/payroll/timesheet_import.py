@@ -35,7 +35,7 @@ from ..imports.mapping import column_letter
 from ..imports.reader import MiB, Sheet, read_workbook
 from ..org.models import Branch
 from . import schemas, service, staff
-from workbook.notation import BadCell, cell_decimal, cell_text, read_day
+from notation.timesheet import BadCell, cell_decimal, cell_text, read_day
 
 HEADER_ROWS = 20            # how far down a sheet the header is looked for
 MAX_BYTES = 10 * MiB        # a month of a large staff is well under 1 MB

@@ -7,7 +7,7 @@ from flask import Blueprint
 from sqlalchemy.orm import Session
 
 from ..core.actor import Actor
-from ..core.api import route
+from ..routes import route
 from ..core.i18n import translate
 from . import timesheet_import
 from . import timesheet_import_schemas as schemas

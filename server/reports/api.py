@@ -7,7 +7,7 @@ from flask import Blueprint, Response, current_app, request
 from sqlalchemy.orm import Session
 
 from ..core.actor import Actor
-from ..core.api import route
+from ..routes import route
 from ..core.i18n import negotiate
 from . import aging, schemas, service, xlsx
 

@@ -5,7 +5,7 @@ from flask import Blueprint, Response
 from sqlalchemy.orm import Session
 
 from ..core.actor import Actor
-from ..core.api import VersionIn, route
+from ..routes import VersionIn, route
 from . import books, orders, schemas, service
 
 bp = Blueprint("sales", __name__, url_prefix="/api/v1")

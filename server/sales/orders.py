@@ -8,12 +8,12 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from ..audit.service import log_change
-from ..core import dates, records
+from ..core import dates
+from ..audit import records
 from ..core.actor import Actor
 from ..core.errors import Conflict, ErrorList
 from ..core.money import CURRENCIES
-from ..finance.models import Allocation, Payment
-from . import schemas
+from . import schemas, service
 from .models import ORDER, Invoice, InvoiceLine, Order, OrderLine
 from .numbering import next_number
 from .service import (
@@ -258,18 +258,8 @@ def order_view(session: Session, actor: Actor, order: Order) -> dict[str, Any]:
     paid -= sum((i.total - i.open_amount for i in posted if i.kind == "sale_credit"), ZERO)
     shipped = sum((cur.round(l.total * l.qty_shipped / l.qty) for l in order.lines), ZERO)
     ids = [i.id for i in invoices]
-    payments = []
-    if ids:
-        rows = session.execute(
-            select(Allocation, Payment.number, Invoice.number)
-            .outerjoin(Payment, Payment.id == Allocation.payment_id)
-            .outerjoin(Invoice, Invoice.id == Allocation.credit_note_id)
-            .where(Allocation.invoice_id.in_(ids), Allocation.reversed_at.is_(None))
-            .order_by(Allocation.date, Allocation.id)).all()
-        for alloc, pay_no, cn_no in rows:
-            payments.append({"payment_id": alloc.payment_id, "credit_note_id": alloc.credit_note_id,
-                             "invoice_id": alloc.invoice_id, "number": pay_no or cn_no, "date": alloc.date,
-                             "amount": cur.round(alloc.amount)})
+    payments = [{**row, "amount": cur.round(row["amount"])}
+                 for found in service.settlements(session, ids) for row in found]
     view = present_order(order)
     view.update(
         actions=allowed(session, order),

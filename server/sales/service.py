@@ -12,12 +12,13 @@ from sqlalchemy.orm import Session, object_session
 
 from ..audit.service import log_change, log_created
 from ..catalog.models import Product
-from ..core import dates, records
+from ..core import dates
+from ..audit import records
 from ..core.actor import Actor
+from ..core.hooks import Hook
 from ..core.errors import Conflict, DomainError, ErrorList, FieldError, Forbidden, ValidationFailed
 from ..core.money import CURRENCIES, Currency
 from ..db import insert_ids
-from ..finance.models import Allocation
 from ..ledger.models import JournalEntry
 from ..ledger.service import EntrySpec, Line, books, check_open_period, post_entries, post_entry, reverse_entry
 from ..org.models import Branch, Company
@@ -39,6 +40,12 @@ PARTY_KINDS = {"sale_invoice": ("client", "both"), "sale_credit": ("client", "bo
                "bill": ("supplier", "both"), "bill_credit": ("supplier", "both")}
 BOOK_ROLES = ("owner", "accountant")
 POSTED = ("posted", "paid")
+
+# Finance sits above sales and settles invoices; it registers on these hooks when imported:
+# credit_note_posted(session, actor, credit_note, original, base_currency) settles what the credit note can of its
+# original; settlements(session, invoice_ids) answers the payments and credit notes allocated to those invoices.
+credit_note_posted = Hook("sales.credit_note_posted")
+settlements = Hook("sales.settlements")
 
 
 # --- presentation ----------------------------------------------------------------------------
@@ -535,7 +542,7 @@ def posting_checks(session: Session, actor: Actor, *, kind: str, branch_id: int,
         return rate  # a credit note keeps its original's rate
     rates = cache.setdefault("rates", {}) if cache is not None else {}
     if (currency, date) not in rates:
-        from ..finance.rates import rate_on  # finance owns exchange rates
+        from ..currency.service import rate_on  # finance owns exchange rates
 
         try:
             rates[(currency, date)] = rate_on(session, actor.company_id, currency, date, field="currency")
@@ -577,7 +584,7 @@ def post_invoice(session: Session, actor: Actor, inv: Invoice) -> Invoice:
     session.flush()
     log_change(session, actor, "invoice", inv.id, "post", before, snapshot_invoice(inv))
     if original is not None:
-        _offset_original(session, actor, inv, original, b.base)
+        credit_note_posted(session, actor, inv, original, b.base)
     return inv
 
 
@@ -597,29 +604,6 @@ def post_invoice_by_id(session: Session, actor: Actor, invoice_id: int, version:
     invoice_workflow(inv.kind).check(inv, "post")
     records.check_version(inv, version, _present_json)
     return post_invoice(session, actor, inv)
-
-
-def _offset_original(session: Session, actor: Actor, cn: Invoice, original: Invoice, base: Currency) -> None:
-    """A posted credit note settles what it can of its original's open amount, through an allocation."""
-    if original.status != "posted" or original.open_amount <= 0 or cn.open_amount <= 0:
-        return
-    amount = min(cn.open_amount, original.open_amount)
-    closes = amount == original.open_amount
-    amount_base = original.open_base if closes else base.round(amount * original.rate)
-    alloc = Allocation(
-        company_id=actor.company_id, payment_id=None, credit_note_id=cn.id, invoice_id=original.id, date=cn.date,
-        amount=amount, payment_amount=amount, amount_base=amount_base, exchange_difference=ZERO, entry_id=None,
-        created_at=dates.now(), created_by=actor.user_id,
-    )
-    records.create(session, actor, alloc, "allocation")
-    for doc in (original, cn):
-        open_amount = doc.open_amount - amount
-        changes: dict[str, Any] = {"open_amount": open_amount, "open_base": doc.open_base - amount_base}
-        if open_amount == 0:
-            changes["status"] = "paid"
-        records.change(session, actor, doc, changes, "invoice")
-    if original.order_id is not None:
-        sync_order_status(session, original.order_id)
 
 
 # --- cancelling and crediting ----------------------------------------------------------------

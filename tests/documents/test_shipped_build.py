@@ -1,4 +1,4 @@
-"""The shipped templates: built by server/documents/shipped.py, using only their kind's variables, and current."""
+"""The shipped templates: built by tools/build_templates.py, using only their kind's variables, and current."""
 from __future__ import annotations
 
 import io
@@ -14,13 +14,13 @@ from jinja2.sandbox import ImmutableSandboxedEnvironment
 
 from server.documents.engine import check_template
 from server.documents.kinds import KINDS, LANGUAGES, known_paths, sample_context
-from server.documents.shipped import ROOT, build_templates
+from tools.build_templates import ROOT, build_templates
 
 from .helpers import docx_text
 
 CASES = [(k, lang) for k in KINDS for lang in LANGUAGES]
 KHMER = re.compile(r"[\u1780-\u17FF]")
-REBUILD = "python -m server.documents.shipped"
+REBUILD = "python -m tools.build_templates"
 
 
 @pytest.fixture(scope="module")

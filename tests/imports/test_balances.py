@@ -11,7 +11,7 @@ from typing import Any
 import openpyxl
 from sqlalchemy import func, select, update
 
-from server.finance.models import ExchangeRate
+from server.currency.models import ExchangeRate
 from server.imports.models import Import
 from server.ledger.models import Account, JournalEntry, JournalLine
 from server.ledger.service import close_period

@@ -6,10 +6,10 @@ from typing import Any, Callable
 from sqlalchemy import inspect, select
 from sqlalchemy.orm import Session
 
-from ..audit.service import log_change
-from . import dates
-from .actor import Actor
-from .errors import Conflict, DomainError, ErrorList, ValidationFailed, FieldError
+from ..core import dates
+from ..core.actor import Actor
+from ..core.errors import Conflict, DomainError, ErrorList, ValidationFailed, FieldError
+from .service import log_change
 
 Present = Callable[[Any], dict[str, Any]]
 

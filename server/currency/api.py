@@ -4,12 +4,12 @@ from __future__ import annotations
 from flask import Blueprint
 from sqlalchemy.orm import Session
 
-from ..catalog import schemas
-from ..core import dates, records
+from ..core import dates
+from ..audit import records
 from ..core.actor import Actor
-from ..core.api import ALL_ROLES, route
+from ..routes import ALL_ROLES, route
 from ..core.money import CURRENCIES
-from . import rates
+from . import schemas, service
 from .models import ExchangeRate
 
 bp = Blueprint("rates", __name__, url_prefix="/api/v1")
@@ -23,7 +23,7 @@ CONVERT = ("owner", "accountant", "sales", "warehouse")
 @route(bp, "/currencies", roles=ALL_ROLES, response=schemas.KnownCurrencyList)
 def list_currencies(session: Session, actor: Actor) -> schemas.KnownCurrencyList:
     """The known currencies with their minor units, and the company's base and second currency."""
-    base, second = rates.company_currencies(session, actor.company_id)
+    base, second = service.company_currencies(session, actor.company_id)
     return schemas.KnownCurrencyList(base_currency=base, second_currency=second, items=[
         schemas.KnownCurrency(code=c.code, minor_units=c.minor_units, cash_step=c.cash_step, is_base=c.code == base,
                             is_second=c.code == second)
@@ -37,8 +37,8 @@ def convert(session: Session, actor: Actor, query: schemas.MoneyConvertQuery) ->
     on = query.date or dates.today()
     rate = result = None
     if query.to is not None:
-        rate, result = rates.convert(session, actor.company_id, query.amount, query.from_, query.to, on)
-    shown = rates.dual_amounts(session, actor.company_id, query.amount, query.from_, on, "from")
+        rate, result = service.convert(session, actor.company_id, query.amount, query.from_, query.to, on)
+    shown = service.dual_amounts(session, actor.company_id, query.amount, query.from_, on, "from")
     return schemas.MoneyConvertOut(
         amount=query.amount, currency=query.from_, date=on, to=query.to, rate=rate, result=result,
         amounts=shown.as_dict(), second_cash=shown.second_cash,
@@ -48,7 +48,7 @@ def convert(session: Session, actor: Actor, query: schemas.MoneyConvertQuery) ->
 @route(bp, "/exchange-rates", roles=READ, query=schemas.ExchangeRateQuery, response=schemas.ExchangeRateList)
 def list_rates(session: Session, actor: Actor, query: schemas.ExchangeRateQuery) -> schemas.ExchangeRateList:
     """List exchange rates, newest first; filter by currency and date range."""
-    rows = rates.list_rates(session, actor, currency=query.currency, date_from=query.date_from,
+    rows = service.list_rates(session, actor, currency=query.currency, date_from=query.date_from,
                             date_to=query.date_to, limit=query.limit)
     return schemas.ExchangeRateList(items=[schemas.ExchangeRateOut.model_validate(r) for r in rows])
 
@@ -57,14 +57,14 @@ def list_rates(session: Session, actor: Actor, query: schemas.ExchangeRateQuery)
 def create_rate(session: Session, actor: Actor, body: schemas.ExchangeRateIn) -> schemas.ExchangeRateOut:
     """Enter the rate of a currency on a date (base-currency units per one unit)."""
     return schemas.ExchangeRateOut.model_validate(
-        rates.create_rate(session, actor, currency=body.currency, on=body.date, rate=body.rate))
+        service.create_rate(session, actor, currency=body.currency, on=body.date, rate=body.rate))
 
 
 @route(bp, "/exchange-rates/import", method="POST", roles=WRITE, body=schemas.ExchangeRateImportIn,
        response=schemas.ExchangeRateImportOut)
 def import_rates(session: Session, actor: Actor, body: schemas.ExchangeRateImportIn) -> schemas.ExchangeRateImportOut:
     """Import rates from CSV text (date,currency,rate): all or nothing; existing dates are updated."""
-    result = rates.import_rates_csv(session, actor, body.csv)
+    result = service.import_rates_csv(session, actor, body.csv)
     return schemas.ExchangeRateImportOut(created=result.created, updated=result.updated, unchanged=result.unchanged)
 
 
@@ -78,4 +78,4 @@ def get_rate(session: Session, actor: Actor, id: int) -> schemas.ExchangeRateOut
 def update_rate(session: Session, actor: Actor, id: int, body: schemas.ExchangeRatePatch) -> schemas.ExchangeRateOut:
     """Change an exchange rate's value (needs its current version)."""
     return schemas.ExchangeRateOut.model_validate(
-        rates.update_rate(session, actor, id, version=body.version, rate=body.rate))
+        service.update_rate(session, actor, id, version=body.version, rate=body.rate))

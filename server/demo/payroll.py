@@ -12,14 +12,14 @@ from decimal import Decimal
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from .core.actor import Actor
-from .finance.models import ExchangeRate
-from .hr import schemas as hs
-from .hr import service as hr
-from .org.models import Branch, Department, User
-from .payroll import schemas as ps
-from .payroll import service as payroll
-from .payroll.rules_service import load_preset
+from ..core.actor import Actor
+from ..currency.models import ExchangeRate
+from ..hr import schemas as hs
+from ..hr import service as hr
+from ..org.models import Branch, Department, User
+from ..payroll import schemas as ps
+from ..payroll import service as payroll
+from ..payroll.rules_service import load_preset
 
 D = Decimal
 POSITIONS = (

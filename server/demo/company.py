@@ -18,17 +18,17 @@ import phonenumbers
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from .config import Config
-from .core.actor import Actor
-from .demo_books import DEMO_TODAY, load_books, load_documents
-from .demo_payroll import load_payroll
-from .org import schemas as org_schemas
-from .org import service as org_service
-from .org.models import User
-from .org.setup import create_company
-from .parties import reference
-from .parties import schemas as party_schemas
-from .parties.service import apply_batch
+from ..config import Config
+from ..core.actor import Actor
+from ..org import schemas as org_schemas
+from ..org import service as org_service
+from ..org.models import User
+from ..setup.service import create_company
+from ..parties import reference
+from ..parties import schemas as party_schemas
+from ..parties.service import apply_batch
+from .books import DEMO_TODAY, load_books, load_documents
+from .payroll import load_payroll
 
 COMPANY_NAME = "Angkor Mekong Trading"
 # `.local` would be the obvious choice, but the API's e-mail rule (email_validator, as in

@@ -4,8 +4,9 @@
 business trip (with hours), `H+4` overtime on a day off, `W8` the same as `8`; a blank cell is no day.
 Reading it is syntax only: whether a code exists, or 25 hours fit a day, is for the timesheet's rules to say.
 
-It lives in the workbook package, which Excel loads on every Sync without the server (Flask, SQLAlchemy);
-the server's timesheet import imports it from here. It imports nothing but the standard library.
+It lives in `notation`, a package below both the server and the workbooks (neither may import the other):
+Excel loads it on every Sync without the server (Flask, SQLAlchemy), and the server's timesheet import reads
+files with it. It imports nothing but the standard library.
 """
 from __future__ import annotations
 

@@ -10,17 +10,16 @@ import hashlib
 import json
 import uuid
 from dataclasses import dataclass
-from typing import Any, Callable, Iterable
+from typing import Any, Callable, Iterable, Protocol
 
-from flask import Blueprint, Response, current_app, g, request
+from flask import Blueprint, Flask, Response, current_app, g, request
 from pydantic import BaseModel, ValidationError
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from . import dates
-from .actor import Actor
-from .errors import Conflict, DomainError, FieldError, Forbidden, NotFound, ValidationFailed
-from .validation import Version, field_errors
+from ..core.actor import Actor
+from ..core.errors import Conflict, DomainError, FieldError, Forbidden, NotFound, ValidationFailed
+from ..core.validation import Version, field_errors
 
 MAX_ID = 2**62
 ALL_ROLES = ("owner", "accountant", "sales", "warehouse", "hr")
@@ -95,10 +94,48 @@ def route(
     return deco
 
 
-def _handle(fn: Callable[..., Any], meta: Endpoint, path: dict[str, Any]) -> Response:
-    from ..org.auth import authenticate, touch  # the org package owns users and tokens
+class Authenticator(Protocol):
+    """Who is asking: the org package's tokens, handed over by the app factory (routes know no users)."""
 
+    def authenticate(self, session: Session, header: str | None, *, request_id: str | None = None) -> tuple[Actor, int | None]: ...
+
+    def touch(self, session: Session, token_id: int) -> None: ...
+
+
+class IdempotencyStore(Protocol):
+    """Answers kept per user and Idempotency-Key: the audit package's records, handed over by the app factory."""
+
+    def find(self, session: Session, user_id: int, key: str) -> tuple[str, int, str] | None: ...
+
+    def keep(self, session: Session, user_id: int, key: str, method: str, path: str, request_hash: str, status: int,
+             body: str) -> None: ...
+
+
+def register(app: Flask) -> None:
+    """Every answer carries its request id and refuses content sniffing."""
+    app.before_request(_request_id)
+    app.after_request(_headers)
+
+
+def hand_over(app: Flask, *, authenticator: Authenticator, idempotency: IdempotencyStore) -> None:
+    """Give the route framework what it must not import: who users are and where answers are kept."""
+    app.extensions["clientbase.authenticator"] = authenticator
+    app.extensions["clientbase.idempotency"] = idempotency
+
+
+def _request_id() -> None:
+    g.request_id = new_request_id()
+
+
+def _headers(resp: Response) -> Response:
+    resp.headers["X-Request-Id"] = g.get("request_id", "")
+    resp.headers["X-Content-Type-Options"] = "nosniff"
+    return resp
+
+
+def _handle(fn: Callable[..., Any], meta: Endpoint, path: dict[str, Any]) -> Response:
     db = current_app.extensions["clientbase.db"]
+    auth: Authenticator = current_app.extensions["clientbase.authenticator"]
     write = meta.method != "GET"
     for name, value in path.items():
         # Ids live in 64-bit columns: anything larger cannot exist (and must not overflow the driver).
@@ -107,10 +144,10 @@ def _handle(fn: Callable[..., Any], meta: Endpoint, path: dict[str, Any]) -> Res
     actor: Actor | None = None
     if not meta.public:
         with db.read_session() as s:
-            actor, stale_token = authenticate(s, request.headers.get("Authorization"), request_id=g.request_id)
+            actor, stale_token = auth.authenticate(s, request.headers.get("Authorization"), request_id=g.request_id)
         if stale_token is not None:
             with db.write_session() as s, s.begin():
-                touch(s, stale_token)
+                auth.touch(s, stale_token)
         g.actor = actor
         if actor.role not in meta.roles:
             raise Forbidden("role_forbidden", params={"role": actor.role, "allowed": ", ".join(meta.roles)})
@@ -221,32 +258,27 @@ def _request_hash(raw: bytes) -> str:
 
 
 def _idempotent_replay(session: Session, actor: Actor, key: str, raw: bytes) -> Response | None:
-    from ..audit.models import IdempotencyRecord
-
     if len(key) > 200 or not key.isprintable():
         raise ValidationFailed(errors=[FieldError("Idempotency-Key", "too_long", {"max": 200})])
-    rec = session.query(IdempotencyRecord).filter_by(user_id=actor.user_id, key=key).one_or_none()
-    if rec is None:
+    kept = _store().find(session, actor.user_id, key)
+    if kept is None:
         return None
-    if rec.request_hash != _request_hash(raw):
+    request_hash, status, body = kept
+    if request_hash != _request_hash(raw):
         # 422, not 409 (IETF idempotency-key draft: 409 is for a request still in progress).
         raise DomainError("idempotency_key_reused", status=422)
-    resp = Response(rec.body, status=rec.status, mimetype="application/json")
+    resp = Response(body, status=status, mimetype="application/json")
     resp.headers["Idempotent-Replayed"] = "true"
     return resp
 
 
 def _idempotent_store(session: Session, actor: Actor, key: str, raw: bytes, response: Response) -> None:
-    from ..audit.models import IdempotencyRecord
+    _store().keep(session, actor.user_id, key, request.method, request.path[:500], _request_hash(raw),
+                  response.status_code, response.get_data(as_text=True))
 
-    session.add(
-        IdempotencyRecord(
-            user_id=actor.user_id, key=key, method=request.method, path=request.path[:500],
-            request_hash=_request_hash(raw), status=response.status_code,
-            body=response.get_data(as_text=True), created_at=dates.now(),
-        )
-    )
-    session.flush()
+
+def _store() -> IdempotencyStore:
+    return current_app.extensions["clientbase.idempotency"]
 
 
 def new_request_id() -> str:
@@ -261,55 +293,3 @@ class VersionIn(BaseModel):
 
     model_config = {"extra": "forbid", "strict": True}
     version: Version
-
-
-def crud_routes(
-    bp: Blueprint, plural: str, entity: str, *, schema_in: type[BaseModel], schema_patch: type[BaseModel],
-    schema_out: type[BaseModel], schema_list: type[BaseModel], list_query: type[BaseModel],
-    service: Any, read_roles: Iterable[str], write_roles: Iterable[str],
-) -> None:
-    """List/create/read/update/archive routes for a simple versioned record kind.
-
-    `service` names the functions list_<plural>, create_<entity>, update_<entity>, archive_<entity>
-    (a hyphen in the path's plural, as in `cashflow-categories`, is an underscore in the names).
-    """
-    read_roles, write_roles = tuple(read_roles), tuple(write_roles)
-    list_fn = getattr(service, f"list_{plural.replace('-', '_')}")
-    create_fn = getattr(service, f"create_{entity}")
-    update_fn = getattr(service, f"update_{entity}")
-    archive_fn = getattr(service, f"archive_{entity}")
-    model = schema_out
-
-    def list_view(session: Session, actor: Actor, query: Any) -> Any:
-        return schema_list(items=[model.model_validate(o) for o in list_fn(session, actor, query.include_archived)])
-
-    def create_view(session: Session, actor: Actor, body: Any) -> Any:
-        return model.model_validate(create_fn(session, actor, body))
-
-    def get_view(session: Session, actor: Actor, id: int) -> Any:
-        from .records import get_owned
-
-        return model.model_validate(get_owned(session, actor, _model_of(service, entity), id, entity))
-
-    def update_view(session: Session, actor: Actor, id: int, body: Any) -> Any:
-        return model.model_validate(update_fn(session, actor, id, body))
-
-    def archive_view(session: Session, actor: Actor, id: int, body: VersionIn) -> Any:
-        return model.model_validate(archive_fn(session, actor, id, body.version))
-
-    label = entity.replace("_", " ")
-    for fn, doc in (
-        (list_view, f"List the {plural.replace('-', ' ')}."), (create_view, f"Create a {label}."), (get_view, f"Read one {label}."),
-        (update_view, f"Change a {label} (needs its current version)."), (archive_view, f"Archive a {label}."),
-    ):
-        fn.__doc__ = doc
-        fn.__name__ = f"{fn.__name__.replace('_view', '')}_{entity}"
-    route(bp, f"/{plural}", roles=read_roles, query=list_query, response=schema_list)(list_view)
-    route(bp, f"/{plural}", method="POST", roles=write_roles, body=schema_in, response=model, status=201)(create_view)
-    route(bp, f"/{plural}/<int:id>", roles=read_roles, response=model)(get_view)
-    route(bp, f"/{plural}/<int:id>", method="PATCH", roles=write_roles, body=schema_patch, response=model)(update_view)
-    route(bp, f"/{plural}/<int:id>/archive", method="POST", roles=write_roles, body=VersionIn, response=model)(archive_view)
-
-
-def _model_of(service: Any, entity: str) -> Any:
-    return getattr(service, "MODELS")[entity]

@@ -1,4 +1,4 @@
-"""Creating a company with its owner (clientbase init, the demo, tests)."""
+"""Creating a company with its owner and its chart of accounts (clientbase init, the demo, tests)."""
 from __future__ import annotations
 
 from pydantic import ValidationError
@@ -6,14 +6,14 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from ..audit.service import log_change
-from ..core import records
+from ..audit import records
 from ..core.actor import Actor
 from ..core.errors import FieldError, ValidationFailed
 from ..core.validation import field_errors
 from ..ledger.chart import ensure_chart
-from .models import Company, User
-from .schemas import CompanySetup, TokenIn
-from .service import issue_token_for
+from ..org.models import Company, User
+from ..org.schemas import CompanySetup, TokenIn
+from ..org.service import issue_token_for
 
 
 def create_company(session: Session, *, name: str, country: str, currency: str, second_currency: str | None,

@@ -16,21 +16,22 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from .catalog import schemas as cat
-from .catalog import service as catalog
-from .core.actor import Actor
-from .core.errors import DomainError
-from .finance import schemas as fin
-from .finance import service as finance
-from .finance.rates import create_rate
-from .ledger.service import close_period
-from .parties import schemas as party_schemas
-from .parties.models import Counterparty, Segment
-from .parties.service import create_client
-from .sales import orders as order_service
-from .sales import schemas as sal
-from .sales import service as sales
-from .sales.models import Invoice
+from ..catalog import schemas as cat
+from ..catalog import service as catalog
+from ..core.actor import Actor
+from ..core.errors import DomainError
+from ..documents import service as documents
+from ..finance import schemas as fin
+from ..finance import service as finance
+from ..currency.service import create_rate
+from ..ledger.service import close_period
+from ..parties import schemas as party_schemas
+from ..parties.models import Counterparty, Segment
+from ..parties.service import create_client
+from ..sales import orders as order_service
+from ..sales import schemas as sal
+from ..sales import service as sales
+from ..sales.models import Invoice, Order
 
 # code, English, Khmer, Russian, parent code
 CATEGORIES = (
@@ -331,9 +332,6 @@ def load_documents(session: Session, actor: Actor, rng: random.Random, contracts
 
     `actor` must be a person (documents record who made them and who moved their signing).
     """
-    from .documents import service as documents
-    from .sales.models import Invoice, Order
-
     languages = ("en", "km", "ru")
     orders = session.scalars(select(Order.id).where(Order.company_id == actor.company_id, Order.status != "cancelled")
                              .order_by(Order.date.desc()).limit(contracts)).all()

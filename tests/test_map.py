@@ -1,0 +1,97 @@
+"""The map holds: the import contracts pass on the code, and a wrong import fails them with the contract's message."""
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from server import packages
+from tests.contracts import violation
+
+ROOT = Path(__file__).resolve().parent.parent
+LINT = [sys.executable, "-c", "import sys; from importlinter.cli import lint_imports_command; sys.exit(lint_imports_command())"]
+
+
+def lint(cwd: Path) -> subprocess.CompletedProcess[str]:
+    env = dict(os.environ, PYTHONPATH=str(cwd))
+    return subprocess.run(LINT, cwd=cwd, env=env, capture_output=True, text=True, timeout=300)
+
+
+@pytest.fixture(scope="module")
+def tree(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A copy of the code and its contracts, to break on purpose."""
+    dest = tmp_path_factory.mktemp("map")
+    for name in ("server", "workbook", "scanners", "notation"):
+        shutil.copytree(ROOT / name, dest / name, ignore=shutil.ignore_patterns("__pycache__"))
+    (dest / "tests").mkdir()
+    shutil.copy(ROOT / "tests" / "__init__.py", dest / "tests")
+    shutil.copy(ROOT / "tests" / "contracts.py", dest / "tests")
+    shutil.copy(ROOT / "pyproject.toml", dest)
+    return dest
+
+
+def test_the_code_keeps_every_contract() -> None:
+    done = lint(ROOT)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "broken" not in done.stdout.lower().replace("0 broken", "")
+
+
+def test_a_lower_package_importing_an_upper_one_fails_naming_both(tree: Path) -> None:
+    target = tree / "server" / "sales" / "numbering.py"
+    original = target.read_text(encoding="utf-8")
+    target.write_text(original + "\nfrom ..payroll import guard  # noqa: E402,F401\n", encoding="utf-8")
+    try:
+        done = lint(tree)
+    finally:
+        target.write_text(original, encoding="utf-8")
+    assert done.returncode != 0
+    assert "server.sales.numbering imports server.payroll.guard" in done.stdout
+    assert "server.sales does not depend on server.payroll (it declares catalog, ledger)" in done.stdout
+
+
+def test_the_server_importing_a_workbook_fails(tree: Path) -> None:
+    target = tree / "server" / "ledger" / "chart.py"
+    original = target.read_text(encoding="utf-8")
+    target.write_text(original + "\nimport workbook.layout  # noqa: E402,F401\n", encoding="utf-8")
+    try:
+        done = lint(tree)
+    finally:
+        target.write_text(original, encoding="utf-8")
+    assert done.returncode != 0
+    assert "The server never imports the workbooks BROKEN" in done.stdout
+    assert "server.ledger.chart -> workbook.layout" in done.stdout
+
+
+def test_the_rules_of_the_map() -> None:
+    assert violation("server.finance.service", "server.sales.service") is None  # declared
+    assert violation("server.payroll.service", "server.org.models") is None  # declared through hr → finance → …
+    assert violation("server.sales.service", "server.core.money") is None  # the base is everyone's
+    assert violation("server.cli", "server.payroll.service") is None  # the roof sees everything
+    assert "does not depend on server.finance" in violation("server.sales.orders", "server.finance.models")
+    assert "the roof" in violation("server.imports.service", "server.models")
+    assert "may import no package" in violation("server.core.records", "server.audit.service")
+    assert "in no list" in violation("server.sales.service", "server.nowhere.thing")
+
+
+def test_each_package_declares_only_packages_below_it() -> None:
+    declared = packages.declarations()
+    assert list(declared) == list(packages.PACKAGES)
+    for position, name in enumerate(packages.PACKAGES):
+        module = packages.load()[name]
+        assert callable(module.register), name
+        assert all(packages.PACKAGES.index(dep) < position for dep in declared[name])
+
+
+def test_a_package_declaring_one_above_it_is_refused() -> None:
+    modules = dict(packages.load())
+
+    class Fake:
+        DEPENDS = ("payroll",)
+
+    modules["sales"] = Fake  # type: ignore[assignment]
+    with pytest.raises(packages.MapError, match="server.sales depends on server.payroll, which is not below it"):
+        packages.declarations(modules)
