@@ -42,6 +42,8 @@ PROBLEM = {
             },
         },
         "current": {"type": "object"},
+        # invalid_state: the moves the record's state allows (server/core/workflow.py).
+        "allowed": {"type": "array", "items": {"type": "string"}},
     },
 }
 

@@ -214,7 +214,11 @@ def test_a_posted_invoice_refuses_changes(db: Any, world: Any, api: Any, unchang
         problem(r, 409, "invoice_posted")
         r = api.patch(f"/api/v1/invoices/{inv['id']}", {"version": 1, "lines": [line("W-1", "5", "1.00")]})
         problem(r, 409, "invoice_posted")
-        problem(api.post(f"/api/v1/invoices/{inv['id']}/post", {"version": inv["version"]}), 409, "invalid_state")
+        body = problem(api.post(f"/api/v1/invoices/{inv['id']}/post", {"version": inv["version"]}), 409,
+                       "invalid_state")
+        assert body["params"] == {"entity": "invoice", "id": inv["id"], "status": "posted", "action": "post",
+                                  "allowed": "cancel, credit, allocate"}
+        assert body["allowed"] == ["cancel", "credit", "allocate"]
 
 
 def test_drafts_change_with_their_version(db: Any, world: Any, api: Any) -> None:
@@ -251,7 +255,10 @@ def test_cancel_a_posted_invoice_reverses_it(db: Any, world: Any, api: Any) -> N
     assert r.json["reversal_entry_id"] is not None
     assert b.balance("receivable") == D(0) == b.open_base(("sale_invoice", "sale_credit"))
     assert b.balance("sales") == D(0)
-    problem(api.post(f"/api/v1/invoices/{inv['id']}/cancel", {"version": r.json["version"]}), 409, "invalid_state")
+    body = problem(api.post(f"/api/v1/invoices/{inv['id']}/cancel", {"version": r.json["version"]}), 409,
+                   "invalid_state")
+    assert body["title"] == f"invoice {inv['id']} is cancelled: cancel is not allowed; the moves allowed from cancelled: —."
+    assert body["allowed"] == []
 
 
 def test_cancel_is_refused_when_something_is_allocated_or_the_period_is_locked(db: Any, world: Any, api: Any,

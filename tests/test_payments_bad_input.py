@@ -147,7 +147,10 @@ def test_posted_and_locked_payments_answer_409(api: Any, world: Any, db: Any, un
     assert api.post(f"{URL}/{p['id']}/cancel", {"version": p["version"]}).status_code == 200
     p = api.get(f"{URL}/{p['id']}").json
     with unchanged():
-        problem(api.post(f"{URL}/{p['id']}/cancel", {"version": p["version"]}), 409, "invalid_state")
+        body = problem(api.post(f"{URL}/{p['id']}/cancel", {"version": p["version"]}), 409, "invalid_state")
+        assert body["params"] == {"entity": "payment", "id": p["id"], "status": "cancelled", "action": "cancel",
+                                  "allowed": "—"}
+        assert body["allowed"] == []
         problem(api.post(f"{URL}/{p['id']}/allocations", {"allocations": [{"invoice_id": inv, "amount": "1.00"}]}),
                 409, "invalid_state")
         problem(api.patch(f"{URL}/{p['id']}", {"version": p["version"], "memo": "x"}), 409, "invalid_state")

@@ -74,7 +74,7 @@ MESSAGES: dict[str, str] = {
     "must_not_be_negative": "Must not be negative.",
     "invalid_percent": "Must be between 0 and 100.",
     "too_many_decimals": "{currency} amounts have at most {places} decimal places.",
-    "invalid_state": "{entity} {id} is {status}; this needs it to be {expected}.",
+    "invalid_state": "{entity} {id} is {status}: {action} is not allowed; the moves allowed from {status}: {allowed}.",
     "period_locked": "The period up to {lock_date} is closed; nothing dated {date} can be created, changed or cancelled.",
     "missing_rate": "There is no {currency} exchange rate on or before {date}.",
 }

@@ -18,7 +18,6 @@ MESSAGES: dict[str, str] = {
     "document_sent": "Document {number} is already {status}: what was handed over cannot be generated again.",
     "pdf_unavailable": "PDF is not available: LibreOffice is not installed on the server.",
     "pdf_failed": "LibreOffice could not convert {files} to PDF: {reason}",
-    "status_not_forward": "The document is already {current}; its signing moves forward only, not to {requested}.",
     "date_in_future": "Must not be after {max_date}.",
     "not_base64": "Must be the file's bytes encoded in base64.",
 }

@@ -8,11 +8,16 @@ from sqlalchemy import JSON, Date, ForeignKey, Index, Integer, LargeBinary, Stri
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ..core.posted import freeze_when_posted
+from ..core.workflow import Workflow
 from ..db import Base, IntPK, UTCDateTime, Versioned
 
 # The signature status of a paper, in the order it happens; a step may be skipped (signed in
 # person by both sides at once), never undone.
 STATUSES = ("drafted", "sent", "signed_by_us", "signed_by_both", "original_received")
+# Each move is named by the status it leads to (what the API is sent), from every status before it.
+SIGNING = Workflow("document", STATUSES, {
+    to: (STATUSES[:i], to) for i, to in enumerate(STATUSES) if i > 0
+})
 
 
 class Document(Versioned, Base):

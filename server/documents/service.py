@@ -30,7 +30,7 @@ from . import context as builders
 from . import pdf
 from .engine import CompiledTemplate, TemplateProblem, check_template, compile_template
 from .kinds import CONTRACT_KINDS, KINDS, LANGUAGES, REGISTERED_SOURCES, Kind, kind as kind_of, sample_context
-from .models import STATUSES, CompanyTemplate, Document, DocumentFile, DocumentStatusChange
+from .models import SIGNING, STATUSES, CompanyTemplate, Document, DocumentFile, DocumentStatusChange
 
 TEMPLATES_DIR = Path(__file__).resolve().parents[2] / "templates"
 # Papers are made of sales invoices only: a credit note is not an invoice, and a bill is the supplier's paper.
@@ -435,10 +435,9 @@ def set_status(session: Session, actor: Actor, document_id: int, version: int, s
     """Move a paper forward in its signing; steps may be skipped, never undone; the day is not in the future."""
     doc = get_document(session, actor, document_id)
     records.check_version(doc, version, present)
+    SIGNING.check(doc, status)
     on = on or dates.today()
     errors = ErrorList()
-    if STATUSES.index(status) <= STATUSES.index(doc.status):
-        errors.add("status", "status_not_forward", current=doc.status, requested=status)
     if on > dates.today():
         errors.add("on", "date_in_future", max_date=dates.today().isoformat())
     if on < doc.date:

@@ -9,11 +9,34 @@ from sqlalchemy import JSON, Date, ForeignKey, Index, String, Text, UniqueConstr
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ..core.posted import freeze_when_posted
+from ..core.workflow import Workflow
 from ..db import Base, ExactDecimal, IntPK, Money, Rate, UTCDateTime, Versioned
 
 CASH_KINDS = ("cash", "bank")
 PAYMENT_KINDS = ("receipt", "payment", "transfer")
 CASHFLOW_DIRECTIONS = ("in", "out", "both")
+PAYMENT_STATUSES = ("posted", "cancelled")
+ALLOCATION_STATES = ("active", "reversed")
+
+# A payment is posted when it is made; memo and reference stay editable until it is cancelled.
+# A transfer moves money between own accounts: there is nothing to allocate it to.
+PAYMENT = Workflow("payment", PAYMENT_STATUSES, {
+    "edit": (("posted",), None),
+    "cancel": (("posted",), "cancelled"),
+    "allocate": (("posted",), None),
+})
+TRANSFER = Workflow("payment", PAYMENT_STATUSES, {
+    "edit": (("posted",), None),
+    "cancel": (("posted",), "cancelled"),
+})
+# An allocation has no status column: it is reversed once its reversed_at is set. A credit note's
+# allocation is part of the credit note and is never reversed on its own.
+PAYMENT_ALLOCATION = Workflow("allocation", ALLOCATION_STATES, {"reverse": (("active",), "reversed")})
+CREDIT_NOTE_ALLOCATION = Workflow("allocation", ALLOCATION_STATES, {})
+
+
+def payment_workflow(kind: str) -> Workflow:
+    return TRANSFER if kind == "transfer" else PAYMENT
 
 
 class CashAccount(Versioned, Base):

@@ -29,10 +29,12 @@ from ..ledger.service import Line, books, check_open_period, post_entry, reverse
 from ..org.models import Branch
 from ..parties.models import Counterparty
 from ..sales import service as sales
-from ..sales.models import Invoice
+from ..sales.models import Invoice, invoice_workflow
 from ..sales.numbering import next_number
 from . import schemas
-from .models import Allocation, CashAccount, CashflowCategory, Payment
+from .models import (
+    CREDIT_NOTE_ALLOCATION, PAYMENT_ALLOCATION, Allocation, CashAccount, CashflowCategory, Payment, payment_workflow,
+)
 
 ZERO = Decimal(0)
 # Largest amount anything here computes: keeps every figure inside the Money column (20 digits,
@@ -425,9 +427,7 @@ def update_payment(session: Session, actor: Actor, id: int, patch: schemas.Payme
     if others:
         raise Conflict("posted_immutable", params={"number": payment.number},
                        errors=[FieldError(k[:100], "immutable_field") for k in others[:50]])
-    if payment.status != "posted":
-        raise Conflict("invalid_state", params={"entity": "payment", "id": id, "status": payment.status,
-                                                "expected": "posted"})
+    payment_workflow(payment.kind).check(payment, "edit")
     check_open_period(session, actor.company_id, payment.date, "date")
     changes = patch.model_dump(exclude_unset=True, exclude={"version"})
     changes = {k: v for k, v in changes.items() if k in ("memo", "reference")}
@@ -437,9 +437,7 @@ def update_payment(session: Session, actor: Actor, id: int, patch: schemas.Payme
 def cancel_payment(session: Session, actor: Actor, id: int, version: int) -> Payment:
     """Reverse a payment's entry; refused while any of its allocations is active (reverse those first)."""
     payment = records.get_versioned(session, actor, Payment, id, "payment", version, present_payment)
-    if payment.status != "posted":
-        raise Conflict("invalid_state", params={"entity": "payment", "id": id, "status": payment.status,
-                                                "expected": "posted"})
+    payment_workflow(payment.kind).check(payment, "cancel")
     if _active_allocations(session, payment.id):
         raise Conflict("has_allocations", params={"id": payment.id})
     assert payment.entry_id is not None
@@ -529,9 +527,9 @@ def _plan_allocations(session: Session, actor: Actor, payment: Payment, items: l
         if not actor.sees_branch(inv.branch_id):
             errors.add(f"{where}.invoice_id", "out_of_branch_scope")
             continue
-        if inv.status != "posted":
-            errors.add(f"{where}.invoice_id", "invalid_state", entity="invoice", id=inv.id, status=inv.status,
-                       expected="posted")
+        flow = invoice_workflow(inv.kind)
+        if not flow.can(inv.status, "allocate"):
+            errors.add(f"{where}.invoice_id", "invalid_state", **flow.params(inv, "allocate"))
             continue
         if inv.kind not in SETTLES.get(payment.kind, ()):
             errors.add(f"{where}.invoice_id", "wrong_document_kind", payment_kind=payment.kind, invoice_kind=inv.kind)
@@ -649,10 +647,7 @@ def _sync_order(session: Session, inv: Invoice) -> None:
 def allocate(session: Session, actor: Actor, payment_id: int, data: schemas.AllocateIn) -> list[Allocation]:
     """Apply part of a posted payment to invoices or bills; all or nothing."""
     payment = get_payment(session, actor, payment_id)
-    if payment.status != "posted" or payment.kind == "transfer":
-        raise Conflict("invalid_state", params={
-            "entity": "payment", "id": payment_id, "status": payment.status if payment.kind != "transfer" else "transfer",
-            "expected": "a posted receipt or payment"})
+    payment_workflow(payment.kind).check(payment, "allocate")
     errors = ErrorList()
     if data.date is not None and data.date < payment.date:
         errors.add("date", "date_too_early", min_date=payment.date.isoformat())
@@ -675,10 +670,10 @@ def reverse_allocation(session: Session, actor: Actor, id: int) -> Allocation:
         raise DomainError("out_of_branch_scope", status=403, errors=[FieldError("branch_id", "out_of_branch_scope")])
     if alloc.reversed_at is not None:
         raise Conflict("allocation_reversed", params={"id": id})
-    if payment is None or alloc.entry_id is None:
-        # Credit-note allocations belong to the sales package, which reverses them itself.
-        raise Conflict("invalid_state", params={"entity": "allocation", "id": id, "status": "a credit note's",
-                                                "expected": "a payment's"})
+    # Credit-note allocations belong to the sales package, which reverses them itself.
+    flow = PAYMENT_ALLOCATION if payment is not None and alloc.entry_id is not None else CREDIT_NOTE_ALLOCATION
+    flow.check(alloc, "reverse", state="active")
+    assert payment is not None and alloc.entry_id is not None
     reversal = reverse_entry(session, actor, alloc.entry_id, memo=f"Reversal of allocation {alloc.id}")
     before = records.snapshot(alloc)
     alloc.reversed_at = dates.now()

@@ -8,11 +8,24 @@ from typing import Any, Optional
 from sqlalchemy import JSON, Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
+from ..core.workflow import Workflow
 from ..db import Base, ExactDecimal, IntPK, Money, UTCDateTime, Versioned
 
 EVENT_KINDS = ("hire", "transfer", "rate_change", "leave", "return", "dismissal")
 REQUEST_KINDS = ("vacation", "sick_leave", "unpaid_leave", "overtime", "advance", "expense", "purchase")
 REQUEST_STATES = ("pending", "approved", "rejected", "cancelled", "paid")
+EVENT_STATES = ("in_force", "cancelled")
+
+# A request is decided once; it may be withdrawn until it is paid. Only money requests (an advance,
+# an expense, a purchase) are paid.
+TIME_REQUEST = Workflow("staff_request", REQUEST_STATES, {
+    "approve": (("pending",), "approved"),
+    "reject": (("pending",), "rejected"),
+    "cancel": (("pending", "approved"), "cancelled"),
+})
+MONEY_REQUEST = Workflow("staff_request", REQUEST_STATES, {**TIME_REQUEST.moves, "pay": (("approved",), "paid")})
+# An event has no status column: it is in force until its cancelled_at is set.
+EVENT = Workflow("employment_event", EVENT_STATES, {"cancel": (("in_force",), "cancelled")})
 
 
 class Position(Versioned, Base):

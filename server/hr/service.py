@@ -29,7 +29,7 @@ from ..currency.service import company_currencies
 from ..finance.service import pay_out
 from ..org.models import Branch, Company, Department, User
 from . import schemas
-from .models import Employee, EmploymentEvent, Position, StaffRequest
+from .models import EVENT, MONEY_REQUEST, TIME_REQUEST, Employee, EmploymentEvent, Position, StaffRequest
 
 # The employment terms every event carries in full.
 TERMS = ("branch_id", "department_id", "position_id", "hours_per_day", "salary", "hourly_rate", "piece_rate",
@@ -376,9 +376,7 @@ def cancel_event(session: Session, actor: Actor, employee_id: int, event_id: int
     event = session.get(EmploymentEvent, event_id)
     if event is None or event.employee_id != employee.id:
         raise NotFound("not_found", params={"entity": "employment_event", "id": event_id})
-    if event.cancelled_at is not None:
-        raise Conflict("invalid_state", params={"entity": "employment_event", "id": event.id,
-                                                "status": "cancelled", "expected": "in force"})
+    EVENT.check(event, "cancel", state="cancelled" if event.cancelled_at is not None else "in_force")
     if event.kind == "hire":
         raise Conflict("hire_not_cancellable")
     last = _active(events_of(session, employee.id))[-1]
@@ -521,9 +519,9 @@ def create_request(session: Session, actor: Actor, data: schemas.StaffRequestIn)
     ), "staff_request")
 
 
-def _state(req: StaffRequest, expected: str) -> Conflict:
-    return Conflict("invalid_state", params={"entity": "staff_request", "id": req.id, "status": req.status,
-                                             "expected": expected})
+def _check(req: StaffRequest, action: str) -> None:
+    """Refuse `action` unless the request's kind and status allow it."""
+    (MONEY_REQUEST if req.kind in MONEY_KINDS else TIME_REQUEST).check(req, action)
 
 
 def decide_request(session: Session, actor: Actor, id: int, version: int, *, approve: bool,
@@ -533,8 +531,7 @@ def decide_request(session: Session, actor: Actor, id: int, version: int, *, app
     records.check_version(req, version, present_request)
     if actor.role not in DECIDERS[req.kind]:
         raise Forbidden("request_decision_forbidden", params={"role": actor.role, "kind": req.kind})
-    if req.status != "pending":
-        raise _state(req, "pending")
+    _check(req, "approve" if approve else "reject")
     # Four eyes: nobody but an owner decides a request about themselves.
     if actor.role != "owner" and actor.user_id is not None and \
             session.get_one(Employee, req.employee_id).user_id == actor.user_id:
@@ -556,8 +553,7 @@ def cancel_request(session: Session, actor: Actor, id: int, version: int) -> Sta
     records.check_version(req, version, present_request)
     if actor.role not in ("owner", "hr") and (actor.user_id is None or req.requested_by != actor.user_id):
         raise Forbidden("request_cancel_forbidden")
-    if req.status not in ("pending", "approved"):
-        raise _state(req, "pending or approved")
+    _check(req, "cancel")
     if req.status == "approved" and req.kind in TIME_KINDS:
         _refuse_posted_range(session, actor.company_id, req.employee_id, req.date_from, req.date_to, "date_from")
         _stale(session, actor, req.employee_id, req.date_from, req.date_to)
@@ -568,8 +564,7 @@ def pay_request(session: Session, actor: Actor, id: int, data: schemas.PayReques
     """Pay an approved advance, expense or purchase from a cash account: one posted payment, then "paid"."""
     req = get_request(session, actor, id)
     records.check_version(req, data.version, present_request)
-    if req.kind not in MONEY_KINDS or req.status != "approved":
-        raise _state(req, "an approved advance, expense or purchase")
+    _check(req, "pay")
     assert req.amount is not None and req.currency is not None
     cash = session.get(CashAccount, data.cash_account_id)
     if cash is not None and cash.company_id == actor.company_id and cash.currency != req.currency:

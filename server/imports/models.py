@@ -7,10 +7,15 @@ from typing import Any, Optional
 from sqlalchemy import JSON, ForeignKey, Index, Integer, LargeBinary, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
+from ..core.workflow import Workflow
 from ..db import Base, IntPK, UTCDateTime, Versioned
 
 # planned (a dry run is on record) → committed → undone
 STATUSES = ("planned", "committed", "undone")
+IMPORT = Workflow("import", STATUSES, {
+    "commit": (("planned",), "committed"),
+    "undo": (("committed",), "undone"),
+})
 
 
 class ImportProfile(Versioned, Base):

@@ -23,7 +23,7 @@ from ..org.models import Company
 from . import balances, clients, contacts, products
 from .fields import KINDS
 from .mapping import Mapping, apply_profile, detect
-from .models import Import, ImportChange, ImportFile, ImportProfile
+from .models import IMPORT, Import, ImportChange, ImportFile, ImportProfile
 from .reader import read_workbook
 from .rows import ACTIONS, Options, Row, source_rows
 
@@ -207,14 +207,12 @@ def get_import(session: Session, actor: Actor, import_id: int) -> Import:
     return imp
 
 
-def _locked(session: Session, actor: Actor, import_id: int, version: int, expected: str) -> Import:
-    """The import, under the import lock, at the version the user saw and in the state the step needs."""
+def _locked(session: Session, actor: Actor, import_id: int, version: int, action: str) -> Import:
+    """The import, under the import lock, at the version the user saw and in the state `action` needs."""
     _lock(session, actor)
     imp = get_import(session, actor, import_id)
     records.check_version(imp, version, present)
-    if imp.status != expected:
-        raise Conflict("invalid_state", params={"entity": ENTITY, "id": imp.id, "status": imp.status,
-                                                "expected": expected})
+    IMPORT.check(imp, action)
     return imp
 
 
@@ -227,7 +225,7 @@ def commit(session: Session, actor: Actor, import_id: int, version: int, *,
     client meanwhile) are planned afresh; an explicit decision whose match moved is refused (409),
     so nobody's choice is applied to a record they did not see.
     """
-    imp = _locked(session, actor, import_id, version, "planned")
+    imp = _locked(session, actor, import_id, version, "commit")
     stored = session.get_one(ImportFile, imp.id)
     options = dict(imp.options)
     if skip_errors is not None:
@@ -256,6 +254,7 @@ def _match_key(report: dict[str, Any] | None) -> Any:
     return m.get("id"), m.get("row")
 
 
+@IMPORT.transition("commit", record="imp")
 def apply_plan(session: Session, actor: Actor, p: Plan, imp: Import, progress: Progress | None = None) -> None:
     """Write a plan (under the import lock, in the caller's transaction) and mark the import committed."""
     bad = [r for r in p.rows if r.action == "error"]
@@ -271,7 +270,7 @@ def apply_plan(session: Session, actor: Actor, p: Plan, imp: Import, progress: P
         session.add_all([ImportChange(import_id=imp.id, entity=handler.ENTITY, entity_id=i, before=json_plain(b),
                                       version_after=v) for i, b, v in updated])
     before = _log_view(imp)
-    imp.status = "committed"
+    imp.status = IMPORT.target("commit", imp.status)
     imp.counts = p.counts()
     imp.created = {handler.ENTITY: created, **extra.get("created", {})}
     imp.entry_id = extra.get("entry_id")
@@ -307,7 +306,7 @@ def undo(session: Session, actor: Actor, import_id: int, version: int) -> Import
     Refused (409, nothing changed) when a record it created is now used elsewhere or was edited
     since, or a record it updated was edited since: each one is named.
     """
-    imp = _locked(session, actor, import_id, version, "committed")
+    imp = _locked(session, actor, import_id, version, "undo")
     handler = HANDLERS[imp.kind]
     changes = list(session.scalars(select(ImportChange).where(ImportChange.import_id == imp.id)))
     problems = handler.undo_problems(session, actor, imp, changes)
@@ -315,7 +314,7 @@ def undo(session: Session, actor: Actor, import_id: int, version: int) -> Import
         raise Conflict("import_undo_refused", params={"count": len(problems)}, errors=problems[:50])
     handler.undo(session, actor, imp, changes)
     before = _log_view(imp)
-    imp.status = "undone"
+    imp.status = IMPORT.target("undo", imp.status)
     imp.undone_at = dates.now()
     imp.undone_by = actor.user_id
     session.flush()

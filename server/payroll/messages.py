@@ -10,7 +10,6 @@ MESSAGES: dict[str, str] = {
     "adjusts_same_period": "An adjustment belongs to the period {period} and branch {branch_id} of the run it corrects.",
     "only_for_adjustments": "Only an adjustment run names the run it corrects.",
     "run_exists": "The payroll of {period} for this branch already exists: run {run}.",
-    "run_state": "Run {run} is {status}; it cannot {action} now.",
     "negative_net_pay": "{employee} would be paid {net} (earnings {gross}, deductions {deductions}); lower the deductions or move them to a later month.",
     "empty_run": "Run {run} has nothing to post.",
     "currency_mismatch": "This account is in {currency}; the payroll is in {expected}.",

@@ -9,9 +9,19 @@ from sqlalchemy import JSON, Date, ForeignKey, Index, Integer, String, Text, Uni
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..core.posted import freeze_when_posted
+from ..core.workflow import Workflow
 from ..db import Base, ExactDecimal, IntPK, Money, UTCDateTime, Versioned
 
 RUN_STATES = ("draft", "calculated", "approved", "posted", "paid")
+# A run is calculated (again, as often as needed) until approved; an approved run reopens to be
+# recalculated, or is posted, and a posted one is paid. Posted and paid runs never go back.
+RUN = Workflow("payroll_run", RUN_STATES, {
+    "calculate": (("draft", "calculated"), "calculated"),
+    "approve": (("calculated",), "approved"),
+    "reopen": (("approved",), "calculated"),
+    "post": (("approved",), "posted"),
+    "pay": (("posted",), "paid"),
+})
 RUN_KINDS = ("regular", "adjustment")
 LINE_KINDS = ("earning", "deduction", "contribution")
 RULE_KINDS = ("withholding", "contribution")

@@ -33,7 +33,7 @@ from ..sales.models import Invoice
 from ..sales.numbering import next_number
 from . import calendar, compute, schemas, staff
 from .guard import month_of, posted_error, posted_months
-from .models import PayItem, PayrollRun, Payslip, PayslipLine, TimesheetDay
+from .models import RUN, PayItem, PayrollRun, Payslip, PayslipLine, TimesheetDay
 from .rules_service import active_rules
 from .taxes import RuleSpec, rule_spec
 
@@ -118,14 +118,10 @@ def list_runs(session: Session, actor: Actor, q: schemas.RunQuery) -> list[Payro
     return list(session.scalars(stmt.order_by(PayrollRun.period.desc(), PayrollRun.id.desc()).limit(500)))
 
 
-def _versioned_run(session: Session, actor: Actor, id: int, version: int, states: tuple[str, ...],
-                   action: str) -> PayrollRun:
+def _versioned_run(session: Session, actor: Actor, id: int, version: int, action: str) -> PayrollRun:
     run = get_run(session, actor, id)
     records.check_version(run, version, present_run)
-    if run.status not in states:
-        raise Conflict("run_state", params={"run": run.number, "status": run.status, "action": action},
-                       errors=[FieldError("status", "run_state", {"run": run.number, "status": run.status,
-                                                                  "action": action})])
+    RUN.check(run, action)
     return run
 
 
@@ -240,7 +236,7 @@ def _year_to_date(session: Session, company_id: int, employee_ids: list[int], ru
 
 def calculate(session: Session, actor: Actor, id: int, version: int) -> PayrollRun:
     """(Re)compute every payslip of a draft or calculated run; nothing is kept of an earlier calculation."""
-    run = _versioned_run(session, actor, id, version, ("draft", "calculated"), "calculate")
+    run = _versioned_run(session, actor, id, version, "calculate")
     company_id = actor.company_id
     start, end = run.period, staff.month_end(run.period)
     b = books(session, company_id)
@@ -323,14 +319,14 @@ def calculate(session: Session, actor: Actor, id: int, version: int) -> PayrollR
 
 
 def approve(session: Session, actor: Actor, id: int, version: int) -> PayrollRun:
-    run = _versioned_run(session, actor, id, version, ("calculated",), "approve")
+    run = _versioned_run(session, actor, id, version, "approve")
     return records.change(session, actor, run, {"status": "approved", "approved_at": dates.now(),
                                                 "approved_by": actor.user_id}, "payroll_run")
 
 
 def reopen(session: Session, actor: Actor, id: int, version: int) -> PayrollRun:
     """An approved run back to calculated (to recalculate it); posted runs never reopen."""
-    run = _versioned_run(session, actor, id, version, ("approved",), "reopen")
+    run = _versioned_run(session, actor, id, version, "reopen")
     return records.change(session, actor, run, {"status": "calculated", "approved_at": None, "approved_by": None},
                           "payroll_run")
 
@@ -380,7 +376,7 @@ def entry_lines(session: Session, run: PayrollRun) -> list[LedgerLine]:
 
 def post(session: Session, actor: Actor, id: int, version: int) -> PayrollRun:
     """Post an approved run: one balanced entry dated the month's last day; the run is frozen from then on."""
-    run = _versioned_run(session, actor, id, version, ("approved",), "post")
+    run = _versioned_run(session, actor, id, version, "post")
     end = staff.month_end(run.period)
     check_open_period(session, actor.company_id, end, "period")
     lines = entry_lines(session, run)
@@ -395,7 +391,7 @@ def post(session: Session, actor: Actor, id: int, version: int) -> PayrollRun:
 
 def pay(session: Session, actor: Actor, id: int, data: schemas.RunPay) -> PayrollRun:
     """Pay a posted run's net pay from a cash desk or bank account in the run's currency: one payment."""
-    run = _versioned_run(session, actor, id, data.version, ("posted",), "pay")
+    run = _versioned_run(session, actor, id, data.version, "pay")
     cash = session.get(CashAccount, data.cash_account_id)
     if cash is not None and cash.company_id == actor.company_id and cash.currency != run.currency:
         raise ValidationFailed(errors=[FieldError("cash_account_id", "currency_mismatch",

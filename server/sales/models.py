@@ -9,12 +9,44 @@ from sqlalchemy import Date, ForeignKey, Index, Integer, String, Text, UniqueCon
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..core.posted import freeze_when_posted
+from ..core.workflow import Workflow
 from ..db import Base, ExactDecimal, IntPK, Money, Qty, Rate, UTCDateTime, Versioned
 
 ORDER_STATUSES = ("draft", "confirmed", "shipped", "invoiced", "paid", "closed", "cancelled")
 # sale_invoice and bill raise what is owed; the credit kinds lower it.
 INVOICE_KINDS = ("sale_invoice", "sale_credit", "bill", "bill_credit")
 INVOICE_STATUSES = ("draft", "posted", "paid", "cancelled")
+
+# The order's life, as data: action → (statuses it starts from, status it leads to).
+# invoice may run again from invoiced/paid while quantities are left to invoice (partial invoicing);
+# cancel from invoiced only when every invoice of the order is cancelled; edit keeps a draft a draft.
+ORDER = Workflow("order", ORDER_STATUSES, {
+    "confirm": (("draft",), "confirmed"),
+    "ship": (("confirmed",), "shipped"),
+    "invoice": (("confirmed", "shipped", "invoiced", "paid"), "invoiced"),
+    "close": (("invoiced", "paid"), "closed"),
+    "cancel": (("draft", "confirmed", "invoiced"), "cancelled"),
+    "edit": (("draft",), None),
+})
+
+# An invoice's or bill's life; a credit note's is the same without being credited in turn. Allocations
+# move posted ↔ paid as the open amount reaches zero or comes back: not a move anyone asks for.
+INVOICE = Workflow("invoice", INVOICE_STATUSES, {
+    "post": (("draft",), "posted"),
+    "cancel": (("draft", "posted"), "cancelled"),
+    "credit": (("posted", "paid"), None),
+    "allocate": (("posted",), None),
+})
+CREDIT_NOTE = Workflow("invoice", INVOICE_STATUSES, {
+    "post": (("draft",), "posted"),
+    "cancel": (("draft", "posted"), "cancelled"),
+    "allocate": (("posted",), None),
+})
+
+
+def invoice_workflow(kind: str) -> Workflow:
+    """The workflow of an invoice of `kind`: credit notes are not credited again."""
+    return CREDIT_NOTE if kind in ("sale_credit", "bill_credit") else INVOICE
 
 
 class NumberSeries(Base):

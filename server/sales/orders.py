@@ -14,23 +14,13 @@ from ..core.actor import Actor
 from ..core.errors import Conflict, ErrorList
 from ..core.money import CURRENCIES
 from . import schemas, service
-from .models import Invoice, InvoiceLine, Order, OrderLine
+from .models import ORDER, Invoice, InvoiceLine, Order, OrderLine
 from .numbering import next_number
 from .service import (
     POSTED, ZERO, _line_out, base_currency, check_branch, check_counterparty, check_term, compute_line,
     due_date_for, plain, post_invoice, price_lines, snapshot_invoice, totals,
 )
 
-# The order's life, as data: action → (statuses it starts from, status it leads to).
-# invoice may run again from invoiced/paid while quantities are left to invoice (partial invoicing);
-# cancel from invoiced only when every invoice of the order is cancelled.
-TRANSITIONS: dict[str, tuple[tuple[str, ...], str]] = {
-    "confirm": (("draft",), "confirmed"),
-    "ship": (("confirmed",), "shipped"),
-    "invoice": (("confirmed", "shipped", "invoiced", "paid"), "invoiced"),
-    "close": (("invoiced", "paid"), "closed"),
-    "cancel": (("draft", "confirmed", "invoiced"), "cancelled"),
-}
 STAMPS = {"confirmed": "confirmed_at", "shipped": "shipped_at", "closed": "closed_at", "cancelled": "cancelled_at"}
 
 
@@ -71,10 +61,10 @@ def _left_to_invoice(order: Order) -> bool:
 
 
 def allowed(session: Session, order: Order) -> list[str]:
-    """The actions the order's status (and its invoices) allow now."""
+    """The actions the order's status (and its invoices) allow now; editing a draft is not an action here."""
     out = []
-    for action, (froms, _to) in TRANSITIONS.items():
-        if order.status not in froms:
+    for action in ORDER.allowed(order.status):
+        if action == "edit":
             continue
         if action == "invoice" and not _left_to_invoice(order):
             continue
@@ -85,17 +75,9 @@ def allowed(session: Session, order: Order) -> list[str]:
     return out
 
 
-def _transition(session: Session, actor: Actor, order: Order, action: str) -> None:
-    froms, _to = TRANSITIONS[action]
-    if order.status not in froms:
-        raise Conflict("invalid_state", params={"entity": "order", "id": order.id, "status": order.status,
-                                                "expected": " or ".join(froms)})
-
-
 def _move(session: Session, actor: Actor, order: Order, action: str, extra: Optional[dict[str, Any]] = None) -> Order:
-    to = TRANSITIONS[action][1]
     before = snapshot_order(order)
-    order.status = to
+    to = ORDER.move(order, action)
     if to in STAMPS:
         setattr(order, STAMPS[to], dates.now())
     for key, value in (extra or {}).items():
@@ -136,9 +118,7 @@ def create_order(session: Session, actor: Actor, data: schemas.OrderIn) -> Order
 
 def update_order(session: Session, actor: Actor, order_id: int, patch: schemas.OrderPatch) -> Order:
     order = get_order(session, actor, order_id)
-    if order.status != "draft":
-        raise Conflict("invalid_state", params={"entity": "order", "id": order.id, "status": order.status,
-                                                "expected": "draft"})
+    ORDER.check(order, "edit")
     records.check_version(order, patch.version, _present_json)
     given = patch.model_dump(exclude_unset=True, exclude={"version", "lines"})
     errors = ErrorList()
@@ -179,7 +159,7 @@ def update_order(session: Session, actor: Actor, order_id: int, patch: schemas.O
 
 def _versioned(session: Session, actor: Actor, order_id: int, version: int, action: str) -> Order:
     order = get_order(session, actor, order_id)
-    _transition(session, actor, order, action)
+    ORDER.check(order, action)
     records.check_version(order, version, _present_json)
     return order
 

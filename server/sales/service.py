@@ -24,7 +24,7 @@ from ..ledger.service import EntrySpec, Line, books, check_open_period, post_ent
 from ..org.models import Branch, Company
 from ..parties.models import Counterparty
 from . import schemas
-from .models import Invoice, InvoiceLine, Order, OrderLine, PaymentTerm
+from .models import Invoice, InvoiceLine, Order, OrderLine, PaymentTerm, invoice_workflow
 from .numbering import next_number, next_numbers
 
 ZERO = Decimal(0)
@@ -554,9 +554,7 @@ def posting_checks(session: Session, actor: Actor, *, kind: str, branch_id: int,
 
 def post_invoice(session: Session, actor: Actor, inv: Invoice) -> Invoice:
     """Number, convert, post one balanced entry, and freeze the document. Everything or nothing."""
-    if inv.status != "draft":
-        raise Conflict("invalid_state", params={"entity": "invoice", "id": inv.id, "status": inv.status,
-                                                "expected": "draft"})
+    invoice_workflow(inv.kind).check(inv, "post")
     errors = ErrorList()
     rate = posting_checks(session, actor, kind=inv.kind, branch_id=inv.branch_id, counterparty_id=inv.counterparty_id,
                           currency=inv.currency, date=inv.date, errors=errors,
@@ -603,9 +601,7 @@ def _product_kinds(session: Session, inv: Invoice, products: Optional[dict[Any, 
 def post_invoice_by_id(session: Session, actor: Actor, invoice_id: int, version: int) -> Invoice:
     inv = get_invoice(session, actor, invoice_id)
     _check_kind_role(actor, inv.kind)
-    if inv.status != "draft":
-        raise Conflict("invalid_state", params={"entity": "invoice", "id": inv.id, "status": inv.status,
-                                                "expected": "draft"})
+    invoice_workflow(inv.kind).check(inv, "post")
     records.check_version(inv, version, _present_json)
     return post_invoice(session, actor, inv)
 
@@ -616,9 +612,7 @@ def cancel_invoice(session: Session, actor: Actor, invoice_id: int, version: int
     """A draft is cancelled without a number; a posted document is reversed, if nothing is allocated to it."""
     inv = get_invoice(session, actor, invoice_id)
     _check_kind_role(actor, inv.kind)
-    if inv.status not in ("draft", "posted"):
-        raise Conflict("invalid_state", params={"entity": "invoice", "id": inv.id, "status": inv.status,
-                                                "expected": "draft or posted"})
+    invoice_workflow(inv.kind).check(inv, "cancel")
     records.check_version(inv, version, _present_json)
     before = snapshot_invoice(inv)
     if inv.status == "posted":
@@ -692,9 +686,7 @@ def create_credit_note(session: Session, actor: Actor, invoice_id: int, data: sc
     """A draft credit note of a posted invoice or bill: same counterparty, currency and rate as the original."""
     original = get_invoice(session, actor, invoice_id)
     _check_kind_role(actor, original.kind)
-    if original.kind not in CREDIT_OF or original.status not in POSTED:
-        raise Conflict("invalid_state", params={"entity": "invoice", "id": original.id, "status": original.status,
-                                                "expected": "posted"})
+    invoice_workflow(original.kind).check(original, "credit")
     errors = ErrorList()
     date = data.date or dates.today()
     if date < original.date:

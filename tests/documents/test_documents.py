@@ -100,8 +100,11 @@ def test_signing_moves_forward_with_dates_and_gives_a_contract_its_force(b: DocB
     sent = r.json
     assert sent["sent_on"] == today.isoformat() and sent["legal_force"] is False
     with unchanged():
-        problem(b.api.post(f"/api/v1/documents/{doc['id']}/status", {"version": sent["version"], "status": "drafted"}),
-                422, "validation_failed", fields={"status": "status_not_forward"})
+        body = problem(b.api.post(f"/api/v1/documents/{doc['id']}/status",
+                                  {"version": sent["version"], "status": "drafted"}), 409, "invalid_state")
+        assert body["params"] == {"entity": "document", "id": doc["id"], "status": "sent", "action": "drafted",
+                                  "allowed": "signed_by_us, signed_by_both, original_received"}
+        assert body["allowed"] == ["signed_by_us", "signed_by_both", "original_received"]
         problem(b.api.post(f"/api/v1/documents/{doc['id']}/status",
                            {"version": sent["version"], "status": "signed_by_both",
                             "on": (today + dt.timedelta(days=1)).isoformat()}),

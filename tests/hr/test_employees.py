@@ -94,7 +94,8 @@ def test_cancelling_the_latest_event_restores_the_terms(api: Any, world: Any, db
     assert (after["branch_id"], D(after["salary"])) == (world.branches["SR"], D("1200.00"))
     cancelled = after["events"][-1]
     assert cancelled["cancelled"] and cancelled["cancelled_by"] == world.users["hr"] and cancelled["cancelled_at"]
-    problem(hr.post(f"{url}/{rate}/cancel", {"version": after["version"]}), 409, "invalid_state")
+    body = problem(hr.post(f"{url}/{rate}/cancel", {"version": after["version"]}), 409, "invalid_state")
+    assert (body["params"]["status"], body["allowed"]) == ("cancelled", [])
 
     # The transfer is the latest now; cancelling it puts the employee back in Phnom Penh.
     after = hr.post(f"{url}/{transfer}/cancel", {"version": after["version"]}).json

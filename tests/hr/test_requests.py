@@ -51,7 +51,10 @@ def test_vacation_is_approved_or_rejected_with_who_and_when(api: Any, world: Any
     assert (approved["status"], approved["decided_by"], approved["decision_note"]) == ("approved", world.users["owner"],
                                                                                      "Enjoy")
     assert dt.datetime.fromisoformat(approved["decided_at"]) == NOON
-    problem(decide(hr, approved, "reject"), 409, "invalid_state")
+    body = problem(decide(hr, approved, "reject"), 409, "invalid_state")
+    assert body["params"] == {"entity": "staff_request", "id": approved["id"], "status": "approved",
+                              "action": "reject", "allowed": "cancel"}
+    assert body["allowed"] == ["cancel"]
 
     second = ask(hr, emp["id"], "sick_leave", "2026-03-20", "2026-03-21")
     with dates.frozen(NOON):

@@ -102,7 +102,11 @@ def test_commit_reimport_and_undo(api: Any, db: Any, unchanged: Any) -> None:
     ops = api.get("/api/v1/operations", query_string={"entity": "client"}).json["items"]
     assert sum(1 for o in ops if o["action"] == "delete") == 4
     with unchanged():
-        problem(api.post(f"/api/v1/imports/{imp['id']}/undo", json={"version": r.json["version"]}), 409, "invalid_state")
+        body = problem(api.post(f"/api/v1/imports/{imp['id']}/undo", json={"version": r.json["version"]}), 409,
+                       "invalid_state")
+        assert body["params"] == {"entity": "import", "id": imp["id"], "status": "undone", "action": "undo",
+                                  "allowed": "—"}
+        assert body["allowed"] == []
 
 
 def test_rows_matching_the_base_update_it_without_erasing(api: Any, db: Any) -> None:
@@ -293,7 +297,8 @@ def test_profiles_and_imports_refuse_stale_unknown_and_foreign_requests(api: Any
         problem(api.get("/api/v1/imports/999999/report"), 404, "not_found")
         problem(api.get(f"/api/v1/imports/{imp['id']}/report", query_string={"format": "pdf"}), 422,
                 "validation_failed")
-        problem(commit(api, imp), 409, "invalid_state")
+        body = problem(commit(api, imp), 409, "invalid_state")
+        assert body["params"]["action"] == "commit" and body["allowed"] == ["undo"], body
         problem(api.post(f"/api/v1/imports/{imp['id']}/undo", json={"version": 1}), 409, "stale_version")
         problem(upload(api, xlsx([["Name"], ["X"]]), profile="No such profile"), 422, "validation_failed",
                 fields={"profile": "unknown_reference"})

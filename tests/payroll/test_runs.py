@@ -138,7 +138,7 @@ def test_a_posted_month_is_immutable_and_corrected_by_an_adjustment_run(api: Any
     run = step(api, run, "approve")
     run = step(api, run, "post")
     with unchanged():
-        problem(api.post(f"{RUNS}/{run['id']}/calculate", {"version": run["version"]}), 409, "run_state")
+        problem(api.post(f"{RUNS}/{run['id']}/calculate", {"version": run["version"]}), 409, "invalid_state")
         r = api.put("/api/v1/timesheets", {"days": [{"employee_id": a["id"], "date": "2026-04-03", "hours": "4"}]})
         problem(r, 422, "validation_failed", fields={"days.0.date": "payroll_period_posted"})
         version = api.get(f"/api/v1/employees/{a['id']}").json["version"]
@@ -202,7 +202,10 @@ def test_runs_refuse_wrong_states_versions_and_references(api: Any, world: Any, 
     run = open_run(api, world)
     with unchanged():
         problem(api.post(f"{RUNS}/{run['id']}/calculate", {"version": run["version"] + 1}), 409, "stale_version")
-        problem(api.post(f"{RUNS}/{run['id']}/post", {"version": run["version"]}), 409, "run_state")
+        body = problem(api.post(f"{RUNS}/{run['id']}/post", {"version": run["version"]}), 409, "invalid_state")
+        assert body["params"] == {"entity": "payroll_run", "id": run["id"], "status": "draft", "action": "post",
+                                  "allowed": "calculate"}
+        assert body["allowed"] == ["calculate"]
         assert "period" in {e["field"] for e in problem(
             api.post(RUNS, {"period": "2026-13", "branch_id": world.branches["PP"]}), 422, "validation_failed")["errors"]}
         problem(api.post(RUNS, {"period": "2026-05", "branch_id": 999999}), 422, "validation_failed",
@@ -383,7 +386,7 @@ def test_pay_items_and_paying_refuse_bad_input_naming_the_field(api: Any, world:
     paid = step(api, run, "pay", cash_account_id=usd, date="2026-05-05")
     with unchanged():
         problem(api.post(f"{RUNS}/{run['id']}/pay", {"version": paid["version"], "cash_account_id": usd,
-                                                      "date": "2026-05-06"}), 409, "run_state")
+                                                      "date": "2026-05-06"}), 409, "invalid_state")
 
 
 def test_reading_and_changing_items_and_payslips_refuse_bad_input(api: Any, world: Any, unchanged: Any) -> None:

@@ -179,7 +179,9 @@ def test_a_month_from_timesheet_to_posted_run(staff: Any, api: Any, world: Any, 
     number = cell(path, PAYROLL_RUN, "run")
     assert number.startswith("PR-PP-2026-") and cell(path, PAYROLL_RUN, "run_status") == "draft"
     assert cell(path, PAYROLL_RUN, "action") == "approve"
-    assert cell(path, PAYROLL_RUN, "action_status") == f"Not done: Run {number} is draft; it cannot approve now."
+    run_id = next(r["id"] for r in api.get("/api/v1/payroll-runs").json["items"] if r["number"] == number)
+    assert cell(path, PAYROLL_RUN, "action_status") == (
+        f"Not done: payroll_run {run_id} is draft: approve is not allowed; the moves allowed from draft: calculate.")
 
     # A day emptied goes back to the calendar; calculate (in Russian here) runs after the timesheet is in.
     type_cells(path, TIMESHEET, {day(path, TIMESHEET, "Keo", 21): None})
