@@ -5,7 +5,8 @@ import re
 from typing import Any
 
 from flask import Blueprint, Flask, Response, current_app, json
-from pydantic.json_schema import JsonSchemaMode, models_json_schema
+from pydantic.json_schema import GenerateJsonSchema, JsonSchemaMode, JsonSchemaValue, models_json_schema
+from pydantic_core import core_schema
 
 from .core.api import Endpoint
 
@@ -50,6 +51,27 @@ PROBLEM = {
 REF = "#/components/schemas/{model}"
 
 
+class Schemas(GenerateJsonSchema):
+    """pydantic's JSON schemas, without a `null` default on a field that refuses null.
+
+    `name: Text(200) = None` on a patch means "absent: unchanged"; null itself is refused, so a
+    documented `default: null` would be a value the schema forbids (and clients would send it).
+    """
+
+    def default_schema(self, schema: core_schema.WithDefaultSchema) -> JsonSchemaValue:
+        json_schema = super().default_schema(schema)
+        if json_schema.get("default", ...) is None and not _nullable(json_schema):
+            del json_schema["default"]
+        return json_schema
+
+
+def _nullable(schema: JsonSchemaValue) -> bool:
+    types = schema.get("type")
+    if types == "null" or (isinstance(types, list) and "null" in types):
+        return True
+    return any(_nullable(s) for s in (*schema.get("anyOf", ()), *schema.get("oneOf", ())))
+
+
 class SchemaNameClash(RuntimeError):
     """Two different models would be documented under one component name."""
 
@@ -68,7 +90,7 @@ def build(app: Flask) -> dict[str, Any]:
             pairs.append((meta.body, "validation"))
         if meta.response is not None:
             pairs.append((meta.response, "serialization"))
-    refs, top = models_json_schema(list(dict.fromkeys(pairs)), ref_template=REF)
+    refs, top = models_json_schema(list(dict.fromkeys(pairs)), ref_template=REF, schema_generator=Schemas)
     components: dict[str, Any] = {"Problem": PROBLEM}
     _merge(components, top.get("$defs", {}))
     paths: dict[str, Any] = {}
@@ -85,7 +107,7 @@ def build(app: Flask) -> dict[str, Any]:
             op["parameters"].append({"name": name, "in": "path", "required": True,
                                      "schema": {"type": "integer", "minimum": 0, "maximum": 2**62}})
         if meta.query is not None:
-            schema = meta.query.model_json_schema(ref_template=REF, mode="validation")
+            schema = meta.query.model_json_schema(ref_template=REF, schema_generator=Schemas, mode="validation")
             _merge(components, schema.pop("$defs", {}))
             required = set(schema.get("required", ()))
             for name, prop in schema.get("properties", {}).items():
