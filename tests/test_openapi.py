@@ -186,6 +186,7 @@ def _run_schemathesis(server: Any, port: int, env: dict[str, str], log: Path) ->
     assert token.startswith("cb_"), log.read_text()
     base = f"http://127.0.0.1:{port}"
     wait_healthy(base)
+    env = dict(env, SCHEMATHESIS_HOOKS="tests.schemathesis_hooks")
     result = subprocess.run(
         [str(Path(sys.executable).with_name("schemathesis")), "run", f"{base}/api/v1/openapi.json",
          "-H", f"Authorization: Bearer {token}", "--checks", CHECKS, "--max-examples", "15",
