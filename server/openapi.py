@@ -5,6 +5,8 @@ import re
 from typing import Any
 
 from flask import Blueprint, Flask, Response, current_app, json
+from pydantic.json_schema import GenerateJsonSchema, JsonSchemaMode, JsonSchemaValue, models_json_schema
+from pydantic_core import core_schema
 
 from .routes import Endpoint
 
@@ -48,14 +50,53 @@ PROBLEM = {
 }
 
 
+REF = "#/components/schemas/{model}"
+
+
+class Schemas(GenerateJsonSchema):
+    """pydantic's JSON schemas, without a `null` default on a field that refuses null.
+
+    `name: Text(200) = None` on a patch means "absent: unchanged"; null itself is refused, so a
+    documented `default: null` would be a value the schema forbids (and clients would send it).
+    """
+
+    def default_schema(self, schema: core_schema.WithDefaultSchema) -> JsonSchemaValue:
+        json_schema = super().default_schema(schema)
+        if json_schema.get("default", ...) is None and not _nullable(json_schema):
+            del json_schema["default"]
+        return json_schema
+
+
+def _nullable(schema: JsonSchemaValue) -> bool:
+    types = schema.get("type")
+    if types == "null" or (isinstance(types, list) and "null" in types):
+        return True
+    return any(_nullable(s) for s in (*schema.get("anyOf", ()), *schema.get("oneOf", ())))
+
+
+class SchemaNameClash(RuntimeError):
+    """Two different models would be documented under one component name."""
+
+
 def build(app: Flask) -> dict[str, Any]:
-    components: dict[str, Any] = {"Problem": PROBLEM}
-    paths: dict[str, Any] = {}
+    routes = []
     for rule in sorted(app.url_map.iter_rules(), key=lambda r: r.rule):
-        view = app.view_functions.get(rule.endpoint)
-        meta: Endpoint | None = getattr(view, "cb_endpoint", None)
-        if meta is None:
-            continue
+        meta: Endpoint | None = getattr(app.view_functions.get(rule.endpoint), "cb_endpoint", None)
+        if meta is not None:
+            routes.append((rule, meta))
+    # A body is documented as it is read and an answer as it is written (Decimal: number or text
+    # in, text out). All models are named in one pass so that pydantic sees every name at once.
+    pairs: list[tuple[Any, JsonSchemaMode]] = []
+    for _, meta in routes:
+        if meta.body is not None:
+            pairs.append((meta.body, "validation"))
+        if meta.response is not None:
+            pairs.append((meta.response, "serialization"))
+    refs, top = models_json_schema(list(dict.fromkeys(pairs)), ref_template=REF, schema_generator=Schemas)
+    components: dict[str, Any] = {"Problem": PROBLEM}
+    _merge(components, top.get("$defs", {}))
+    paths: dict[str, Any] = {}
+    for rule, meta in routes:
         path = re.sub(r"<(?:int:)?(\w+)>", r"{\1}", rule.rule)
         op: dict[str, Any] = {
             "operationId": rule.endpoint.replace(".", "_"),
@@ -64,11 +105,12 @@ def build(app: Flask) -> dict[str, Any]:
             "parameters": [],
             "responses": {},
         }
-        for name in rule.arguments:
+        for name in re.findall(r"{(\w+)}", path):  # in the path's order: rule.arguments is a set
             op["parameters"].append({"name": name, "in": "path", "required": True,
                                      "schema": {"type": "integer", "minimum": 0, "maximum": 2**62}})
         if meta.query is not None:
-            schema = _schema(meta.query, components)
+            schema = meta.query.model_json_schema(ref_template=REF, schema_generator=Schemas, mode="validation")
+            _merge(components, schema.pop("$defs", {}))
             required = set(schema.get("required", ()))
             for name, prop in schema.get("properties", {}).items():
                 param: dict[str, Any] = {"name": name, "in": "query", "required": name in required, "schema": prop}
@@ -79,10 +121,11 @@ def build(app: Flask) -> dict[str, Any]:
             op["parameters"].append({"name": "Idempotency-Key", "in": "header", "required": False,
                                      "schema": {"type": "string", "maxLength": 200}})
         if meta.body is not None:
-            op["requestBody"] = {"required": True, "content": {"application/json": {"schema": _ref(meta.body, components)}}}
+            op["requestBody"] = {"required": True, "content": {
+                "application/json": {"schema": refs[(meta.body, "validation")]}}}
         ok: dict[str, Any] = {"description": "OK"}
         if meta.response is not None:
-            ok["content"] = {"application/json": {"schema": _ref(meta.response, components)}}
+            ok["content"] = {"application/json": {"schema": refs[(meta.response, "serialization")]}}
             # A JSON answer that can also come as a file (reports: `?format=xlsx`).
             ok["content"].update({ct: {"schema": {"type": "string", "format": "binary"}}
                                   for ct in meta.produces if ct != "application/json"})
@@ -115,20 +158,19 @@ def build(app: Flask) -> dict[str, Any]:
     }
 
 
-def _schema(model: Any, components: dict[str, Any]) -> dict[str, Any]:
-    schema = model.model_json_schema(ref_template="#/components/schemas/{model}", mode="validation")
-    for name, sub in schema.pop("$defs", {}).items():
-        components.setdefault(name, sub)
-    return schema
+def _merge(components: dict[str, Any], defs: dict[str, Any]) -> None:
+    """Add pydantic's definitions, refusing a name that two different schemas would share.
 
-
-def _ref(model: Any, components: dict[str, Any]) -> dict[str, Any]:
-    mode = "validation" if model.__name__.endswith(("In", "Patch", "Query")) else "serialization"
-    schema = model.model_json_schema(ref_template="#/components/schemas/{model}", mode=mode)
-    for name, sub in schema.pop("$defs", {}).items():
-        components.setdefault(name, sub)
-    components.setdefault(model.__name__, schema)
-    return {"$ref": f"#/components/schemas/{model.__name__}"}
+    pydantic qualifies a clashing name with its module (`server__parties__schemas__BatchIn`)
+    rather than failing; such a name means two models share a class name, and one should be renamed.
+    """
+    clashes = sorted(name for name in defs if "__" in name)
+    for name, schema in defs.items():
+        if name in components and components[name] != schema:
+            clashes.append(name)
+    if clashes:
+        raise SchemaNameClash(f"different models share a component name, rename one of each: {', '.join(clashes)}")
+    components.update(defs)
 
 
 @bp.get("/api/v1/openapi.json")

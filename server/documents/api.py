@@ -161,9 +161,9 @@ def order_package(session: Session, actor: Actor, id: int, body: schemas.Package
 
 # --- batches --------------------------------------------------------------------------------------
 
-@route(bp, "/document-batches", method="POST", roles=MAKERS, body=schemas.BatchIn, response=schemas.BatchOut,
-       status=202, errors=(409,))
-def start_batch(session: Session, actor: Actor, body: schemas.BatchIn) -> schemas.BatchOut:
+@route(bp, "/document-batches", method="POST", roles=MAKERS, body=schemas.DocumentBatchIn,
+       response=schemas.DocumentBatchOut, status=202, errors=(409,))
+def start_batch(session: Session, actor: Actor, body: schemas.DocumentBatchIn) -> schemas.DocumentBatchOut:
     """Start generating many documents at once; poll the batch for its progress."""
     batch = batches.start_batch(session, actor, body.kind, body.source_ids, body.language, body.pdf)
     db, batch_id = current_app.extensions["clientbase.db"], batch.id
@@ -175,10 +175,10 @@ def start_batch(session: Session, actor: Actor, body: schemas.BatchIn) -> schema
             batches.run_in_background(db, actor, batch_id)
         return response
 
-    return schemas.BatchOut.model_validate(batch)
+    return schemas.DocumentBatchOut.model_validate(batch)
 
 
-@route(bp, "/document-batches/<int:id>", roles=MAKERS, response=schemas.BatchOut)
-def get_batch(session: Session, actor: Actor, id: int) -> schemas.BatchOut:
+@route(bp, "/document-batches/<int:id>", roles=MAKERS, response=schemas.DocumentBatchOut)
+def get_batch(session: Session, actor: Actor, id: int) -> schemas.DocumentBatchOut:
     """Read a batch's progress: done of total, the documents made, what was refused."""
-    return schemas.BatchOut.model_validate(batches.get_batch(session, actor, id))
+    return schemas.DocumentBatchOut.model_validate(batches.get_batch(session, actor, id))

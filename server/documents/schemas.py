@@ -197,14 +197,14 @@ class GapsReport(Output):
     by_manager: list[GapGroup]
 
 
-class BatchIn(Input):
+class DocumentBatchIn(Input):
     kind: KindCode
     source_ids: list[Id] = Field(min_length=1, max_length=MAX_BATCH)
     language: Optional[Language] = None
     pdf: bool = False
 
 
-class BatchOut(Output):
+class DocumentBatchOut(Output):
     id: int
     kind: str
     status: str

@@ -101,16 +101,20 @@ def get_staff_request(session: Session, actor: Actor, id: int) -> schemas.StaffR
     return _out(service.get_request(session, actor, id))
 
 
-@route(bp, "/staff-requests/<int:id>/approve", method="POST", roles=DECIDE, body=schemas.DecisionIn,
+@route(bp, "/staff-requests/<int:id>/approve", method="POST", roles=DECIDE, body=schemas.StaffRequestDecisionIn,
        response=schemas.StaffRequestOut, errors=(409,))
-def approve_staff_request(session: Session, actor: Actor, id: int, body: schemas.DecisionIn) -> schemas.StaffRequestOut:
+def approve_staff_request(
+    session: Session, actor: Actor, id: int, body: schemas.StaffRequestDecisionIn,
+) -> schemas.StaffRequestOut:
     """Approve a pending request (accountants: advances, expenses and purchases only)."""
     return _out(service.decide_request(session, actor, id, body.version, approve=True, note=body.note))
 
 
-@route(bp, "/staff-requests/<int:id>/reject", method="POST", roles=DECIDE, body=schemas.DecisionIn,
+@route(bp, "/staff-requests/<int:id>/reject", method="POST", roles=DECIDE, body=schemas.StaffRequestDecisionIn,
        response=schemas.StaffRequestOut, errors=(409,))
-def reject_staff_request(session: Session, actor: Actor, id: int, body: schemas.DecisionIn) -> schemas.StaffRequestOut:
+def reject_staff_request(
+    session: Session, actor: Actor, id: int, body: schemas.StaffRequestDecisionIn,
+) -> schemas.StaffRequestOut:
     """Reject a pending request (accountants: advances, expenses and purchases only)."""
     return _out(service.decide_request(session, actor, id, body.version, approve=False, note=body.note))
 

@@ -270,7 +270,7 @@ class StaffRequestIn(Input):
     reason: Optional[LongText(2000)] = None  # type: ignore[valid-type]
 
 
-class DecisionIn(Input):
+class StaffRequestDecisionIn(Input):
     version: Version
     note: Optional[Text(500)] = None  # type: ignore[valid-type]
 

@@ -32,7 +32,7 @@ class ImportIn(Input):
     options: Optional[dict[Annotated[str, StringConstraints(max_length=40)], Any]] = Field(default=None, max_length=20)
 
 
-class DecisionIn(Input):
+class ImportDecisionIn(Input):
     row: Annotated[int, Field(ge=1, le=10_000_000)]
     action: Literal["create", "update", "skip"]
     id: Optional[Id] = None
@@ -40,7 +40,7 @@ class DecisionIn(Input):
 
 class CommitIn(Input):
     version: Version
-    decisions: list[DecisionIn] = Field(default_factory=list, max_length=200_000)
+    decisions: list[ImportDecisionIn] = Field(default_factory=list, max_length=200_000)
     skip_errors: Optional[bool] = None
 
 

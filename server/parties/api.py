@@ -133,13 +133,13 @@ def restore_client(session: Session, actor: Actor, id: int, body: VersionIn) -> 
     return service.present(service.restore_client(session, actor, id, body.version))
 
 
-def _prepare_batch(session: Session, actor: Actor, body: schemas.BatchIn) -> service.PreparedBatch:
+def _prepare_batch(session: Session, actor: Actor, body: schemas.ClientBatchIn) -> service.PreparedBatch:
     return service.prepare_batch(session, actor, body.rows, current_app.config["BATCH_MAX_ROWS"])
 
 
-@route(bp, "/clients/batch", method="POST", roles=WRITE, body=schemas.BatchIn, response=schemas.BatchOut,
+@route(bp, "/clients/batch", method="POST", roles=WRITE, body=schemas.ClientBatchIn, response=schemas.ClientBatchOut,
        prepare=_prepare_batch)
-def batch_clients(session: Session, actor: Actor, body: schemas.BatchIn, prepared: service.PreparedBatch) -> dict:
+def batch_clients(session: Session, actor: Actor, body: schemas.ClientBatchIn, prepared: service.PreparedBatch) -> dict:
     """Apply many creates/updates/archives; each row is applied whole or refused, with its own answer."""
     results = service.apply_batch(session, actor, body.rows, current_app.config["BATCH_MAX_ROWS"], prepared)
     for r in results:

@@ -211,7 +211,7 @@ class ExportParams(QueryInput):
     include_archived: bool = False
 
 
-class BatchIn(Input):
+class ClientBatchIn(Input):
     """Many creates/updates/archives in one request; each row is applied or refused on its own."""
 
     # Rows are checked one by one in the service: a row that is not an object is refused on its own.
@@ -242,7 +242,7 @@ class BatchResult(Output):
     current: Optional[ClientOut] = None
 
 
-class BatchOut(Output):
+class ClientBatchOut(Output):
     results: list[BatchResult]
     ok: int
     failed: int

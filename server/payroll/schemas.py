@@ -162,7 +162,7 @@ class RunIn(Input):
     kind: RunKind = "regular"
     # adjustment runs: the posted regular run of the same period and branch they correct.
     adjusts_run_id: Optional[Id] = None
-    memo: Optional[LongText] = None
+    memo: Optional[LongText(2000)] = None  # type: ignore[valid-type]
 
 
 class RunAction(Input):
