@@ -15,7 +15,7 @@ from openapi_spec_validator import OpenAPIV31SpecValidator
 from pydantic import BaseModel
 
 from server import create_app
-from server.core.api import Endpoint
+from server.routes import Endpoint
 from server.openapi import REF, SchemaNameClash, Schemas, build
 
 from .conftest import Api, World, free_port, problem, wait_healthy
