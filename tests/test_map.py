@@ -1,6 +1,7 @@
 """The map holds: the import contracts pass on the code, and a wrong import fails them with the contract's message."""
 from __future__ import annotations
 
+import ast
 import os
 import shutil
 import subprocess
@@ -98,3 +99,43 @@ def test_a_package_declaring_one_above_it_is_refused() -> None:
     modules["sales"] = Fake  # type: ignore[assignment]
     with pytest.raises(packages.MapError, match="server.sales depends on server.payroll, which is not below it"):
         packages.declarations(modules)
+
+
+PROJECT = ("server", "workbook", "notation", "clientbase", "scanners")
+
+
+def local_imports(root: Path) -> list[str]:
+    """Imports of project modules made inside functions without a comment saying why (on the line or above it)."""
+    found = []
+    for name in PROJECT:
+        for path in sorted((root / name).rglob("*.py")):
+            if "migrations" in path.parts:
+                continue
+            source = path.read_text(encoding="utf-8")
+            lines = source.splitlines()
+            for node in ast.walk(ast.parse(source)):
+                if not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                    continue
+                for sub in ast.walk(node):
+                    if isinstance(sub, ast.ImportFrom):
+                        project = sub.level > 0 or (sub.module or "").split(".")[0] in PROJECT
+                    elif isinstance(sub, ast.Import):
+                        project = any(a.name.split(".")[0] in PROJECT for a in sub.names)
+                    else:
+                        continue
+                    line, above = lines[sub.lineno - 1], lines[sub.lineno - 2].strip()
+                    if project and "#" not in line and not above.startswith("#"):
+                        found.append(f"{path.relative_to(root)}:{sub.lineno}: {line.strip()}")
+    return found
+
+
+def test_project_imports_sit_at_the_top_of_their_files() -> None:
+    assert local_imports(ROOT) == []
+
+
+def test_a_hidden_import_is_found(tmp_path: Path) -> None:
+    (tmp_path / "server").mkdir()
+    (tmp_path / "server" / "x.py").write_text("def f():\n    from .core import dates\n    return dates\n\n\n"
+                                            "def g():\n    # docxtpl is slow to import: only when rendering\n"
+                                            "    from .documents import engine\n    return engine\n")
+    assert local_imports(tmp_path) == ["server/x.py:2: from .core import dates"]

@@ -17,9 +17,22 @@ import time
 from typing import Any, Optional
 
 from . import imports
+from .connection import ClientBaseError, Connection
 from .layout import CLIENTS, FIRST_ROW, LANGUAGES
-from .sync import Config, Row, Summary, config, is_yes, read_rows, read_snapshot, table_sheet, text, write_list, \
-    write_rows, write_snapshot
+from .sync import (
+    Config,
+    Row,
+    Summary,
+    config,
+    is_yes,
+    read_rows,
+    read_snapshot,
+    table_sheet,
+    text,
+    write_list,
+    write_rows,
+    write_snapshot,
+)
 
 # Which counter of the summary an accepted row adds to.
 DONE = {"create": "created", "update": "updated", "archive": "archived"}
@@ -57,8 +70,6 @@ def main() -> None:
 
 def sync(book: Any, connection: Any = None) -> Summary:
     """Push the table's changes, answer each row, pull everything back. Returns what happened."""
-    from .connection import Connection
-
     summary = Summary()
     t = time.perf_counter()
     cfg = config(book)
@@ -112,8 +123,6 @@ class References:
 
     @classmethod
     def pull(cls, conn: Any) -> "References":
-        from .connection import ClientBaseError
-
         def items(path: str) -> list[dict[str, Any]]:
             try:
                 return conn.get(path)["items"]

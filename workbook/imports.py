@@ -13,6 +13,7 @@ import base64
 from pathlib import Path
 from typing import Any
 
+from .connection import ClientBaseError
 from .layout import IMPORTS, LABELLED_LISTS, LANGUAGES, choice_code, choice_labels
 from .sync import Row, Summary, is_yes, read_rows, safe_cell, table_sheet, text
 
@@ -112,8 +113,6 @@ def _one(row: Row, answer: dict[str, Any], conn: Any, lang: str, folder: Path) -
     Only Status changes on a refusal: the Import ID of an earlier dry run stays, so it can still
     be committed or undone.
     """
-    from .connection import ClientBaseError
-
     v = row.values
     typed = text(v.get("action"))
     action = choice_code("import_actions", typed)
@@ -144,8 +143,6 @@ def _one(row: Row, answer: dict[str, Any], conn: Any, lang: str, folder: Path) -
 
 def _dry_run(v: dict[str, Any], answer: dict[str, Any], conn: Any, lang: str, folder: Path) -> None:
     """Send the file to be planned; the plan's counts to the row, its report beside the workbook."""
-    from .connection import ClientBaseError
-
     typed = text(v.get("kind"))
     if not typed:
         kinds = ", ".join(f"«{label}»" for label in choice_labels("import_kinds", lang))

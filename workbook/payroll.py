@@ -24,15 +24,38 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any, Optional
 
-from .layout import (EMPLOYEES, LANGUAGES, PAY_LINE_LABELS, PAYROLL_FIRST_ROW, PAYROLL_HEADER_ROW, PAYROLL_RUN,
-                     PAYSLIPS, TIMESHEET, UNITS, Grid, choice_code, snapshot_sheet)
-from .sync import Summary, config, safe_cell, table_sheet, text, write_list, write_rows, write_snapshot
+from .layout import (
+    EMPLOYEES,
+    LANGUAGES,
+    PAY_LINE_LABELS,
+    PAYROLL_FIRST_ROW,
+    PAYROLL_HEADER_ROW,
+    PAYROLL_RUN,
+    PAYSLIPS,
+    TIMESHEET,
+    UNITS,
+    Grid,
+    choice_code,
+    snapshot_sheet,
+)
+from .sync import (
+    Summary,
+    config,
+    safe_cell,
+    table_sheet,
+    text,
+    write_list,
+    write_rows,
+    write_snapshot,
+)
 
 D = Decimal
 ZERO = Decimal(0)
 
 
 from notation.timesheet import BadCell, Day, plain, read_day, read_units, show_day  # noqa: E402,F401
+
+from .connection import ClientBaseError, Connection
 
 MESSAGES = {
     "refused": ("Not saved: {reasons}", "មិនបានរក្សាទុក៖ {reasons}", "Не сохранено: {reasons}"),
@@ -222,8 +245,6 @@ class Context:
 
 def sync(book: Any, connection: Any = None) -> PayrollSummary:
     """Push the timesheet's changes, do the Action, pull the month back. Returns what happened."""
-    from .connection import ClientBaseError, Connection
-
     cfg = config(book)
     ctx = Context(connection or Connection(url=cfg.url, language=cfg.language), cfg.language)
     sheets = {g.name: table_sheet(book, g) for g in (PAYROLL_RUN, TIMESHEET, UNITS, PAYSLIPS, EMPLOYEES)}
@@ -362,8 +383,6 @@ def _changed_day(cell: Any, before: Optional[str], language: str) -> bool:
 
 def _push(ctx: Context, sheet: Timesheet) -> None:
     """The changed days in one PUT, or none of them: a refusal is written to each row that caused it."""
-    from .connection import ClientBaseError
-
     if not sheet.status and sheet.pending:
         try:
             saved = ctx.conn.put("/api/v1/timesheets", {"source": "import", "days": [p.item for p in sheet.pending]})
@@ -415,8 +434,6 @@ def _reason(exc: Any) -> str:
 def _action(ctx: Context, sheet: Any, chosen: Optional[tuple[str, str]], shown: dict[str, Any],
             timesheet_refused: bool) -> None:
     """Do what the Action cell asks to the run of the period and branch; clear it once done."""
-    from .connection import ClientBaseError
-
     cell, status = _field(sheet, PAYROLL_RUN, "action"), _field(sheet, PAYROLL_RUN, "action_status")
     typed = text(cell.value)
     if typed is None:
@@ -616,8 +633,6 @@ def _payslips(ctx: Context, sheet: Any, views: list[dict[str, Any]]) -> None:
 
 def _pull_employees(ctx: Context, sheet: Any) -> None:
     """Every employee of the company, dismissed ones too (the sheet is a read-only copy)."""
-    from .connection import ClientBaseError
-
     lang = ctx.lang
     items: list[dict[str, Any]] = []
     while True:

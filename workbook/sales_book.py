@@ -13,9 +13,22 @@ from collections import OrderedDict
 from pathlib import Path
 from typing import Any, Optional
 
+from .connection import ClientBaseError, Connection
 from .layout import BILLS, FIRST_ROW, LANGUAGES, PAYMENTS, RECEIVABLES, SALES, Table
-from .sync import Config, Row, Summary, config, decimal, read_rows, read_snapshot, table_sheet, text, write_list, \
-    write_rows, write_snapshot
+from .sync import (
+    Config,
+    Row,
+    Summary,
+    config,
+    decimal,
+    read_rows,
+    read_snapshot,
+    table_sheet,
+    text,
+    write_list,
+    write_rows,
+    write_snapshot,
+)
 
 MESSAGES = {
     "refused": ("Not saved: {reasons}", "មិនបានរក្សាទុក៖ {reasons}", "Не сохранено: {reasons}"),
@@ -58,8 +71,6 @@ class Context:
         self.summary = Summary()
 
     def _items(self, path: str) -> list[dict[str, Any]]:
-        from .connection import ClientBaseError
-
         try:
             return self.conn.get(path)["items"]
         except ClientBaseError as exc:
@@ -76,8 +87,6 @@ class Context:
 
 
 def sync(book: Any, connection: Any = None) -> Summary:
-    from .connection import Connection
-
     cfg = config(book)
     ctx = Context(connection or Connection(url=cfg.url), cfg, Path(book.fullname).resolve().parent)
     sheets = {t.name: table_sheet(book, t) for t in (SALES, BILLS, PAYMENTS, RECEIVABLES)}
@@ -137,8 +146,6 @@ def _documents(ctx: Context, book: Any, table: Table, kind: str, rows: list[Row]
 
 def _create_document(ctx: Context, kind: str, lines: list[Row]) -> Optional[str]:
     """One document from its rows; None when it was created and posted, else the reason it was not."""
-    from .connection import ClientBaseError
-
     head = lines[0].values
     client_key = text(head.get("client")) or ""
     client = ctx.clients.get(client_key)
@@ -174,8 +181,6 @@ def _create_document(ctx: Context, kind: str, lines: list[Row]) -> Optional[str]
 
 def _print(ctx: Context, kind: str, invoice_id: int) -> str:
     """The invoice document registered and saved beside the workbook, in the workbook's language."""
-    from .connection import ClientBaseError
-
     if kind != "sale_invoice":
         return _say("no_print", ctx.lang)
     try:
@@ -220,8 +225,6 @@ def _pull_documents(ctx: Context, kind: str, names: dict[int, str]) -> list[dict
 # --- payments -----------------------------------------------------------------------------------
 
 def _payments(ctx: Context, rows: list[Row]) -> dict[int, str]:
-    from .connection import ClientBaseError
-
     kept: dict[int, str] = {}
     for row in rows:
         if row.id is not None:

@@ -7,8 +7,9 @@ from typing import Any
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
-from ..audit.service import log_change
 from ..audit import records
+from ..audit.service import log_change
+from ..core import dates
 from ..core.actor import Actor
 from ..core.errors import Conflict, ErrorList, FieldError, NotFound
 from ..core.money import currency as currency_of
@@ -442,8 +443,6 @@ def update_price_list(session: Session, actor: Actor, list_id: int, patch: schem
 
 def _touch(session: Session, plist: PriceList) -> None:
     """Bump the list's version when only its rules changed (the ORM bumps it on any UPDATE)."""
-    from ..core import dates
-
     plist.updated_at = dates.now()
     session.flush()
 

@@ -1,19 +1,26 @@
 """Input models' shared base and the mapping from pydantic's errors to our stable field-error codes."""
 from __future__ import annotations
 
-from typing import Annotated, Any
-
 import base64
 import binascii
 import datetime as dt
 import re
 from decimal import Decimal, InvalidOperation
+from typing import Annotated, Any
 
-from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    StringConstraints,
+)
 from pydantic_core import PydanticCustomError
 
 from .errors import FieldError
 from .messages import MESSAGES
+from .money import CURRENCIES
 
 # Control characters other than tab/newline have no business in a business record.
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
@@ -158,8 +165,6 @@ def check_country(value: str) -> str:
 
 
 def _check_currency(value: str) -> str:
-    from .money import CURRENCIES
-
     if value not in CURRENCIES:
         raise PydanticCustomError("invalid_currency", "unknown currency")
     return value

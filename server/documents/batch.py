@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 from ..core import dates
 from ..core.actor import Actor
 from ..core.errors import Conflict, DomainError
-from . import pdf
+from . import context, pdf, service
 from .kinds import kind as kind_of
 from .models import DocumentBatch
 
@@ -43,8 +43,6 @@ def pool(workers: int = 2) -> ProcessPoolExecutor:
 
 def render_one(job: tuple[bytes, dict[str, Any], str, str]) -> bytes:
     """In a worker: the .docx of one planned document (the compiled template is cached per worker)."""
-    from . import context, service
-
     template, ctx, total, currency = job
     return service.compiled(template).render(context.with_codes(ctx, total, currency))
 
@@ -67,8 +65,6 @@ def start_batch(session: Session, actor: Actor, kind_code: str, source_ids: list
 def run_batch(db: Any, actor: Actor, batch_id: int, workers: int = 2,
               progress: Optional[Callable[[int, int], None]] = None) -> DocumentBatch:
     """Generate every document of a batch; documents already registered are reused, not numbered again."""
-    from . import service
-
     with db.write_session() as session, session.begin():
         batch = session.get_one(DocumentBatch, batch_id)
         batch.status = "running"

@@ -7,11 +7,13 @@ that the builders hand every template the same shape.
 """
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-import datetime as dt
+from .formats import format_amount, format_date, format_percent, format_quantity
+from .words import amount_words
 
 LANGUAGES = ("en", "km", "ru")
 IMAGE_VARIABLES = ("barcode", "qr", "logo")
@@ -87,9 +89,6 @@ _PEOPLE = {
 
 def sample_context(kind_code: str, language: str, lines: int = 3) -> dict[str, Any]:
     """A realistic context for a kind, in a language: the shape every builder must hand out."""
-    from .formats import format_amount, format_date, format_percent, format_quantity
-    from .words import amount_words
-
     k = kind(kind_code)
     if language not in LANGUAGES:
         raise ValueError(f"unknown language {language!r}")
@@ -209,9 +208,6 @@ _PAYSLIP_SAMPLE = {
 
 
 def _payslip_sample(language: str, cur: str, day: dt.date) -> dict[str, Any]:
-    from .formats import format_amount, format_date, format_quantity
-    from .words import amount_words
-
     p = _PAYSLIP_SAMPLE[language]
     sums: dict[str, Decimal] = {}
     out: dict[str, Any] = {}

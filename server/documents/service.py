@@ -13,12 +13,19 @@ from typing import Any, Optional
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
+from ..audit import records
 from ..audit.service import log_change, log_created
 from ..catalog.models import Product
 from ..core import dates
-from ..audit import records
 from ..core.actor import Actor
-from ..core.errors import Conflict, DomainError, ErrorList, FieldError, NotFound, ValidationFailed
+from ..core.errors import (
+    Conflict,
+    DomainError,
+    ErrorList,
+    FieldError,
+    NotFound,
+    ValidationFailed,
+)
 from ..finance.service import get_payment
 from ..org.models import Company, User
 from ..parties.models import Counterparty
@@ -28,9 +35,30 @@ from ..sales.orders import get_order
 from ..sales.service import get_invoice
 from . import context as builders
 from . import pdf
-from .engine import CompiledTemplate, TemplateProblem, check_template, compile_template
-from .kinds import CONTRACT_KINDS, KINDS, LANGUAGES, REGISTERED_SOURCES, Kind, kind as kind_of, sample_context
-from .models import SIGNING, STATUSES, CompanyTemplate, Document, DocumentFile, DocumentStatusChange
+from .engine import (
+    ENV,
+    CompiledTemplate,
+    TemplateProblem,
+    check_template,
+    compile_template,
+)
+from .kinds import (
+    CONTRACT_KINDS,
+    KINDS,
+    LANGUAGES,
+    REGISTERED_SOURCES,
+    Kind,
+    sample_context,
+)
+from .kinds import kind as kind_of
+from .models import (
+    SIGNING,
+    STATUSES,
+    CompanyTemplate,
+    Document,
+    DocumentFile,
+    DocumentStatusChange,
+)
 
 TEMPLATES_DIR = Path(__file__).resolve().parents[2] / "templates"
 # Papers are made of sales invoices only: a credit note is not an invoice, and a bill is the supplier's paper.
@@ -114,7 +142,6 @@ def _error(field: str, code: str, **params: Any) -> list[FieldError]:
 def _used_variables(template: CompiledTemplate) -> set[str]:
     from jinja2 import meta
 
-    from .engine import ENV
     names: set[str] = set()
     for source in template.sources.values():
         names |= meta.find_undeclared_variables(ENV.parse(source))

@@ -18,11 +18,20 @@ from typing import Any, Optional
 from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session
 
-from ..core import dates
 from ..audit import records
+from ..audit.service import log_change
+from ..core import dates
 from ..core.actor import Actor
-from ..core.errors import Conflict, DomainError, ErrorList, FieldError, NotFound, ValidationFailed
-from ..core.money import Currency, currency as currency_of
+from ..core.errors import (
+    Conflict,
+    DomainError,
+    ErrorList,
+    FieldError,
+    NotFound,
+    ValidationFailed,
+)
+from ..core.money import Currency
+from ..core.money import currency as currency_of
 from ..currency import service as rates
 from ..ledger.models import Account, JournalLine
 from ..ledger.service import Line, books, check_open_period, post_entry, reverse_entry
@@ -33,7 +42,13 @@ from ..sales.models import Invoice, invoice_workflow
 from ..sales.numbering import next_number
 from . import schemas
 from .models import (
-    CREDIT_NOTE_ALLOCATION, PAYMENT_ALLOCATION, Allocation, CashAccount, CashflowCategory, Payment, payment_workflow,
+    CREDIT_NOTE_ALLOCATION,
+    PAYMENT_ALLOCATION,
+    Allocation,
+    CashAccount,
+    CashflowCategory,
+    Payment,
+    payment_workflow,
 )
 
 ZERO = Decimal(0)
@@ -679,7 +694,6 @@ def reverse_allocation(session: Session, actor: Actor, id: int) -> Allocation:
     alloc.reversed_at = dates.now()
     alloc.reversal_entry_id = reversal.id
     session.flush()
-    from ..audit.service import log_change
 
     log_change(session, actor, "allocation", alloc.id, "reverse", before, records.snapshot(alloc))
     inv = session.get_one(Invoice, alloc.invoice_id)

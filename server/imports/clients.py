@@ -13,9 +13,20 @@ from ..audit.service import log_deleted
 from ..core.actor import Actor
 from ..core.errors import FieldError
 from ..core.validation import field_errors
+from ..org.models import Branch, Company
 from ..parties import schemas as party_schemas
 from ..parties import service as parties
-from ..parties.models import Address, Contact, Counterparty, Email, LeadSource, Phone, Segment, Tag, counterparty_tags
+from ..parties.models import (
+    Address,
+    Contact,
+    Counterparty,
+    Email,
+    LeadSource,
+    Phone,
+    Segment,
+    Tag,
+    counterparty_tags,
+)
 from ..parties.normalize import PhoneError, fold_spaces, normalise_phone
 from .matching import FuzzyNames, country_names, earlier_look_alikes, name_match_key
 from .references import delete_rows, referencing
@@ -109,8 +120,6 @@ def load_base(session: Session, actor: Actor) -> Base:
 
 
 def phone_countries(session: Session, actor: Actor, options: Options) -> tuple[str, ...]:
-    from ..org.models import Branch, Company
-
     found = [options.country, session.get_one(Company, actor.company_id).country]
     found += list(session.scalars(select(Branch.country).where(Branch.company_id == actor.company_id,
                                                                Branch.archived_at.is_(None)).order_by(Branch.id)))

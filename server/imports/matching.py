@@ -6,6 +6,7 @@ from functools import lru_cache
 
 from rapidfuzz import fuzz, process
 
+from ..core.validation import _countries
 from ..parties.normalize import fold_spaces
 
 FUZZY_CUTOFF = 90
@@ -91,7 +92,6 @@ def country_names() -> dict[str, str]:
     """Country names in English, Russian and Khmer (and the codes themselves) → ISO code."""
     from babel import Locale
 
-    from ..core.validation import _countries
 
     codes = _countries()
     out = {c.casefold(): c for c in codes}

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..core.errors import ErrorList, FieldError, ValidationFailed
+from ..core.money import CURRENCIES  # the currencies the books know
 from ..core.validation import check_country
 from .mapping import Mapping, fill_merged, is_total_row
 from .reader import Sheet
@@ -43,8 +44,6 @@ class Options:
             except ValueError:
                 errors.add("options.country", "invalid_country")
         if raw.get("currency") is not None:
-            from ..core.money import CURRENCIES  # the currencies the books know
-
             if str(raw["currency"]).upper() not in CURRENCIES:
                 errors.add("options.currency", "invalid_currency")
             else:

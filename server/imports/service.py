@@ -14,14 +14,14 @@ from typing import Any, Callable
 from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
+from ..audit import records
 from ..audit.service import json_plain, log_change
 from ..core import dates
-from ..audit import records
 from ..core.actor import Actor
 from ..core.errors import Conflict, ErrorList, FieldError, NotFound, ValidationFailed
 from ..org.models import Company
 from . import balances, clients, contacts, products
-from .fields import KINDS
+from .fields import KINDS, field_map
 from .mapping import Mapping, apply_profile, detect
 from .models import IMPORT, Import, ImportChange, ImportFile, ImportProfile
 from .reader import read_workbook
@@ -362,8 +362,6 @@ def profile_by_name(session: Session, actor: Actor, kind: str, name: str) -> Imp
 
 
 def check_profile_columns(kind: str, columns: dict[str, Any]) -> None:
-    from .fields import field_map
-
     fields = field_map(kind)
     errors = [FieldError(f"columns.{k}", "unknown_import_field", {"field": v, "fields": ", ".join(fields)})
               for k, v in columns.items() if v is not None and v not in fields]

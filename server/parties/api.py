@@ -5,14 +5,16 @@ from flask import Blueprint, Response, current_app, request
 from pydantic import ValidationError
 from sqlalchemy.orm import Session
 
-from ..core.actor import Actor
 from ..audit.crud import crud_routes
-from ..routes import ALL_ROLES, VersionIn, route
+from ..core.actor import Actor
 from ..core.cache import LRU
 from ..core.errors import ValidationFailed
 from ..core.i18n import translate
 from ..core.validation import field_errors
+from ..routes import ALL_ROLES, VersionIn, route
 from . import export, query, reference, schemas, service
+from .query import base_statement, extra_types, iter_clients, parse_filter_params
+from .query import group_clients as group
 
 bp = Blueprint("parties", __name__, url_prefix="/api/v1")
 
@@ -55,7 +57,6 @@ def query_clients(session: Session, actor: Actor, body: schemas.ClientQuery) -> 
 def group_clients(session: Session, actor: Actor, query: schemas.GroupParams) -> schemas.GroupResult:
     """Count clients per value of one to three fields (`by=segment,branch_id`), with filters."""
     by = [b.strip() for b in query.by.split(",") if b.strip()]
-    from .query import group_clients as group, parse_filter_params
 
     groups, total = group(session, actor, by, query.q, parse_filter_params(query.filter), query.include_archived,
                           "filter")
@@ -67,8 +68,6 @@ def group_clients(session: Session, actor: Actor, query: schemas.GroupParams) ->
                  "application/json"))
 def export_clients(session: Session, actor: Actor, query: schemas.ExportParams) -> Response:
     """Export the filtered, sorted view as CSV (UTF-8 with BOM), xlsx, or JSON (what the workbooks pull)."""
-    from .query import base_statement, extra_types, iter_clients
-
     if query.format == "json":
         stmt, _types = base_statement(session, actor, query.q, _query_from_params(query).filters,
                                       query.include_archived, "filter")

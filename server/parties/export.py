@@ -8,11 +8,19 @@ from decimal import Decimal
 from typing import Any, Iterable
 
 import xlsxwriter
-
 from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
-from .models import Counterparty
+from .models import (
+    Address,
+    Counterparty,
+    Email,
+    LeadSource,
+    Phone,
+    Segment,
+    Tag,
+    counterparty_tags,
+)
 
 COLUMNS: list[tuple[str, str]] = [
     ("id", "ID"), ("kind", "Kind"), ("person_type", "Type"), ("name", "Name"), ("legal_name", "Legal name"),
@@ -63,7 +71,6 @@ def to_json(session: Session, filtered: Select[Any]) -> bytes:
     """
     import json
 
-    from .models import Address, Email, LeadSource, Phone, Segment, Tag, counterparty_tags
 
     C = Counterparty
     ids = select(filtered.with_only_columns(C.id).subquery().c.id)

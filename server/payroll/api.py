@@ -5,6 +5,7 @@ from flask import Blueprint
 from sqlalchemy.orm import Session
 
 from ..core.actor import Actor
+from ..core.errors import NotFound
 from ..routes import VersionIn, route
 from . import schemas, service
 
@@ -76,8 +77,6 @@ def get_payslip(session: Session, actor: Actor, id: int, employee_id: int) -> sc
     run = service.get_run(session, actor, id)
     found = service.payslips(session, actor, run, employee_id)
     if not found:
-        from ..core.errors import NotFound
-
         raise NotFound(params={"entity": "payslip", "id": employee_id})
     return service.present_payslip(*found[0], actor.language,
                                    service.line_names(session, actor.company_id, actor.language))

@@ -14,15 +14,15 @@ from typing import Any, Optional
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
+from ..audit import records
 from ..audit.service import log_change
 from ..core import dates
-from ..audit import records
 from ..core.actor import Actor
 from ..core.errors import Conflict, ErrorList, FieldError, NotFound, ValidationFailed
 from ..core.i18n import translate
+from ..currency.service import rate_on
 from ..db import insert_ids, insert_rows
 from ..finance.models import Allocation, CashAccount, Payment
-from ..currency.service import rate_on
 from ..finance.service import pay_out
 from ..hr import service as hr
 from ..hr.models import Employee
@@ -32,8 +32,17 @@ from ..org.models import Branch
 from ..sales.models import Invoice
 from ..sales.numbering import next_number
 from . import calendar, compute, schemas, staff
+from .explain import describe
 from .guard import month_of, posted_error, posted_months
-from .models import RUN, PayItem, PayrollRun, Payslip, PayslipLine, TimesheetDay
+from .models import (
+    RUN,
+    PayItem,
+    PayrollRun,
+    Payslip,
+    PayslipLine,
+    TaxRule,
+    TimesheetDay,
+)
 from .rules_service import active_rules
 from .taxes import RuleSpec, rule_spec
 
@@ -431,8 +440,6 @@ class LineNames:
     """
 
     def __init__(self, session: Session, company_id: int, language: str) -> None:
-        from .models import TaxRule
-
         self.language = language
         self.built_in = {code: translate(f"line_{code}", language) for code in BUILT_IN_LINES}
         self.rules = {code: (local or {}).get(language) for code, local in session.execute(
@@ -452,8 +459,6 @@ def line_names(session: Session, company_id: int, language: str) -> LineNames:
 
 def present_payslip(slip: Payslip, emp: Employee, language: str,
                     names: Optional[LineNames] = None) -> schemas.PayslipOut:
-    from .explain import describe
-
     name_of = names or (lambda _kind, _code, stored: stored)
 
     return schemas.PayslipOut(

@@ -7,18 +7,30 @@ from typing import Any, Optional
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from ..audit import records
 from ..audit.service import log_change
 from ..core import dates
-from ..audit import records
 from ..core.actor import Actor
 from ..core.errors import Conflict, ErrorList
 from ..core.money import CURRENCIES
 from . import schemas, service
-from .models import ORDER, Invoice, InvoiceLine, Order, OrderLine
+from .models import ORDER, Invoice, InvoiceLine, Order, OrderLine, PaymentTerm
 from .numbering import next_number
 from .service import (
-    POSTED, ZERO, _line_out, base_currency, check_branch, check_counterparty, check_term, compute_line,
-    due_date_for, plain, post_invoice, price_lines, snapshot_invoice, totals,
+    POSTED,
+    ZERO,
+    _line_out,
+    base_currency,
+    check_branch,
+    check_counterparty,
+    check_term,
+    compute_line,
+    due_date_for,
+    plain,
+    post_invoice,
+    price_lines,
+    snapshot_invoice,
+    totals,
 )
 
 STAMPS = {"confirmed": "confirmed_at", "shipped": "shipped_at", "closed": "closed_at", "cancelled": "cancelled_at"}
@@ -226,7 +238,6 @@ def invoice_order(session: Session, actor: Actor, order_id: int, data: schemas.O
             net=net, tax=tax, total=total))
         ol.qty_invoiced = ol.qty_invoiced + qty
     net, tax, total = totals(inv_lines)
-    from .models import PaymentTerm
 
     term = session.get(PaymentTerm, order.payment_term_id) if order.payment_term_id else None
     due = due_date_for(session, actor, date, term, None, errors)

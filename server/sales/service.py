@@ -10,21 +10,45 @@ from typing import Any, Iterable, Optional
 from sqlalchemy import bindparam, func, insert, select, update
 from sqlalchemy.orm import Session, object_session
 
+from ..audit import records
 from ..audit.service import log_change, log_created
 from ..catalog.models import Product
+from ..catalog.pricing import price_for  # the catalog owns price lists and their rules
 from ..core import dates
-from ..audit import records
 from ..core.actor import Actor
+from ..core.errors import (
+    Conflict,
+    DomainError,
+    ErrorList,
+    FieldError,
+    Forbidden,
+    ValidationFailed,
+)
 from ..core.hooks import Hook
-from ..core.errors import Conflict, DomainError, ErrorList, FieldError, Forbidden, ValidationFailed
 from ..core.money import CURRENCIES, Currency
+from ..currency.service import rate_on  # finance owns exchange rates
 from ..db import insert_ids
 from ..ledger.models import JournalEntry
-from ..ledger.service import EntrySpec, Line, books, check_open_period, post_entries, post_entry, reverse_entry
+from ..ledger.service import (
+    EntrySpec,
+    Line,
+    books,
+    check_open_period,
+    post_entries,
+    post_entry,
+    reverse_entry,
+)
 from ..org.models import Branch, Company
 from ..parties.models import Counterparty
 from . import schemas
-from .models import Invoice, InvoiceLine, Order, OrderLine, PaymentTerm, invoice_workflow
+from .models import (
+    Invoice,
+    InvoiceLine,
+    Order,
+    OrderLine,
+    PaymentTerm,
+    invoice_workflow,
+)
 from .numbering import next_number, next_numbers
 
 ZERO = Decimal(0)
@@ -287,8 +311,6 @@ def load_products(session: Session, actor: Actor, lines: Iterable[Any], products
 def _quote(session: Session, actor: Actor, product_id: int, counterparty_id: Optional[int], on: dt.date,
            qty: Decimal, currency: str, branch_id: Optional[int], cur: Currency, where: str,
            errors: ErrorList) -> tuple[Optional[Decimal], Optional[str]]:
-    from ..catalog.pricing import price_for  # the catalog owns price lists and their rules
-
     try:
         quote = price_for(session, actor, product_id=product_id, counterparty_id=counterparty_id, on=on, qty=qty,
                           currency=currency, branch_id=branch_id)
@@ -542,8 +564,6 @@ def posting_checks(session: Session, actor: Actor, *, kind: str, branch_id: int,
         return rate  # a credit note keeps its original's rate
     rates = cache.setdefault("rates", {}) if cache is not None else {}
     if (currency, date) not in rates:
-        from ..currency.service import rate_on  # finance owns exchange rates
-
         try:
             rates[(currency, date)] = rate_on(session, actor.company_id, currency, date, field="currency")
         except ValidationFailed as exc:
