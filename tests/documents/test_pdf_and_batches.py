@@ -16,7 +16,7 @@ from server.documents import pdf
 from server.documents.models import Document
 
 from ..conftest import problem
-from ..test_invoices import line
+from tests.sales.test_invoices import line
 from .helpers import DocBooks, docx_text
 
 

@@ -19,7 +19,7 @@ from workbook.build import build
 from workbook.layout import FIRST_ROW, PAYMENTS, RECEIVABLES, SALES, SALES_BOOK
 
 from ..documents.helpers import docx_text
-from ..test_invoices import Books, line
+from tests.sales.test_invoices import Books, line
 
 
 @pytest.fixture
