@@ -35,8 +35,9 @@ system-packages:
 			libreoffice-writer-nogui libreoffice-calc-nogui fonts-khmeros fonts-dejavu-core zbar-tools >/dev/null; \
 	fi
 
+# Two workers on two cores; each has its own SQLite files and its own PostgreSQL schema.
 test: $(STAMP) system-packages
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n auto
 
 bench: $(STAMP)
 	$(BIN)/python -m bench

@@ -23,7 +23,7 @@ from server.core.i18n import translate
 from server.models import metadata
 from server.org.models import ApiToken, Company, User
 
-from .test_org import assert_problem
+from tests.org.test_org import assert_problem
 
 ROOT = Path(__file__).resolve().parent.parent
 B = "/api/v1"

@@ -14,7 +14,7 @@ from sqlalchemy.exc import OperationalError
 from server import create_app
 from server.core.i18n import translate
 
-from .test_org import assert_problem
+from tests.org.test_org import assert_problem
 
 B = "/api/v1"
 

@@ -191,7 +191,7 @@ def _run_schemathesis(server: Any, port: int, env: dict[str, str], log: Path) ->
         [str(Path(sys.executable).with_name("schemathesis")), "run", f"{base}/api/v1/openapi.json",
          "-H", f"Authorization: Bearer {token}", "--checks", CHECKS, "--max-examples", "15",
          "--phases", "examples,coverage,fuzzing", "--workers", "2", "--seed", "20261128",
-         # Revoking would revoke the very token the fuzzer uses; tests/test_tokens.py covers it.
+         # Revoking would revoke the very token the fuzzer uses; tests/org/test_tokens.py covers it.
          "--exclude-path-regex", "/revoke$"],
         capture_output=True, text=True, timeout=900, env=env, cwd=workdir,
     )

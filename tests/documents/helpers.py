@@ -7,7 +7,7 @@ from typing import Any
 
 from docx import Document as Docx
 
-from ..test_invoices import Books, line
+from tests.sales.test_invoices import Books, line
 
 HOSTILE = 'Sokha <Shop> & "Sons" ]]> {{ 7*7 }} {% if 1 %}x{% endif %}'
 

@@ -16,7 +16,7 @@ from server.documents.models import Document, DocumentFile, DocumentStatusChange
 from server.sales.models import NumberSeries
 
 from ..conftest import problem
-from ..test_invoices import line
+from tests.sales.test_invoices import line
 from .helpers import HOSTILE, DocBooks, docx_text
 
 

@@ -10,7 +10,7 @@ from click.testing import CliRunner
 
 from clientbase.cli import main
 
-from ..test_invoices import line
+from tests.sales.test_invoices import line
 from .helpers import DocBooks, docx_text
 
 

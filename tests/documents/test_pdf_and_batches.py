@@ -16,7 +16,7 @@ from server.documents import pdf
 from server.documents.models import Document
 
 from ..conftest import problem
-from ..test_invoices import line
+from tests.sales.test_invoices import line
 from .helpers import DocBooks, docx_text
 
 
@@ -35,6 +35,7 @@ def test_libreoffice_is_installed_for_the_suite() -> None:
     assert pdf.available(), "LibreOffice (soffice) is not installed: run `make system-packages`"
 
 
+@pytest.mark.sqlite_only  # LibreOffice's output does not depend on the backend
 def test_an_invoice_as_pdf_reads_back_in_each_language(b: DocBooks) -> None:
     inv = b.sale(b.khmer)
     texts = {}
@@ -48,6 +49,7 @@ def test_an_invoice_as_pdf_reads_back_in_each_language(b: DocBooks) -> None:
     assert re.search(r"[\u1780-\u17FF]", texts["km"])          # Khmer text is in the PDF's text layer
 
 
+@pytest.mark.sqlite_only  # LibreOffice's output does not depend on the backend
 def test_a_batch_renders_in_the_pool_reports_progress_and_refusals(b: DocBooks, db: Any, world: Any) -> None:
     invoices = [b.sale(lines=[line("W-1", str(n), "3.00")])["id"] for n in range(1, 8)]
     draft = b.invoice([line("W-1", "1", "10.00")]).json["id"]
@@ -95,6 +97,7 @@ def test_batch_input_is_checked_and_other_companies_batches_are_not_found(b: Doc
         problem(b.api.get("/api/v1/document-batches/999999"), 404, "not_found")
 
 
+@pytest.mark.sqlite_only  # LibreOffice's output does not depend on the backend
 def test_a_pdf_conversion_of_many_files_is_one_libreoffice_run(b: DocBooks) -> None:
     files = {f"{i}.docx": b.file(b.made("invoice", b.sale()["id"])["id"]) for i in range(3)}
     started = time.monotonic()
@@ -103,6 +106,7 @@ def test_a_pdf_conversion_of_many_files_is_one_libreoffice_run(b: DocBooks) -> N
     assert time.monotonic() - started < 120
 
 
+@pytest.mark.sqlite_only  # LibreOffice's output does not depend on the backend
 def test_package_with_pdf_has_both_files_of_each_paper(b: DocBooks) -> None:
     order = b.order()
     r = b.api.post(f"/api/v1/orders/{order['id']}/documents/package", {"pdf": True, "language": "ru"})
@@ -114,6 +118,7 @@ def test_package_with_pdf_has_both_files_of_each_paper(b: DocBooks) -> None:
         assert "Sokha Shop" in pdf_text(archive.read(contract_pdf))
 
 
+@pytest.mark.sqlite_only  # LibreOffice's output does not depend on the backend
 def test_the_pdf_of_a_sent_paper_is_made_from_its_stored_file(b: DocBooks, db: Any, world: Any) -> None:
     doc = b.made("invoice", b.sale()["id"])
     r = b.api.post(f"/api/v1/documents/{doc['id']}/status", {"version": doc["version"], "status": "sent"})

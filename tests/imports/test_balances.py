@@ -19,7 +19,7 @@ from server.org.models import Company
 from server.sales.models import Invoice, InvoiceLine
 
 from ..conftest import problem
-from ..test_finance import check_invariants, make_cash, make_client
+from tests.finance.test_finance import check_invariants, make_cash, make_client
 
 D = Decimal
 URL = "/api/v1/imports"

@@ -288,6 +288,7 @@ def test_payslip_documents_refuse_bad_input_with_clear_errors(api: Any, world: A
                 "validation_failed", fields={"kind": "kind_not_registered"})
 
 
+@pytest.mark.sqlite_only  # LibreOffice's output does not depend on the backend
 def test_payslips_as_pdf_through_libreoffice(api: Any, world: Any, db: Any, monkeypatch: Any) -> None:
     m = month(api, world, db)
     with monkeypatch.context() as without:  # a server without LibreOffice says so

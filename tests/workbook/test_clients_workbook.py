@@ -131,6 +131,7 @@ def test_a_users_edits_go_in_refusals_keep_the_typed_values_and_conflicts_show_b
     assert rows["Dara Design"]["status"] is None and rows["Bayon Books"]["status"].startswith("Not saved")
 
 
+@pytest.mark.sqlite_only  # LibreOffice's output does not depend on the backend
 def test_the_workbook_opens_in_libreoffice(base: Path, tmp_path: Path) -> None:
     sync(base)
     text = calc_pdf_text(base, tmp_path)

@@ -248,6 +248,7 @@ def test_a_month_from_timesheet_to_posted_run(staff: Any, api: Any, world: Any, 
     assert (sheet["Chan Dara"]["days"][:4], sheet["Chan Dara"]["days"][30]) == (["H", "H", "H", "8"], "H")
 
 
+@pytest.mark.sqlite_only  # LibreOffice's output does not depend on the backend
 def test_in_russian_refusals_are_russian_and_the_book_opens_in_libreoffice(staff: Any, served: str,
                                                                            tmp_path: Path) -> None:
     _path, _people = staff

@@ -19,7 +19,7 @@ from workbook.build import build
 from workbook.layout import FIRST_ROW, PAYMENTS, RECEIVABLES, SALES, SALES_BOOK
 
 from ..documents.helpers import docx_text
-from ..test_invoices import Books, line
+from tests.sales.test_invoices import Books, line
 
 
 @pytest.fixture
@@ -110,6 +110,7 @@ def test_new_documents_payments_refusals_and_print(books: Any, db: Any) -> None:
     assert inv["number"] in docx_text((path.parent / old["document"]).read_bytes())
 
 
+@pytest.mark.sqlite_only  # LibreOffice's output does not depend on the backend
 def test_the_sales_book_opens_in_libreoffice(books: Any, tmp_path: Path) -> None:
     _b, path, inv = books
     sync(path)

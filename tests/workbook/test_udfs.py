@@ -13,7 +13,7 @@ from workbook.connection import ClientBaseError, Connection
 
 from ..conftest import free_port
 
-from ..test_invoices import Books, line
+from tests.sales.test_invoices import Books, line
 
 E = udfs.PREFIX
 

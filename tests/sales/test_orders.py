@@ -9,8 +9,8 @@ import pytest
 from server.sales.models import ORDER, Invoice
 from server.sales.service import sync_order_status
 
-from .conftest import problem
-from .test_invoices import DAY, books_for, line
+from tests.conftest import problem
+from tests.sales.test_invoices import DAY, books_for, line
 
 D = Decimal
 STATUSES = ("draft", "confirmed", "shipped", "invoiced", "paid", "closed", "cancelled")

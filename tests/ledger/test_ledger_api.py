@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from .conftest import problem
+from tests.conftest import problem
 
 
 def _ids(api: Any) -> dict[str, int]:

@@ -7,8 +7,8 @@ from typing import Any
 
 import openpyxl
 
-from .conftest import problem
-from .test_invoices import books_for, line
+from tests.conftest import problem
+from tests.sales.test_invoices import books_for, line
 
 D = Decimal
 

@@ -111,7 +111,7 @@ def check_invariants(db: Any, world: Any) -> None:
 
 # --- tests -------------------------------------------------------------------------------------
 
-from .conftest import problem  # noqa: E402
+from tests.conftest import problem  # noqa: E402
 
 
 def test_cash_accounts_default_to_the_chart_and_show_their_balance(api: Any, world: Any, db: Any) -> None:

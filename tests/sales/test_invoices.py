@@ -17,7 +17,7 @@ from server.ledger.models import Account, JournalEntry, JournalLine
 from server.ledger.service import close_period
 from server.sales.models import Invoice
 
-from .conftest import problem
+from tests.conftest import problem
 
 D = Decimal
 DAY = "2026-03-10"
@@ -381,7 +381,7 @@ def test_wrong_counterparties_currencies_and_rates(db: Any, world: Any, api: Any
         other, _, other_token = create_company(s, name="Other Co", country="KH", currency="USD", second_currency=None,
                                                language="en", owner_email="o@other.example", owner_name="O")
         other_id = other.id
-    from .conftest import Api
+    from tests.conftest import Api
     stranger = make_party(Api(api.client.application, other_token), "Their Client")
     with unchanged():
         problem(b.invoice([line("W-1", "1", "1.00")], counterparty_id=b.supplier), 422, "validation_failed",

@@ -13,8 +13,8 @@ from server.core import dates
 from server.figures import service
 from server.parties.models import Counterparty
 
-from .conftest import problem
-from .test_invoices import Books, line, make_party
+from tests.conftest import problem
+from tests.sales.test_invoices import Books, line, make_party
 
 CLIENTS = "/api/v1/figures/clients"
 PRICES = "/api/v1/figures/prices"

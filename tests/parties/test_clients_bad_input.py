@@ -8,7 +8,7 @@ import pytest
 from server.core.i18n import catalog
 from server.core.messages import MESSAGES
 
-from .conftest import problem
+from tests.conftest import problem
 
 CLIENTS = "/api/v1/clients"
 BIG = 2**63   # past any 64-bit id

@@ -5,7 +5,7 @@ from typing import Any
 
 import pytest
 
-from .conftest import problem
+from tests.conftest import problem
 
 OPS = "/api/v1/operations"
 

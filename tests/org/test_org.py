@@ -7,7 +7,7 @@ import pytest
 
 from server.setup.service import create_company
 
-from .conftest import problem
+from tests.conftest import problem
 
 
 def assert_problem(r: Any, status: int, code: str, fields: dict[str, str] | None = None) -> dict[str, Any]:

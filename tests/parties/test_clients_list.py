@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 from server.core import dates
 from server.parties.query import FIELDS, OPS
 
-from .conftest import problem
+from tests.conftest import problem
 
 CLIENTS = "/api/v1/clients"
 UTC = dt.timezone.utc

@@ -9,8 +9,8 @@ import openpyxl
 import pytest
 from sqlalchemy import event, insert
 
-from .conftest import problem
-from .test_reports import D_, Books, books, frozen  # noqa: F401 - fixtures shared with the scenario tests
+from tests.conftest import problem
+from tests.reports.test_reports import D_, Books, books, frozen  # noqa: F401 - fixtures shared with the scenario tests
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 

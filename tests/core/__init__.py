@@ -1,0 +1,1 @@
+"""Money, messages, the route rules and the posted-record guard."""

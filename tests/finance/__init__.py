@@ -1,0 +1,1 @@
+"""Cash accounts, payments, allocations and exchange rates."""

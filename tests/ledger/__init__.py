@@ -1,0 +1,1 @@
+"""The chart of accounts, entries, statements and the period lock."""

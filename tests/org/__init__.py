@@ -1,0 +1,1 @@
+"""The company, branches, users and tokens."""

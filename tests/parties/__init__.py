@@ -1,0 +1,1 @@
+"""Clients, suppliers and contacts: the client base, its list, batch and bad input."""

@@ -1,0 +1,1 @@
+"""The financial reports and their API."""

@@ -1,0 +1,1 @@
+"""Orders, invoices, bills and the sales books."""
