@@ -29,9 +29,9 @@ def _world(path: str, n: int) -> tuple[Any, Any]:
     from server.currency.models import ExchangeRate
     from server.hr.models import Employee, EmploymentEvent
     from server.org.models import Department
-    from server.payroll import calendar
+    from server.payroll.calendar import service as calendar
     from server.payroll.models import PayItem, TimesheetDay
-    from server.payroll.rules_service import load_preset
+    from server.payroll.rules.service import load_preset
 
     fx = fresh_db(path)
     app = app_for(fx.url)
@@ -135,10 +135,11 @@ def _naive(n: int) -> float:
 
     from server.hr.models import Employee, EmploymentEvent, StaffRequest
     from server.ledger.service import books, post_entry
-    from server.payroll import calendar, compute, schemas, service, staff
+    from server.payroll import compute, schemas, service, staff
+    from server.payroll.calendar import service as calendar
     from server.payroll.models import PayItem, PayrollRun, Payslip, PayslipLine, TimesheetDay
-    from server.payroll.rules_service import active_rules
-    from server.payroll.taxes import rule_spec
+    from server.payroll.rules.service import active_rules
+    from server.payroll.rules.taxes import rule_spec
     from server.currency.service import rate_on
 
     fx, app = _world(str(OUT / "payroll-naive.sqlite3"), n)

@@ -29,9 +29,9 @@ from .org import service as org_service
 from .org.models import Branch, Company, User
 from .setup.service import create_company
 from .parties.models import LeadSource, Segment, Tag
-from .payroll import timesheet_import as timesheet_files
+from .payroll.timesheet_import import service as timesheet_files
 from .payroll.schemas import Period
-from .payroll.timesheet_import_api import IMPORTERS
+from .payroll.timesheet_import.api import IMPORTERS
 from .sales.models import Invoice, Order
 from .serve import run
 

@@ -19,7 +19,7 @@ from ..hr import service as hr
 from ..org.models import Branch, Department, User
 from ..payroll import schemas as ps
 from ..payroll import service as payroll
-from ..payroll.rules_service import load_preset
+from ..payroll.rules.service import load_preset
 
 D = Decimal
 POSITIONS = (

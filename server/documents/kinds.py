@@ -38,7 +38,7 @@ KINDS: dict[str, Kind] = {k.code: k for k in (
     Kind("waybill", "invoices", ("lines",), "WB", "invoice"),
     Kind("upd", "invoices", ("lines",), "UPD", "invoice"),
     Kind("receipt", "invoices", ("payment",), "RCP", "payment"),
-    # Made by the payroll API from a run's payslip (server/payroll/payslip_documents.py), never registered
+    # Made by the payroll API from a run's payslip (server/payroll/papers/payslips.py), never registered
     # here: its number is the run's and the employee's, and it has no client or manager.
     Kind("payslip", "payroll", ("payslip",), "", "payslip"),
 )}

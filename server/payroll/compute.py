@@ -13,7 +13,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import Any, Callable, Optional
 
 from .models import PAID_CODES
-from .taxes import RuleSpec, compute as compute_tax
+from .rules.taxes import RuleSpec, compute as compute_tax
 
 ZERO = Decimal(0)
 HUNDRED = Decimal(100)

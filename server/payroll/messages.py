@@ -1,8 +1,8 @@
 """Messages of the payroll package (English; translations in server/i18n/payroll*.<lang>.po)."""
-from .calendar_messages import MESSAGES as _CALENDAR
-from .documents_messages import MESSAGES as _DOCUMENTS
-from .rules_messages import MESSAGES as _RULES
-from .timesheet_import_messages import MESSAGES as _TIMESHEET_IMPORT
+from .calendar.messages import MESSAGES as _CALENDAR
+from .papers.messages import MESSAGES as _PAPERS
+from .rules.messages import MESSAGES as _RULES
+from .timesheet_import.messages import MESSAGES as _TIMESHEET_IMPORT
 
 MESSAGES: dict[str, str] = {
     "payroll_period_posted": "The payroll of {period} is posted (run {run}); correct it with an adjustment run.",
@@ -41,7 +41,7 @@ MESSAGES: dict[str, str] = {
     "explain_advance": "Advance paid on {date} (request {request})",
 }
 
-for _part in (_CALENDAR, _RULES, _DOCUMENTS, _TIMESHEET_IMPORT):
+for _part in (_CALENDAR, _RULES, _PAPERS, _TIMESHEET_IMPORT):
     _clash = set(_part) & set(MESSAGES)
     if _clash:
         raise RuntimeError(f"payroll message codes defined twice: {sorted(_clash)}")

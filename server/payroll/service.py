@@ -31,20 +31,13 @@ from ..ledger.service import books, check_open_period, post_entry
 from ..org.models import Branch
 from ..sales.models import Invoice
 from ..sales.numbering import next_number
-from . import calendar, compute, schemas, staff
+from . import compute, schemas, staff
+from .calendar import service as calendar
 from .explain import describe
 from .guard import month_of, posted_error, posted_months
-from .models import (
-    RUN,
-    PayItem,
-    PayrollRun,
-    Payslip,
-    PayslipLine,
-    TaxRule,
-    TimesheetDay,
-)
-from .rules_service import active_rules
-from .taxes import RuleSpec, rule_spec
+from .models import RUN, PayItem, PayrollRun, Payslip, PayslipLine, TaxRule, TimesheetDay
+from .rules.service import active_rules
+from .rules.taxes import RuleSpec, rule_spec
 
 ZERO = Decimal(0)
 POSTED = ("posted", "paid")

@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from ..hr.models import Employee, EmploymentEvent, StaffRequest
 from ..hr.service import approved_absences
-from .calendar import Month
+from .calendar.service import Month
 from .compute import Entry, Terms
 from .models import TimesheetDay
 

@@ -11,7 +11,7 @@ from sqlalchemy import event, select
 
 from server.audit.models import Operation
 from server.core.errors import ValidationFailed
-from server.payroll import calendar
+from server.payroll.calendar import service as calendar
 from server.payroll.models import CalendarOverride, PayrollSettings
 
 from ..conftest import problem
@@ -159,7 +159,7 @@ def test_the_session_reads_overrides_once_and_forgets_them_after_a_change(db: An
             months += [calendar.month(s, world.company_id, "kh", dt.date(2026, 4, 1)) for _ in range(100)]
             assert len(selects) == 1
             assert months[3].norm_days == 19
-            from server.payroll.calendar_schemas import PayrollCalendarDayIn
+            from server.payroll.calendar.schemas import PayrollCalendarDayIn
 
             calendar.set_overrides(s, world.actor("hr"), "KH", [
                 PayrollCalendarDayIn.model_validate({"date": "2026-04-04", "kind": "working"})])

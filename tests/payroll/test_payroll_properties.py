@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 from server.core.money import currency
 from server.payroll import compute
 from server.payroll.service import ledger_lines
-from server.payroll.taxes import RuleSpec
+from server.payroll.rules.taxes import RuleSpec
 
 D = Decimal
 START = dt.date(2026, 4, 1)

@@ -23,7 +23,7 @@ from docx import Document as Docx
 from server.core.i18n import catalog, translate
 from server.documents import pdf
 from server.documents.words import amount_words
-from server.payroll.documents_messages import MESSAGES
+from server.payroll.papers.messages import MESSAGES
 from server.payroll.explain import describe
 
 from ..conftest import problem
@@ -210,10 +210,10 @@ def test_hostile_names_print_as_they_are(api: Any, world: Any, db: Any) -> None:
 
 def test_an_unposted_run_prints_payslips_marked_not_final_and_stores_nothing(api: Any, world: Any, db: Any,
                                                                             unchanged: Any, monkeypatch: Any) -> None:
-    from server.payroll import payslip_documents
+    from server.payroll.papers import payslips
 
     m = month(api, world, db, post=False)
-    monkeypatch.setattr(payslip_documents, "POOL_FROM", 1)  # the second payslip goes through the documents' pool
+    monkeypatch.setattr(payslips, "POOL_FROM", 1)  # the second payslip goes through the documents' pool
     with unchanged():
         text = docx_text(payslip(api, m.run, m.dara, language="en"))
         assert f"Not final: payroll {m.run['number']} is not posted yet, and these figures may still change." in text

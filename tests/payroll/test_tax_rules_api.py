@@ -6,7 +6,7 @@ from typing import Any
 from sqlalchemy import select
 
 from server.audit.models import Operation
-from server.payroll.rules_service import active_rules
+from server.payroll.rules.service import active_rules
 
 from ..conftest import problem
 

@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, settings, strategies as st
 
 from server.payroll.models import TaxRule
-from server.payroll.taxes import NOTICE, PRESETS, RuleSpec, TaxResult, bracket_tax, compute, rule_spec
+from server.payroll.rules.taxes import NOTICE, PRESETS, RuleSpec, TaxResult, bracket_tax, compute, rule_spec
 
 D = Decimal
 # 1 USD = 4,100 KHR, stored as finance.rates stores it: USD per one KHR, ten places.

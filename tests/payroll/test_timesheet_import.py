@@ -16,8 +16,8 @@ from typing import Any
 
 import openpyxl
 
-from server.payroll import timesheet_import
-from server.payroll.timesheet_import import Staff, parse
+from server.payroll.timesheet_import import service as timesheet_import
+from server.payroll.timesheet_import.service import Staff, parse
 from tests.conftest import problem
 from tests.imports.files import png, zip_bomb_xlsx
 from tests.test_cli import Cli, _init, cli  # noqa: F401 - the fixture is used by name
@@ -218,7 +218,7 @@ def test_headers_in_khmer_names_that_repeat_and_columns_that_repeat() -> None:
 
 def test_the_workbook_reads_the_notation_without_starting_the_server() -> None:
     code = ("import sys, workbook.payroll as p; assert 'flask' not in sys.modules and 'sqlalchemy' not in sys.modules;"
-            "import server.payroll.timesheet_import as t; assert p.read_day is t.read_day;"
+            "import server.payroll.timesheet_import.service as t; assert p.read_day is t.read_day;"
             "assert p.read_day('8+2', 'ru') == p.Day('W', 8, 2)")
     done = subprocess.run([sys.executable, "-c", code], cwd=Path(__file__).resolve().parents[2], capture_output=True,
                           text=True, timeout=60)

@@ -8,8 +8,8 @@ from typing import Annotated, Literal, Optional
 from pydantic import AfterValidator, Field, PlainSerializer, StringConstraints
 from pydantic_core import PydanticCustomError
 
-from ..core.validation import DecimalText, Input, IsoDate, Output, QueryInput, Text, Version
-from .calendar import known_country
+from ...core.validation import DecimalText, Input, IsoDate, Output, QueryInput, Text, Version
+from .service import known_country
 
 MAX_OVERRIDES = 1000
 

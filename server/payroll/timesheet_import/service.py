@@ -10,7 +10,7 @@ Two layouts, told apart by the header row (looked for in the first 20 rows of ea
 
 A file is not a snapshot of the month: a blank cell (or row) leaves the day as it is, and only `-` or
 "clear" ("очистить", "លុប") returns a day to the calendar. Whatever the file says goes through
-`service.save_timesheet` as one batch from source "import", so every rule of the timesheet applies once
+`payroll.service.save_timesheet` as one batch from source "import", so every rule of the timesheet applies once
 (hours over the day, posted months, employment dates, branch scope, the stale-run marking); all or
 nothing. Every problem is named by its cell the way the spreadsheet imports name them: `rows.7.C` is
 cell C7, `rows.7` the row, `file` the file as a whole.
@@ -27,14 +27,14 @@ from typing import Any, Iterable, Optional
 from pydantic import ValidationError
 from sqlalchemy.orm import Session
 
-from ..core.actor import Actor
-from ..core.errors import ErrorList, FieldError, ValidationFailed
-from ..core.validation import field_errors
-from ..imports import values
-from ..imports.mapping import column_letter
-from ..imports.reader import MiB, Sheet, read_workbook
-from ..org.models import Branch
-from . import schemas, service, staff
+from ...core.actor import Actor
+from ...core.errors import ErrorList, FieldError, ValidationFailed
+from ...core.validation import field_errors
+from ...imports import values
+from ...imports.mapping import column_letter
+from ...imports.reader import MiB, Sheet, read_workbook
+from ...org.models import Branch
+from .. import schemas, service, staff
 from notation.timesheet import BadCell, cell_decimal, cell_text, read_day
 
 HEADER_ROWS = 20            # how far down a sheet the header is looked for

@@ -6,11 +6,11 @@ from typing import Any
 from flask import Blueprint
 from sqlalchemy.orm import Session
 
-from ..core.actor import Actor
-from ..routes import route
-from ..core.i18n import translate
-from . import timesheet_import
-from . import timesheet_import_schemas as schemas
+from ...core.actor import Actor
+from ...routes import route
+from ...core.i18n import translate
+from . import service as timesheet_import
+from . import schemas
 
 bp = Blueprint("payroll_timesheet_import", __name__, url_prefix="/api/v1")
 

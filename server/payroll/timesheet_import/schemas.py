@@ -5,9 +5,9 @@ from typing import Literal, Optional
 
 from pydantic import Field
 
-from ..core.validation import FileBase64, Id, Input, Output, Text
-from .schemas import Period
-from .timesheet_import import MAX_BYTES
+from ...core.validation import FileBase64, Id, Input, Output, Text
+from ..schemas import Period
+from .service import MAX_BYTES
 
 TimesheetFile = FileBase64(MAX_BYTES)
 

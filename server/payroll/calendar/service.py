@@ -19,12 +19,12 @@ import holidays
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ..audit.service import log_change
-from ..audit import records
-from ..core.actor import Actor
-from ..core.errors import ErrorList, FieldError, ValidationFailed
-from ..org.models import Company
-from .models import CalendarOverride, PayrollSettings
+from ...audit.service import log_change
+from ...audit import records
+from ...core.actor import Actor
+from ...core.errors import ErrorList, FieldError, ValidationFailed
+from ...org.models import Company
+from ..models import CalendarOverride, PayrollSettings
 
 FULL_DAY = Decimal(8)
 SHORT_DAY = Decimal(7)

@@ -6,18 +6,18 @@ from typing import Any
 from flask import Blueprint, Response
 from sqlalchemy.orm import Session
 
-from ..core.actor import Actor
-from ..routes import route
-from ..documents.api import attachment
-from ..reports.api import report_answer, report_language
-from ..reports.xlsx import MIMETYPE as XLSX
-from . import documents_schemas as schemas
-from . import payslip_documents, reports
+from ...core.actor import Actor
+from ...routes import route
+from ...documents.api import attachment
+from ...reports.api import report_answer, report_language
+from ...reports.xlsx import MIMETYPE as XLSX
+from . import schemas
+from . import payslips, reports
 
 bp = Blueprint("payroll_documents", __name__, url_prefix="/api/v1")
 
 READ = ("owner", "accountant", "hr")
-DOCX = payslip_documents.DOCX
+DOCX = payslips.DOCX
 MIMETYPES = {"docx": DOCX, "pdf": "application/pdf"}
 BOTH = ("application/json", XLSX)
 
@@ -27,7 +27,7 @@ BOTH = ("application/json", XLSX)
 def payslip_document(session: Session, actor: Actor, id: int, employee_id: int,
                      query: schemas.PayslipDocumentQuery) -> Response:
     """One employee's payslip in a run as .docx (or .pdf), in the language asked for or the employee's own."""
-    name, content = payslip_documents.payslip_document(session, actor, id, employee_id, query.language, query.format)
+    name, content = payslips.payslip_document(session, actor, id, employee_id, query.language, query.format)
     return attachment(content, MIMETYPES[query.format], name)
 
 
@@ -35,7 +35,7 @@ def payslip_document(session: Session, actor: Actor, id: int, employee_id: int,
        produces=("application/zip",), errors=(409,))
 def run_payslip_documents(session: Session, actor: Actor, id: int, query: schemas.PayslipDocumentQuery) -> Response:
     """Every payslip of a run in one zip, each in the language asked for or its employee's own."""
-    name, content, count = payslip_documents.run_payslip_documents(session, actor, id, query.language, query.format)
+    name, content, count = payslips.run_payslip_documents(session, actor, id, query.language, query.format)
     resp = attachment(content, "application/zip", name)
     resp.headers["X-Payslip-Count"] = str(count)
     return resp

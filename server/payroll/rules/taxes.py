@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal, localcontext
 from typing import Any, Iterable, Mapping, Optional
 
-from .rules_messages import MESSAGES as RULE_MESSAGES
+from .messages import MESSAGES as RULE_MESSAGES
 
 ZERO = Decimal(0)
 HUNDRED = Decimal(100)

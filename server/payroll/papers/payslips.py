@@ -19,21 +19,21 @@ from typing import Any, Optional
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ..core.actor import Actor
-from ..core.errors import Conflict, ErrorList, FieldError, NotFound, ValidationFailed
-from ..core.money import currency as currency_of
-from ..documents import batch, pdf
-from ..documents import service as documents
-from ..documents.context import company_part, memo
-from ..documents.engine import TemplateProblem
-from ..documents.formats import format_amount, format_date, format_quantity
-from ..documents.words import amount_words
-from ..hr.models import Employee, Position
-from ..org.models import Branch, Company, Department
-from .explain import describe
-from .models import PayrollRun, Payslip
-from .service import get_run, line_names, payslips
-from .staff import month_end
+from ...core.actor import Actor
+from ...core.errors import Conflict, ErrorList, FieldError, NotFound, ValidationFailed
+from ...core.money import currency as currency_of
+from ...documents import batch, pdf
+from ...documents import service as documents
+from ...documents.context import company_part, memo
+from ...documents.engine import TemplateProblem
+from ...documents.formats import format_amount, format_date, format_quantity
+from ...documents.words import amount_words
+from ...hr.models import Employee, Position
+from ...org.models import Branch, Company, Department
+from ..explain import describe
+from ..models import PayrollRun, Payslip
+from ..service import get_run, line_names, payslips
+from ..staff import month_end
 from .wording import month_text, say
 
 KIND = "payslip"

@@ -4,11 +4,11 @@ from __future__ import annotations
 from flask import Blueprint
 from sqlalchemy.orm import Session
 
-from ..core import dates
-from ..core.actor import Actor
-from ..routes import route
-from . import calendar
-from . import calendar_schemas as schemas
+from ...core import dates
+from ...core.actor import Actor
+from ...routes import route
+from . import service as calendar
+from . import schemas
 
 bp = Blueprint("payroll_calendar", __name__, url_prefix="/api/v1")
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from ..core.i18n import catalog
-from ..documents.words import khmer_digits
-from .documents_messages import MESSAGES
+from ...core.i18n import catalog
+from ...documents.words import khmer_digits
+from .messages import MESSAGES
 
 _MONTHS = {
     "en": "January February March April May June July August September October November December".split(),
@@ -17,7 +17,7 @@ _MONTHS = {
 
 
 def say(code: str, language: str, **params: Any) -> str:
-    """One of this package's messages (documents_messages) in `language`, through the shared catalogs."""
+    """One of this package's messages (papers/messages.py) in `language`, through the shared catalogs."""
     english = MESSAGES[code]
     return catalog(language).get(english, english).format(**params)
 

@@ -7,12 +7,12 @@ from typing import Any, Optional
 from sqlalchemy import case, select
 from sqlalchemy.orm import Session
 
-from ..audit import records
-from ..core.actor import Actor
-from ..core.errors import Conflict, ErrorList, FieldError
-from ..core.money import CURRENCIES
-from . import rules_schemas as schemas
-from .models import TaxRule
+from ...audit import records
+from ...core.actor import Actor
+from ...core.errors import Conflict, ErrorList, FieldError
+from ...core.money import CURRENCIES
+from . import schemas
+from ..models import TaxRule
 from .taxes import PRESETS
 
 ENTITY = "tax_rule"

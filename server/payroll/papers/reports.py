@@ -13,17 +13,17 @@ from typing import Any, Optional
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, lazyload
 
-from ..core import dates
-from ..core.actor import Actor
-from ..core.errors import FieldError, ValidationFailed
-from ..core.i18n import translate
-from ..hr.models import Employee, Position
-from ..ledger.service import books
-from ..org.models import Department
-from ..reports.service import branch_scope, money_sum
-from ..reports.xlsx import Book, Col
-from .models import PayrollRun, Payslip, PayslipLine
-from .service import get_run, line_names
+from ...core import dates
+from ...core.actor import Actor
+from ...core.errors import FieldError, ValidationFailed
+from ...core.i18n import translate
+from ...hr.models import Employee, Position
+from ...ledger.service import books
+from ...org.models import Department
+from ...reports.service import branch_scope, money_sum
+from ...reports.xlsx import Book, Col
+from ..models import PayrollRun, Payslip, PayslipLine
+from ..service import get_run, line_names
 from .wording import month_text, say
 
 ZERO = Decimal(0)

@@ -4,12 +4,12 @@ from __future__ import annotations
 from flask import Blueprint
 from sqlalchemy.orm import Session
 
-from ..core.actor import Actor
-from ..audit.crud import crud_routes
-from ..routes import route
-from ..core.i18n import translate
-from . import rules_schemas as schemas
-from . import rules_service as service
+from ...core.actor import Actor
+from ...audit.crud import crud_routes
+from ...routes import route
+from ...core.i18n import translate
+from . import schemas
+from . import service
 
 bp = Blueprint("payroll_rules", __name__, url_prefix="/api/v1")
 

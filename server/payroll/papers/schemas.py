@@ -6,8 +6,8 @@ from typing import Literal, Optional
 
 from pydantic import Field
 
-from ..core.validation import Id, Language, Output, QueryInput
-from .schemas import Period
+from ...core.validation import Id, Language, Output, QueryInput
+from ..schemas import Period
 
 Money = str  # a decimal string, rounded to the currency's places
 

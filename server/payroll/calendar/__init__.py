@@ -1,0 +1,1 @@
+"""The production calendar: a country's working days and holidays, the company's overrides, payroll settings."""
