@@ -9,11 +9,12 @@ import datetime as dt
 import re
 from decimal import Decimal, InvalidOperation
 
-from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, PlainSerializer, StringConstraints
 from pydantic_core import PydanticCustomError
 
 from .errors import FieldError
 from .messages import MESSAGES
+from .money import money_text
 
 # Control characters other than tab/newline have no business in a business record.
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
@@ -59,7 +60,33 @@ class QueryInput(BaseModel):
 
 
 class Output(BaseModel):
+    """Answers: one model per output shape, read from ORM objects or built by a service, serialised by pydantic."""
+
     model_config = ConfigDict(from_attributes=True)
+
+    def __init__(self, *values: Any, **fields: Any) -> None:
+        # Services build answers like records, fields in declaration order: TrialBalanceLine(id, code, ...).
+        fields.update(zip(type(self).model_fields, values))
+        super().__init__(**fields)
+
+
+def _money_json(value: Decimal) -> str:
+    # Services round at named points by the currency (a KHR total has no places, a USD one two): that text
+    # is kept. A money column's value (four places) shows two when the rest are zeros (core.money.money_text).
+    exponent = value.as_tuple().exponent
+    if isinstance(exponent, int) and exponent >= -2:
+        return format(value, "f")
+    return money_text(value)
+
+
+def _number_json(value: Decimal) -> str:
+    return "0" if value == 0 else format(value.normalize(), "f")
+
+
+# The one JSON money type of every answer: a Decimal in Python, a decimal string in JSON, never an exponent.
+MoneyText = Annotated[Decimal, PlainSerializer(_money_json, return_type=str, when_used="json")]
+# Rates, percents, hours and quantities in answers: a decimal string without trailing zeros ("15.1", "2400000").
+NumberText = Annotated[Decimal, PlainSerializer(_number_json, return_type=str, when_used="json")]
 
 
 _TYPE_NAMES = {
