@@ -28,7 +28,7 @@ def report_answer(report: Any, fmt: str, name: str, to_xlsx: Callable[[Any, str]
         resp = Response(to_xlsx(report, language), mimetype=xlsx.MIMETYPE)
         resp.headers["Content-Disposition"] = f"attachment; filename={name}.xlsx"
         return resp
-    return service.to_json(report)
+    return report
 
 
 @route(bp, "/reports/trial-balance", roles=BOOKS, query=schemas.PeriodQuery, response=schemas.TrialBalanceOut,
