@@ -71,20 +71,23 @@ class Output(BaseModel):
 
 
 def _money_json(value: Decimal) -> str:
-    # Services round at named points by the currency (a KHR total has no places, a USD one two): that text
-    # is kept. A money column's value (four places) shows two when the rest are zeros (core.money.money_text).
-    exponent = value.as_tuple().exponent
-    if isinstance(exponent, int) and exponent >= -2:
-        return format(value, "f")
     return money_text(value)
+
+
+def _rounded_json(value: Decimal) -> str:
+    return format(value, "f")
 
 
 def _number_json(value: Decimal) -> str:
     return "0" if value == 0 else format(value.normalize(), "f")
 
 
-# The one JSON money type of every answer: a Decimal in Python, a decimal string in JSON, never an exponent.
+# Money in answers: a Decimal in Python, a decimal string in JSON, never an exponent nor a JSON number.
+# MoneyText shows two places (more only if the value has them: core.money.money_text), for amounts read
+# from money columns. RoundedMoney shows the places the service rounded the amount to by its currency
+# (reports: a KHR total has none, a USD one two): which currency is not known to a field, so the service says.
 MoneyText = Annotated[Decimal, PlainSerializer(_money_json, return_type=str, when_used="json")]
+RoundedMoney = Annotated[Decimal, PlainSerializer(_rounded_json, return_type=str, when_used="json")]
 # Rates, percents, hours and quantities in answers: a decimal string without trailing zeros ("15.1", "2400000").
 NumberText = Annotated[Decimal, PlainSerializer(_number_json, return_type=str, when_used="json")]
 

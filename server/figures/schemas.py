@@ -7,7 +7,7 @@ from typing import Annotated, Optional, Union
 from pydantic import BeforeValidator, Field, StrictInt, StringConstraints
 from pydantic_core import PydanticCustomError
 
-from ..core.validation import CurrencyCode, Input, MoneyText, Output, Quantity
+from ..core.validation import CurrencyCode, Input, Output, Quantity
 from ..reports.schemas import ReportDate
 
 MAX_CLIENTS = 20_000
@@ -48,11 +48,11 @@ class ClientFigures(Output):
     key: ClientKey  # type: ignore[valid-type]
     id: Optional[int]
     # Receivable minus payable of the open documents, in the base currency.
-    balance: Optional[MoneyText]
+    balance: Optional[str]
     # The open amount of sales invoices past due as of `as_of`, in the base currency.
-    overdue: Optional[MoneyText]
+    overdue: Optional[str]
     # Net sales in the base currency over the period, credit notes negative.
-    sales: Optional[MoneyText]
+    sales: Optional[str]
     last_order_date: Optional[dt.date]
     # not_found, ambiguous, out_of_branch_scope or required (a blank key); null when the figures are there.
     error: Optional[str]
@@ -86,7 +86,7 @@ class PriceFigure(Output):
     client: Optional[ClientKey]  # type: ignore[valid-type]
     product_id: Optional[int]
     client_id: Optional[int]
-    price: Optional[MoneyText]
+    price: Optional[str]
     currency: Optional[str]
     # A code (not_found, ambiguous, no_price, ...) and the input it is about (sku, client, qty, currency).
     error: Optional[str]

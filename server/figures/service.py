@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any, Iterable, NamedTuple, Optional, Union
 
@@ -26,7 +27,6 @@ from ..parties.normalize import name_key, tax_id_key
 from ..reports.aging import SIDES, open_items, open_sums
 from ..reports.service import BOOKED, CREDIT_KINDS, SALE_KINDS, branch_scope, money_sum, period
 from ..sales.models import Invoice, InvoiceLine, Order
-from .schemas import ClientFigures, ClientFiguresOut, PriceFigure, PriceFiguresOut
 
 Key = Union[int, str]
 ZERO = Decimal(0)
@@ -151,6 +151,26 @@ def resolve_clients(session: Session, actor: Actor, keys: Iterable[Key]) -> dict
 
 # --- figures of clients ---------------------------------------------------------------------------
 
+@dataclass(slots=True)
+class ClientFigure:
+    key: Key
+    id: Optional[int]
+    balance: Optional[Decimal]
+    overdue: Optional[Decimal]
+    sales: Optional[Decimal]
+    last_order_date: Optional[dt.date]
+    error: Optional[str]
+
+
+@dataclass
+class ClientFigures:
+    as_of: dt.date
+    from_date: dt.date
+    to_date: dt.date
+    currency: str
+    items: list[ClientFigure]
+
+
 def category_ids(session: Session, actor: Actor, code: str) -> Optional[list[int]]:
     """The category with this code (exact, else the one that matches ignoring case) and all below it."""
     rows = session.execute(select(Category.id, Category.parent_id, Category.code)
@@ -172,7 +192,7 @@ def category_ids(session: Session, actor: Actor, code: str) -> Optional[list[int
 
 def client_figures(session: Session, actor: Actor, keys: list[Key], *, as_of: Optional[dt.date] = None,
                    from_: Optional[dt.date] = None, to: Optional[dt.date] = None,
-                   category: Optional[str] = None) -> ClientFiguresOut:
+                   category: Optional[str] = None) -> ClientFigures:
     """Balance, overdue amount, net sales and last order date of each client a key names, in the base currency.
 
     balance: receivable minus payable of the documents open as of `as_of` (credit notes lower their side);
@@ -211,11 +231,11 @@ def client_figures(session: Session, actor: Actor, keys: list[Key], *, as_of: Op
     for key in keys:
         m = matches[key]
         if m.id is None:
-            items.append(ClientFigures(key, None, None, None, None, None, m.error))
+            items.append(ClientFigure(key, None, None, None, None, None, m.error))
             continue
-        items.append(ClientFigures(key, m.id, rounded(balance.get(m.id)), rounded(overdue.get(m.id)),
+        items.append(ClientFigure(key, m.id, rounded(balance.get(m.id)), rounded(overdue.get(m.id)),
                                   rounded(sales.get(m.id)), last.get(m.id), None))
-    return ClientFiguresOut(as_of, from_, to, base.code, items)
+    return ClientFigures(as_of, from_, to, base.code, items)
 
 
 def _mine(actor: Actor, ids: set[int], model: Any) -> list[Any]:
@@ -286,12 +306,30 @@ def _last_orders(session: Session, actor: Actor, ids: set[int]) -> dict[int, dt.
 
 # --- prices ---------------------------------------------------------------------------------------
 
+@dataclass(slots=True)
+class PriceFigure:
+    sku: str
+    client: Optional[Key]
+    product_id: Optional[int]
+    client_id: Optional[int]
+    price: Optional[Decimal]
+    currency: Optional[str]
+    error: Optional[str]
+    field: Optional[str]
+
+
+@dataclass
+class PriceFigures:
+    date: dt.date
+    items: list[PriceFigure]
+
+
 # The pricing function names its arguments; the answer names what the spreadsheet gave.
 _FIELDS = {"product_id": "sku", "counterparty_id": "client", "qty": "qty", "currency": "currency"}
 
 
 def prices(session: Session, actor: Actor, items: list[Any], *, on: Optional[dt.date] = None,
-           currency: Optional[str] = None) -> PriceFiguresOut:
+           currency: Optional[str] = None) -> PriceFigures:
     """The unit price (`catalog.pricing.price_for`) of each item: a SKU, an optional client key and quantity.
 
     The price depends on the client only through its segment, so one decision serves every item
@@ -324,7 +362,7 @@ def prices(session: Session, actor: Actor, items: list[Any], *, on: Optional[dt.
         if key not in decided:
             decided[key] = _decide(session, actor, product_id, m.id, on, qty, currency)
         figure.price, figure.currency, figure.error, figure.field = decided[key]
-    return PriceFiguresOut(on, out)
+    return PriceFigures(on, out)
 
 
 def _decide(session: Session, actor: Actor, product_id: int, client_id: Optional[int], on: dt.date, qty: Decimal,

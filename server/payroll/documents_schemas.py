@@ -6,10 +6,10 @@ from typing import Literal, Optional
 
 from pydantic import Field
 
-from ..core.validation import Id, Language, MoneyText, NumberText, Output, QueryInput
+from ..core.validation import Id, Language, NumberText, Output, QueryInput, RoundedMoney
 from .schemas import Period
 
-Money = MoneyText  # rounded to the currency's places by the service
+Money = RoundedMoney  # rounded to the currency's places by the service
 
 
 class PayslipDocumentQuery(QueryInput):
