@@ -8,19 +8,12 @@ import re
 from decimal import Decimal, InvalidOperation
 from typing import Annotated, Any
 
-from pydantic import (
-    AfterValidator,
-    BaseModel,
-    BeforeValidator,
-    ConfigDict,
-    Field,
-    StringConstraints,
-)
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, PlainSerializer, StringConstraints
 from pydantic_core import PydanticCustomError
 
 from .errors import FieldError
 from .messages import MESSAGES
-from .money import CURRENCIES
+from .money import CURRENCIES, money_text
 
 # Control characters other than tab/newline have no business in a business record.
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
@@ -66,7 +59,36 @@ class QueryInput(BaseModel):
 
 
 class Output(BaseModel):
+    """Answers: one model per output shape, read from ORM objects or built by a service, serialised by pydantic."""
+
     model_config = ConfigDict(from_attributes=True)
+
+    def __init__(self, *values: Any, **fields: Any) -> None:
+        # Services build answers like records, fields in declaration order: TrialBalanceLine(id, code, ...).
+        fields.update(zip(type(self).model_fields, values))
+        super().__init__(**fields)
+
+
+def _money_json(value: Decimal) -> str:
+    return money_text(value)
+
+
+def _rounded_json(value: Decimal) -> str:
+    return format(value, "f")
+
+
+def _number_json(value: Decimal) -> str:
+    return "0" if value == 0 else format(value.normalize(), "f")
+
+
+# Money in answers: a Decimal in Python, a decimal string in JSON, never an exponent nor a JSON number.
+# MoneyText shows two places (more only if the value has them: core.money.money_text), for amounts read
+# from money columns. RoundedMoney shows the places the service rounded the amount to by its currency
+# (reports: a KHR total has none, a USD one two): which currency is not known to a field, so the service says.
+MoneyText = Annotated[Decimal, PlainSerializer(_money_json, return_type=str, when_used="json")]
+RoundedMoney = Annotated[Decimal, PlainSerializer(_rounded_json, return_type=str, when_used="json")]
+# Rates, percents, hours and quantities in answers: a decimal string without trailing zeros ("15.1", "2400000").
+NumberText = Annotated[Decimal, PlainSerializer(_number_json, return_type=str, when_used="json")]
 
 
 _TYPE_NAMES = {

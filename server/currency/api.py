@@ -64,8 +64,7 @@ def create_rate(session: Session, actor: Actor, body: schemas.ExchangeRateIn) ->
        response=schemas.ExchangeRateImportOut)
 def import_rates(session: Session, actor: Actor, body: schemas.ExchangeRateImportIn) -> schemas.ExchangeRateImportOut:
     """Import rates from CSV text (date,currency,rate): all or nothing; existing dates are updated."""
-    result = service.import_rates_csv(session, actor, body.csv)
-    return schemas.ExchangeRateImportOut(created=result.created, updated=result.updated, unchanged=result.unchanged)
+    return service.import_rates_csv(session, actor, body.csv)
 
 
 @route(bp, "/exchange-rates/<int:id>", roles=READ, response=schemas.ExchangeRateOut)

@@ -23,6 +23,7 @@ from ..core.errors import ErrorList, FieldError, ValidationFailed
 from ..core.money import CURRENCIES, Currency, currency as currency_of
 from ..org.models import Company
 from .models import ExchangeRate
+from .schemas import ExchangeRateImportOut
 
 ENTITY = "exchange_rate"
 # The Rate column keeps 10 decimal places; on SQLite it is a 64-bit integer of 1e-10 units,
@@ -240,12 +241,6 @@ _DATE_FORMATS = ("%Y-%m-%d", "%d.%m.%Y", "%d/%m/%Y")
 _NUMBER = re.compile(r"^[0-9]+([.,][0-9]+)?$")
 
 
-@dataclass(frozen=True)
-class ImportResult:
-    created: int
-    updated: int
-    unchanged: int
-
 
 def _sniff_delimiter(first_line: str) -> str:
     # Semicolons are what a European Excel writes (its decimal separator is the comma).
@@ -337,7 +332,7 @@ def parse_rates_csv(text: str, base: str) -> tuple[list[tuple[int, str, dt.date,
     return rows, errors
 
 
-def import_rates_csv(session: Session, actor: Actor, text: str) -> ImportResult:
+def import_rates_csv(session: Session, actor: Actor, text: str) -> ExchangeRateImportOut:
     """All or nothing: every bad row is reported with its line; existing dates are updated and counted."""
     base, _second = company_currencies(session, actor.company_id)
     rows, errors = parse_rates_csv(text, base)
@@ -354,4 +349,4 @@ def import_rates_csv(session: Session, actor: Actor, text: str) -> ImportResult:
             updated += 1
         else:
             same += 1
-    return ImportResult(created=created, updated=updated, unchanged=same)
+    return ExchangeRateImportOut(created=created, updated=updated, unchanged=same)

@@ -2,14 +2,13 @@
 from __future__ import annotations
 
 import datetime as dt
-from decimal import Decimal
-from typing import Annotated, Literal, Optional
+from typing import Literal, Optional
 
-from pydantic import ConfigDict, Field, PlainSerializer
+from pydantic import ConfigDict, Field
 
-from ..core.money import money_text
 from ..core.validation import (
-    Code, CurrencyCode, Id, Input, IsoDate, LongText, Output, PositiveAmount, QueryInput, Text, Version,
+    Code, CurrencyCode, Id, Input, IsoDate, LongText, MoneyText, NumberText, Output, PositiveAmount, QueryInput, Text,
+    Version,
 )
 
 CashKind = Literal["cash", "bank"]
@@ -18,8 +17,6 @@ PaymentKind = Literal["receipt", "payment", "transfer"]
 PaymentStatus = Literal["posted", "cancelled"]
 
 # Amounts leave as decimal strings ("240.00"), never as JSON numbers.
-MoneyOut = Annotated[Decimal, PlainSerializer(lambda v: money_text(v), return_type=str, when_used="json")]
-RateOut = Annotated[Decimal, PlainSerializer(lambda v: format(v.normalize(), "f"), return_type=str, when_used="json")]
 
 MAX_ALLOCATIONS = 200
 
@@ -73,8 +70,8 @@ class CashAccountOut(Output):
 class CashAccountView(CashAccountOut):
     """One cash account with its balance from the ledger, in its currency and in the base currency."""
 
-    balance: MoneyOut
-    balance_base: MoneyOut
+    balance: MoneyText
+    balance_base: MoneyText
     base_currency: str
 
 
@@ -175,10 +172,10 @@ class AllocationOut(Output):
     payment_id: Optional[int]
     invoice_id: int
     date: IsoDate
-    amount: MoneyOut
-    payment_amount: MoneyOut
-    amount_base: MoneyOut
-    exchange_difference: MoneyOut
+    amount: MoneyText
+    payment_amount: MoneyText
+    amount_base: MoneyText
+    exchange_difference: MoneyText
     entry_id: Optional[int]
     created_at: dt.datetime
     reversed_at: Optional[dt.datetime]
@@ -194,13 +191,13 @@ class PaymentOut(Output):
     branch_id: int
     cash_account_id: int
     to_cash_account_id: Optional[int]
-    to_amount: Optional[MoneyOut]
+    to_amount: Optional[MoneyText]
     counterparty_id: Optional[int]
     currency: str
-    amount: MoneyOut
-    rate: RateOut
-    amount_base: MoneyOut
-    unallocated: MoneyOut
+    amount: MoneyText
+    rate: NumberText
+    amount_base: MoneyText
+    unallocated: MoneyText
     cashflow_category_id: Optional[int]
     reference: Optional[str]
     memo: Optional[str]
@@ -243,14 +240,14 @@ class OpenItem(Output):
     date: IsoDate
     due_date: dt.date
     currency: str
-    total: MoneyOut
-    open_amount: MoneyOut
-    open_base: MoneyOut
+    total: MoneyText
+    open_amount: MoneyText
+    open_base: MoneyText
 
 
 class AdvanceOut(Output):
     currency: str
-    unallocated: MoneyOut
+    unallocated: MoneyText
 
 
 class BalanceOut(Output):
@@ -259,13 +256,13 @@ class BalanceOut(Output):
     counterparty_id: int
     base_currency: str
     # Σ open sales invoices − open sales credit notes.
-    receivable: MoneyOut
+    receivable: MoneyText
     # Σ open bills − open supplier credit notes.
-    payable: MoneyOut
+    payable: MoneyText
     # Unallocated receipts (advances received) and payments (advances paid), valued as booked.
-    advances_received: MoneyOut
-    advances_paid: MoneyOut
+    advances_received: MoneyText
+    advances_paid: MoneyText
     # receivable − payable − advances_received + advances_paid: positive when they owe us.
-    net: MoneyOut
+    net: MoneyText
     advances_by_currency: dict[str, list[AdvanceOut]]
     open_items: list[OpenItem]

@@ -5,13 +5,12 @@ import datetime as dt
 from decimal import Decimal
 from typing import Annotated, Any, Literal, Optional
 
-from pydantic import AfterValidator, EmailStr, Field, PlainSerializer
+from pydantic import AfterValidator, EmailStr, Field
 from pydantic_core import PydanticCustomError
 
-from ..core.money import money_text
 from ..core.validation import (
-    CurrencyCode, DecimalText, Id, Input, IsoDate, Language, LongText, NonNegativeAmount, Output, Percent,
-    PositiveAmount, QueryInput, Text, Version,
+    CurrencyCode, DecimalText, Id, Input, IsoDate, Language, LongText, MoneyText, NonNegativeAmount, Output,
+    Percent, PositiveAmount, QueryInput, Text, Version,
 )
 
 EventKind = Literal["transfer", "rate_change", "leave", "return", "dismissal"]
@@ -20,9 +19,6 @@ RequestStatus = Literal["pending", "approved", "rejected", "cancelled", "paid"]
 EmployeeStatus = Literal["active", "dismissed", "all"]
 
 # Amounts leave as decimal strings ("240.00"), never as JSON numbers.
-MoneyOut = Annotated[Decimal, PlainSerializer(lambda v: money_text(v), return_type=str, when_used="json")]
-OptionalMoneyOut = Annotated[Optional[Decimal], PlainSerializer(
-    lambda v: None if v is None else money_text(v), return_type=Optional[str], when_used="json")]
 
 
 def _hours_per_day(value: Decimal) -> Decimal:
@@ -183,11 +179,11 @@ class EmployeeOut(Output):
     branch_id: int
     department_id: Optional[int]
     position_id: Optional[int]
-    hours_per_day: MoneyOut
-    salary: MoneyOut
-    hourly_rate: MoneyOut
-    piece_rate: MoneyOut
-    commission_percent: MoneyOut
+    hours_per_day: MoneyText
+    salary: MoneyText
+    hourly_rate: MoneyText
+    piece_rate: MoneyText
+    commission_percent: MoneyText
     hired_on: dt.date
     dismissed_on: Optional[dt.date]
     created_at: dt.datetime
@@ -203,11 +199,11 @@ class EventOut(Output):
     branch_id: int
     department_id: Optional[int]
     position_id: Optional[int]
-    hours_per_day: MoneyOut
-    salary: MoneyOut
-    hourly_rate: MoneyOut
-    piece_rate: MoneyOut
-    commission_percent: MoneyOut
+    hours_per_day: MoneyText
+    salary: MoneyText
+    hourly_rate: MoneyText
+    piece_rate: MoneyText
+    commission_percent: MoneyText
     reason: Optional[str]
     created_at: dt.datetime
     created_by: Optional[int]
@@ -287,8 +283,8 @@ class StaffRequestOut(Output):
     kind: str
     date_from: dt.date
     date_to: dt.date
-    hours: OptionalMoneyOut
-    amount: OptionalMoneyOut
+    hours: Optional[MoneyText]
+    amount: Optional[MoneyText]
     currency: Optional[str]
     reason: Optional[str]
     status: str

@@ -9,9 +9,9 @@ from typing import Annotated, Any, Literal, Optional
 from pydantic import BeforeValidator, Field
 
 from ..core.validation import (
-    DecimalText, Id, Input, IsoDate, LongText, NonNegativeAmount, Output, PositiveAmount, QueryInput, Text, Version,
+    DecimalText, Id, Input, IsoDate, LongText, MoneyText, NonNegativeAmount, Output, PositiveAmount, QueryInput, Text,
+    Version,
 )
-from ..finance.schemas import MoneyOut
 from .models import ABSENCE_CODES
 
 RunStatus = Literal["draft", "calculated", "approved", "posted", "paid"]
@@ -136,7 +136,7 @@ class PayItemOut(Output):
     employee_id: int
     kind: str
     name: str
-    amount: MoneyOut
+    amount: MoneyText
     taxable: bool
     period_from: dt.date
     period_to: Optional[dt.date]
@@ -193,10 +193,10 @@ class RunOut(Output):
     currency: str
     memo: Optional[str]
     employees: int
-    gross: MoneyOut
-    deductions: MoneyOut
-    net: MoneyOut
-    contributions: MoneyOut
+    gross: MoneyText
+    deductions: MoneyText
+    net: MoneyText
+    contributions: MoneyText
     calculated_at: Optional[dt.datetime]
     approved_at: Optional[dt.datetime]
     approved_by: Optional[int]
@@ -214,8 +214,8 @@ class LineOut(Output):
     kind: str
     code: str
     name: str
-    amount: MoneyOut
-    base: Optional[MoneyOut]
+    amount: MoneyText
+    base: Optional[MoneyText]
     explain: dict[str, Any]
     explanation: str
 
@@ -232,10 +232,10 @@ class PayslipOut(Output):
     norm_hours: Decimal
     worked_days: int
     worked_hours: Decimal
-    gross: MoneyOut
-    deductions: MoneyOut
-    net: MoneyOut
-    contributions: MoneyOut
+    gross: MoneyText
+    deductions: MoneyText
+    net: MoneyText
+    contributions: MoneyText
     lines: list[LineOut]
 
 

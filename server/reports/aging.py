@@ -23,7 +23,10 @@ from ..ledger.service import books
 from ..org.models import Branch, User
 from ..parties.models import Counterparty
 from ..sales.models import Invoice
-from .schemas import DEFAULT_BUCKETS
+from .schemas import (
+    DEFAULT_BUCKETS, AgingOut, AgingRow, Bucket, CalendarDay, CalendarOut, CurrencyAmounts, CurrencyTotal, OverdueItem,
+    OverdueOut,
+)
 from .service import BOOKED, MONEY, SQL_ZERO, ZERO, branch_scope, check_period, counterparty_names, money_sum
 
 
@@ -145,42 +148,6 @@ def open_sums(session: Session, items: OpenItems, base: str, keys: list[Any],
 
 # --- aging ----------------------------------------------------------------------------------------
 
-@dataclass
-class Bucket:
-    key: str
-    label: str
-    min_days: Optional[int]
-    max_days: Optional[int]
-
-
-@dataclass
-class CurrencyAmounts:
-    currency: str
-    buckets: list[Decimal]
-    total: Decimal
-
-
-@dataclass
-class AgingRow:
-    key: Optional[int]
-    name: str
-    buckets: list[Decimal]
-    total: Decimal
-    by_currency: list[CurrencyAmounts]
-
-
-@dataclass
-class Aging:
-    side: str
-    as_of: dt.date
-    basis: str
-    group: str
-    currency: str
-    buckets: list[Bucket]
-    rows: list[AgingRow]
-    totals: AgingRow
-
-
 def buckets_of(days: tuple[int, ...], language: str) -> list[Bucket]:
     """[0, 30, 60, 90] → current, 1–30, 31–60, 61–90, over 90 (days past the due or invoice date)."""
     out = []
@@ -202,7 +169,7 @@ GROUP_COLUMNS = {"client": Invoice.counterparty_id, "branch": Invoice.branch_id,
 def aging(session: Session, actor: Actor, *, side: str = "receivable", as_of: Optional[dt.date] = None,
           basis: str = "due", group: str = "client", buckets: tuple[int, ...] = DEFAULT_BUCKETS,
           branch_id: Optional[int] = None, manager_id: Optional[int] = None,
-          counterparty_id: Optional[int] = None, language: str = "en") -> Aging:
+          counterparty_id: Optional[int] = None, language: str = "en") -> AgingOut:
     """Open receivables or payables per client, branch or manager in day buckets, in base and per currency."""
     as_of = as_of or dates.today()
     base = books(session, actor.company_id).base
@@ -257,7 +224,7 @@ def aging(session: Session, actor: Actor, *, side: str = "receivable", as_of: Op
     rows.sort(key=lambda r: (r.name.casefold(), r.key or 0))
     totals_base = [sum((r.buckets[j] for r in rows), ZERO) for j in range(n)]
     totals = rounding.row(None, translate("report_total", language), totals_base, totals_own, totals_foreign)
-    return Aging(side, as_of, basis, group, base.code, buckets_of(buckets, language), rows, totals)
+    return AgingOut(side, as_of, basis, group, base.code, buckets_of(buckets, language), rows, totals)
 
 
 class _Rounding:
@@ -306,45 +273,9 @@ def _group_names(session: Session, actor: Actor, group: str, keys: set[Optional[
 
 # --- overdue list ---------------------------------------------------------------------------------
 
-@dataclass
-class OverdueItem:
-    invoice_id: int
-    number: Optional[str]
-    kind: str
-    date: dt.date
-    due_date: dt.date
-    days_overdue: int
-    counterparty_id: int
-    counterparty: str
-    phone: Optional[str]
-    email: Optional[str]
-    manager_id: Optional[int]
-    manager: Optional[str]
-    branch_id: int
-    currency: str
-    open_amount: Decimal
-    open_base: Decimal
-
-
-@dataclass
-class CurrencyTotal:
-    currency: str
-    amount: Decimal
-
-
-@dataclass
-class Overdue:
-    side: str
-    as_of: dt.date
-    currency: str
-    items: list[OverdueItem]
-    total_base: Decimal
-    by_currency: list[CurrencyTotal]
-
-
 def overdue(session: Session, actor: Actor, *, side: str = "receivable", as_of: Optional[dt.date] = None,
             branch_id: Optional[int] = None, manager_id: Optional[int] = None,
-            counterparty_id: Optional[int] = None) -> Overdue:
+            counterparty_id: Optional[int] = None) -> OverdueOut:
     """Invoices (or bills) still open and past due as of a date, longest overdue first, with whom to call.
 
     Credit notes are not listed: they are not overdue, and the aging already nets them.
@@ -370,35 +301,14 @@ def overdue(session: Session, actor: Actor, *, side: str = "receivable", as_of: 
                                mgr_name, branch, code, cur.round(amount), base.round(amount_base)))
         per_currency[code] = per_currency.get(code, ZERO) + cur.round(amount)
     total = base.round(sum((x.open_base for x in out), ZERO))
-    return Overdue(side, as_of, base.code, out, total,
+    return OverdueOut(side, as_of, base.code, out, total,
                    [CurrencyTotal(c, per_currency[c]) for c in sorted(per_currency)])
 
 
 # --- payment calendar -----------------------------------------------------------------------------
 
-@dataclass
-class CalendarDay:
-    date: Optional[dt.date]
-    receipts: Decimal
-    payments: Decimal
-    net: Decimal
-    cumulative: Decimal
-
-
-@dataclass
-class Calendar:
-    from_date: dt.date
-    to_date: dt.date
-    currency: str
-    overdue: CalendarDay
-    days: list[CalendarDay]
-    total_receipts: Decimal
-    total_payments: Decimal
-    net: Decimal
-
-
 def payment_calendar(session: Session, actor: Actor, from_: Optional[dt.date] = None, to: Optional[dt.date] = None,
-                     branch_id: Optional[int] = None, manager_id: Optional[int] = None) -> Calendar:
+                     branch_id: Optional[int] = None, manager_id: Optional[int] = None) -> CalendarOut:
     """Expected receipts (open sales documents) and payments (open bills) by due date, in base currency.
 
     What fell due before `from` is not spread over the first day: it is its own "overdue" line at the
@@ -428,4 +338,4 @@ def payment_calendar(session: Session, actor: Actor, from_: Optional[dt.date] = 
         days.append(CalendarDay(day, rec, pay, rec - pay, running))
     tr = overdue_line.receipts + sum((d.receipts for d in days), ZERO)
     tp = overdue_line.payments + sum((d.payments for d in days), ZERO)
-    return Calendar(from_, to, base.code, overdue_line, days, base.round(tr), base.round(tp), base.round(tr - tp))
+    return CalendarOut(from_, to, base.code, overdue_line, days, base.round(tr), base.round(tp), base.round(tr - tp))

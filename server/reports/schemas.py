@@ -7,7 +7,7 @@ from typing import Annotated, Literal, Optional
 from pydantic import Field, field_validator
 from pydantic_core import PydanticCustomError
 
-from ..core.validation import Id, Output, QueryDate, QueryInput
+from ..core.validation import Id, Output, QueryDate, QueryInput, RoundedMoney
 
 # Reports reach back and forward a long way, but not to year 1: bucket cutoffs subtract days from a date.
 # YYYY-MM-DD only (QueryDate): a bare number in a query string is not a date.
@@ -92,7 +92,7 @@ class AgingQuery(OverdueQuery):
 
 # --- answers ------------------------------------------------------------------------------------
 
-Money = str  # a decimal string, rounded to its currency's places
+Money = RoundedMoney  # rounded to its currency's places by the service
 
 
 class TrialBalanceLine(Output):

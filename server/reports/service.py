@@ -5,9 +5,7 @@ Python only subtracts, rounds by the base currency at the report's named points 
 """
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
-from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, Iterable, Optional
 
@@ -26,6 +24,10 @@ from ..ledger.models import Account, JournalLine
 from ..ledger.service import books
 from ..parties.models import Counterparty
 from ..sales.models import Invoice, InvoiceLine
+from .schemas import (
+    AccountAmount, BalanceSheetOut, CashFlowLine, CashFlowOut, Column, ProfitAndLossOut, PurchaseLevelsOut, PurchaseRow,
+    TrialBalanceLine, TrialBalanceOut, TrialBalanceTotals,
+)
 
 ZERO = Decimal(0)
 MONEY = ExactDecimal(20, 4)
@@ -76,54 +78,7 @@ def local_name(name: str, names: Optional[dict[str, Any]], language: str) -> str
     return str((names or {}).get(language) or name)
 
 
-def to_json(value: Any) -> Any:
-    """A report (dataclasses of Decimals and dates) as JSON-ready data: amounts become decimal strings."""
-    if dataclasses.is_dataclass(value):
-        return {f.name: to_json(getattr(value, f.name)) for f in dataclasses.fields(value)}
-    if isinstance(value, (list, tuple)):
-        return [to_json(v) for v in value]
-    if isinstance(value, Decimal):
-        return str(value)
-    if isinstance(value, dt.date):
-        return value.isoformat()
-    return value
-
-
 # --- trial balance ------------------------------------------------------------------------------
-
-@dataclass
-class TrialBalanceLine:
-    account_id: int
-    code: str
-    name: str
-    type: str
-    opening_debit: Decimal
-    opening_credit: Decimal
-    debit: Decimal
-    credit: Decimal
-    closing_debit: Decimal
-    closing_credit: Decimal
-
-
-@dataclass
-class TrialBalanceTotals:
-    opening_debit: Decimal
-    opening_credit: Decimal
-    debit: Decimal
-    credit: Decimal
-    closing_debit: Decimal
-    closing_credit: Decimal
-
-
-@dataclass
-class TrialBalance:
-    from_date: dt.date
-    to_date: dt.date
-    currency: str
-    branch_id: Optional[int]
-    accounts: list[TrialBalanceLine]
-    totals: TrialBalanceTotals
-
 
 def _split(base: Currency, net: Decimal) -> tuple[Decimal, Decimal]:
     """A signed balance (debit positive) as its debit and credit columns."""
@@ -140,7 +95,7 @@ def _accounts(session: Session, actor: Actor, ids: Iterable[int]) -> dict[int, A
 
 
 def trial_balance(session: Session, actor: Actor, from_: Optional[dt.date], to: Optional[dt.date],
-                  branch_id: Optional[int] = None, language: str = "en") -> TrialBalance:
+                  branch_id: Optional[int] = None, language: str = "en") -> TrialBalanceOut:
     """Per account: opening balance, the period's debits and credits, closing balance; totals balance."""
     from_, to = period(from_, to)
     base = books(session, actor.company_id).base
@@ -164,31 +119,10 @@ def trial_balance(session: Session, actor: Actor, from_: Optional[dt.date], to: 
     lines.sort(key=lambda line: line.code)
     totals = TrialBalanceTotals(*(base.round(sum((getattr(line, f) for line in lines), ZERO)) for f in (
         "opening_debit", "opening_credit", "debit", "credit", "closing_debit", "closing_credit")))
-    return TrialBalance(from_, to, base.code, branch_id, lines, totals)
+    return TrialBalanceOut(from_, to, base.code, branch_id, lines, totals)
 
 
 # --- profit and loss, balance sheet ---------------------------------------------------------------
-
-@dataclass
-class AccountAmount:
-    account_id: int
-    code: str
-    name: str
-    amount: Decimal
-
-
-@dataclass
-class ProfitAndLoss:
-    from_date: dt.date
-    to_date: dt.date
-    currency: str
-    branch_id: Optional[int]
-    income: list[AccountAmount]
-    expenses: list[AccountAmount]
-    total_income: Decimal
-    total_expenses: Decimal
-    net_profit: Decimal
-
 
 def _movements(session: Session, actor: Actor, from_: Optional[dt.date], to: dt.date,
                branch_id: Optional[int]) -> list[tuple[Account, Decimal, Decimal]]:
@@ -221,7 +155,7 @@ def _total(base: Currency, items: list[AccountAmount]) -> Decimal:
 
 
 def profit_and_loss(session: Session, actor: Actor, from_: Optional[dt.date], to: Optional[dt.date],
-                    branch_id: Optional[int] = None, language: str = "en") -> ProfitAndLoss:
+                    branch_id: Optional[int] = None, language: str = "en") -> ProfitAndLossOut:
     """Income and expense accounts over a period, and the net profit."""
     from_, to = period(from_, to)
     base = books(session, actor.company_id).base
@@ -229,26 +163,11 @@ def profit_and_loss(session: Session, actor: Actor, from_: Optional[dt.date], to
     income = _section(base, rows, "income", True, language)
     expenses = _section(base, rows, "expense", False, language)
     ti, te = _total(base, income), _total(base, expenses)
-    return ProfitAndLoss(from_, to, base.code, branch_id, income, expenses, ti, te, ti - te)
-
-
-@dataclass
-class BalanceSheet:
-    as_of: dt.date
-    currency: str
-    branch_id: Optional[int]
-    assets: list[AccountAmount]
-    liabilities: list[AccountAmount]
-    equity: list[AccountAmount]
-    current_earnings: Decimal
-    total_assets: Decimal
-    total_liabilities: Decimal
-    total_equity: Decimal
-    total_liabilities_and_equity: Decimal
+    return ProfitAndLossOut(from_, to, base.code, branch_id, income, expenses, ti, te, ti - te)
 
 
 def balance_sheet(session: Session, actor: Actor, as_of: Optional[dt.date], branch_id: Optional[int] = None,
-                  language: str = "en") -> BalanceSheet:
+                  language: str = "en") -> BalanceSheetOut:
     """Assets, liabilities and equity as of a date; income and expenses not yet closed count as equity."""
     as_of = as_of or dates.today()
     base = books(session, actor.company_id).base
@@ -260,34 +179,10 @@ def balance_sheet(session: Session, actor: Actor, as_of: Optional[dt.date], bran
         base, _section(base, rows, "expense", False, language))
     ta, tl = _total(base, assets), _total(base, liabilities)
     te = _total(base, equity) + earnings
-    return BalanceSheet(as_of, base.code, branch_id, assets, liabilities, equity, earnings, ta, tl, te, tl + te)
+    return BalanceSheetOut(as_of, base.code, branch_id, assets, liabilities, equity, earnings, ta, tl, te, tl + te)
 
 
 # --- cash flow ------------------------------------------------------------------------------------
-
-@dataclass
-class CashFlowLine:
-    category_id: Optional[int]
-    code: Optional[str]
-    name: str
-    inflow: Decimal
-    outflow: Decimal
-    net: Decimal
-
-
-@dataclass
-class CashFlow:
-    from_date: dt.date
-    to_date: dt.date
-    currency: str
-    branch_id: Optional[int]
-    opening: Decimal
-    categories: list[CashFlowLine]
-    total_inflow: Decimal
-    total_outflow: Decimal
-    net: Decimal
-    closing: Decimal
-
 
 def cash_account_ids(session: Session, actor: Actor) -> list[int]:
     """Ledger accounts that hold money: the chart's cash and bank, and any account a cash desk or bank uses."""
@@ -298,7 +193,7 @@ def cash_account_ids(session: Session, actor: Actor) -> list[int]:
 
 
 def cash_flow(session: Session, actor: Actor, from_: Optional[dt.date], to: Optional[dt.date],
-              branch_id: Optional[int] = None, language: str = "en") -> CashFlow:
+              branch_id: Optional[int] = None, language: str = "en") -> CashFlowOut:
     """Money in and out of cash and bank accounts per cash-flow category, with opening and closing cash."""
     from_, to = period(from_, to)
     base = books(session, actor.company_id).base
@@ -324,36 +219,10 @@ def cash_flow(session: Session, actor: Actor, from_: Optional[dt.date], to: Opti
     tin = base.round(sum((line.inflow for line in lines), ZERO))
     tout = base.round(sum((line.outflow for line in lines), ZERO))
     open_ = base.round(opening[0] - opening[1])
-    return CashFlow(from_, to, base.code, branch_id, open_, lines, tin, tout, tin - tout, open_ + tin - tout)
+    return CashFlowOut(from_, to, base.code, branch_id, open_, lines, tin, tout, tin - tout, open_ + tin - tout)
 
 
 # --- purchase levels ------------------------------------------------------------------------------
-
-@dataclass
-class Column:
-    category_id: Optional[int]
-    name: str
-
-
-@dataclass
-class PurchaseRow:
-    counterparty_id: int
-    name: str
-    amounts: list[Decimal]
-    total: Decimal
-
-
-@dataclass
-class PurchaseLevels:
-    from_date: dt.date
-    to_date: dt.date
-    currency: str
-    branch_id: Optional[int]
-    categories: list[Column]
-    rows: list[PurchaseRow]
-    totals: list[Decimal]
-    total: Decimal
-
 
 SALE_KINDS = ("sale_invoice", "sale_credit")
 CREDIT_KINDS = ("sale_credit", "bill_credit")
@@ -362,7 +231,7 @@ BOOKED = ("posted", "paid")
 
 def purchase_levels(session: Session, actor: Actor, from_: Optional[dt.date], to: Optional[dt.date],
                     branch_id: Optional[int] = None, counterparty_id: Optional[int] = None,
-                    language: str = "en") -> PurchaseLevels:
+                    language: str = "en") -> PurchaseLevelsOut:
     """What each client bought per product category: net sales of posted invoices, credit notes negative.
 
     Amounts are in the base currency: a document's lines of one category are summed in its currency
@@ -397,7 +266,7 @@ def purchase_levels(session: Session, actor: Actor, from_: Optional[dt.date], to
         out_rows.append(PurchaseRow(cp, names.get(cp, str(cp)), amounts, base.round(sum(amounts, ZERO))))
     out_rows.sort(key=lambda r: (r.name.casefold(), r.counterparty_id))
     totals = [base.round(sum((r.amounts[n] for r in out_rows), ZERO)) for n in range(len(columns))]
-    return PurchaseLevels(from_, to, base.code, branch_id, columns, out_rows, totals,
+    return PurchaseLevelsOut(from_, to, base.code, branch_id, columns, out_rows, totals,
                           base.round(sum(totals, ZERO)))
 
 

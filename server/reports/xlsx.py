@@ -11,8 +11,9 @@ import xlsxwriter
 
 from ..core.i18n import translate
 from ..core.money import currency as currency_of
-from .aging import Aging, Calendar, Overdue
-from .service import BalanceSheet, CashFlow, ProfitAndLoss, PurchaseLevels, TrialBalance
+from .schemas import (
+    AgingOut, BalanceSheetOut, CalendarOut, CashFlowOut, OverdueOut, ProfitAndLossOut, PurchaseLevelsOut, TrialBalanceOut,
+)
 
 MIMETYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -108,7 +109,7 @@ def _as_of(b: Book, as_of: dt.date, currency: str) -> list[str]:
     return [b.t("report_as_of", date=as_of.isoformat()), b.t("report_amounts_in", currency=currency)]
 
 
-def trial_balance(r: TrialBalance, language: str) -> bytes:
+def trial_balance(r: TrialBalanceOut, language: str) -> bytes:
     b = Book(language)
     money = ("report_opening_debit", "report_opening_credit", "report_debit", "report_credit",
              "report_closing_debit", "report_closing_credit")
@@ -125,7 +126,7 @@ def _accounts(items: list[Any]) -> list[tuple[str, list[Any]]]:
     return [("row", [a.code, a.name, a.amount]) for a in items]
 
 
-def profit_and_loss(r: ProfitAndLoss, language: str) -> bytes:
+def profit_and_loss(r: ProfitAndLossOut, language: str) -> bytes:
     b = Book(language)
     cols = [Col(b.t("report_code")), Col(b.t("report_account")), Col(b.t("report_amount"), "money")]
     rows: list[tuple[str, list[Any]]] = [("section", [b.t("report_income")]), *_accounts(r.income),
@@ -138,7 +139,7 @@ def profit_and_loss(r: ProfitAndLoss, language: str) -> bytes:
     return b.close()
 
 
-def balance_sheet(r: BalanceSheet, language: str) -> bytes:
+def balance_sheet(r: BalanceSheetOut, language: str) -> bytes:
     b = Book(language)
     cols = [Col(b.t("report_code")), Col(b.t("report_account")), Col(b.t("report_amount"), "money")]
     rows: list[tuple[str, list[Any]]] = [
@@ -156,7 +157,7 @@ def balance_sheet(r: BalanceSheet, language: str) -> bytes:
     return b.close()
 
 
-def cash_flow(r: CashFlow, language: str) -> bytes:
+def cash_flow(r: CashFlowOut, language: str) -> bytes:
     b = Book(language)
     cols = [Col(b.t("report_category")), Col(b.t("report_inflow"), "money"), Col(b.t("report_outflow"), "money"),
             Col(b.t("report_net"), "money")]
@@ -172,7 +173,7 @@ def cash_flow(r: CashFlow, language: str) -> bytes:
 GROUP_LABELS = {"client": "report_counterparty", "branch": "report_branch", "manager": "report_manager"}
 
 
-def aging(r: Aging, language: str) -> bytes:
+def aging(r: AgingOut, language: str) -> bytes:
     b = Book(language)
     title = b.t(f"report_aging_{r.side}")
     buckets = [Col(k.label, "money") for k in r.buckets]
@@ -192,7 +193,7 @@ def aging(r: Aging, language: str) -> bytes:
     return b.close()
 
 
-def overdue(r: Overdue, language: str) -> bytes:
+def overdue(r: OverdueOut, language: str) -> bytes:
     b = Book(language)
     title = b.t(f"report_overdue_{r.side}")
     cols = [Col(b.t("report_counterparty")), Col(b.t("report_number")), Col(b.t("report_date"), "date"),
@@ -207,7 +208,7 @@ def overdue(r: Overdue, language: str) -> bytes:
     return b.close()
 
 
-def payment_calendar(r: Calendar, language: str) -> bytes:
+def payment_calendar(r: CalendarOut, language: str) -> bytes:
     b = Book(language)
     cols = [Col(b.t("report_date"), "date"), Col(b.t("report_receipts"), "money"),
             Col(b.t("report_payments"), "money"), Col(b.t("report_net"), "money"),
@@ -222,7 +223,7 @@ def payment_calendar(r: Calendar, language: str) -> bytes:
     return b.close()
 
 
-def purchase_levels(r: PurchaseLevels, language: str) -> bytes:
+def purchase_levels(r: PurchaseLevelsOut, language: str) -> bytes:
     b = Book(language)
     cols = [Col(b.t("report_counterparty")), *(Col(c.name, "money") for c in r.categories),
             Col(b.t("report_total"), "money")]

@@ -21,7 +21,7 @@ def _term(t: object) -> schemas.PaymentTermOut:
 
 
 def _invoice(session: Session, inv: object) -> schemas.InvoiceOut:
-    return schemas.InvoiceOut.model_validate(service.present_invoice(inv))  # type: ignore[arg-type]
+    return service.present_invoice(inv)  # type: ignore[arg-type]
 
 
 # --- payment terms -----------------------------------------------------------------------------

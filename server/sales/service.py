@@ -81,12 +81,19 @@ def plain(value: Decimal) -> Decimal:
     return value.normalize()
 
 
+def _line_amounts(line: Any, cur: Currency) -> dict[str, Any]:
+    """A line's numbers as answers show them: rounded by the currency, rates without trailing zeros."""
+    return {
+        "qty": plain(line.qty), "unit_price": _price(line.unit_price, cur), "discount_percent": plain(line.discount_percent),
+        "tax_rate": plain(line.tax_rate), "net": cur.round(line.net), "tax": cur.round(line.tax),
+        "total": cur.round(line.total),
+    }
+
+
 def _line_out(line: Any, cur: Currency) -> dict[str, Any]:
     return {
         "id": line.id, "line_no": line.line_no, "product_id": line.product_id, "description": line.description,
-        "qty": plain(line.qty), "unit": line.unit, "unit_price": _price(line.unit_price, cur),
-        "discount_percent": plain(line.discount_percent), "tax_rate": plain(line.tax_rate),
-        "net": cur.round(line.net), "tax": cur.round(line.tax), "total": cur.round(line.total),
+        "unit": line.unit, **_line_amounts(line, cur),
     }
 
 
@@ -95,26 +102,21 @@ def _price(value: Decimal, cur: Currency) -> Decimal:
     return cur.round(value) if value == cur.round(value) else plain(value)
 
 
-def present_invoice(inv: Invoice, base: Currency | None = None) -> dict[str, Any]:
+def present_invoice(inv: Invoice, base: Currency | None = None) -> schemas.InvoiceOut:
+    """The invoice's answer: its columns read through InvoiceOut, amounts rounded by their currency."""
     cur = CURRENCIES[inv.currency]
     if base is None:
         base = books(object_session(inv), inv.company_id).base  # type: ignore[arg-type]
-    return {
-        "id": inv.id, "kind": inv.kind, "status": inv.status, "number": inv.number, "branch_id": inv.branch_id,
-        "date": inv.date, "due_date": inv.due_date, "counterparty_id": inv.counterparty_id, "order_id": inv.order_id,
-        "original_id": inv.original_id, "payment_term_id": inv.payment_term_id,
-        "external_number": inv.external_number, "currency": inv.currency, "rate": plain(inv.rate),
-        "net_total": cur.round(inv.net_total), "tax_total": cur.round(inv.tax_total), "total": cur.round(inv.total),
-        "total_base": base.round(inv.total_base), "open_amount": cur.round(inv.open_amount),
-        "open_base": base.round(inv.open_base), "notes": inv.notes, "entry_id": inv.entry_id,
-        "reversal_entry_id": inv.reversal_entry_id, "posted_at": inv.posted_at, "cancelled_at": inv.cancelled_at,
-        "lines": [dict(_line_out(l, cur), order_line_id=l.order_line_id, account_id=l.account_id) for l in inv.lines],
-        "version": inv.version,
-    }
+    lines = [schemas.InvoiceLineOut.model_validate(l).model_copy(update=_line_amounts(l, cur)) for l in inv.lines]
+    return schemas.InvoiceOut.model_validate(inv).model_copy(update={
+        "rate": plain(inv.rate), "net_total": cur.round(inv.net_total), "tax_total": cur.round(inv.tax_total),
+        "total": cur.round(inv.total), "total_base": base.round(inv.total_base), "open_amount": cur.round(inv.open_amount),
+        "open_base": base.round(inv.open_base), "lines": lines,
+    })
 
 
 def _present_json(inv: Invoice) -> dict[str, Any]:
-    return schemas.InvoiceOut.model_validate(present_invoice(inv)).model_dump(mode="json")
+    return present_invoice(inv).model_dump(mode="json")
 
 
 def snapshot_invoice(inv: Invoice) -> dict[str, Any]:

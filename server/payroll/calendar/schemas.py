@@ -2,13 +2,12 @@
 from __future__ import annotations
 
 import datetime as dt
-from decimal import Decimal
 from typing import Annotated, Literal, Optional
 
-from pydantic import AfterValidator, Field, PlainSerializer, StringConstraints
+from pydantic import AfterValidator, Field, StringConstraints
 from pydantic_core import PydanticCustomError
 
-from ...core.validation import DecimalText, Input, IsoDate, Output, QueryInput, Text, Version
+from ...core.validation import DecimalText, Input, IsoDate, NumberText, Output, QueryInput, Text, Version
 from .service import known_country
 
 MAX_OVERRIDES = 1000
@@ -24,7 +23,6 @@ def _calendar_country(value: str) -> str:
 # A country the `holidays` package has a calendar for (two letters: KH, RU, …).
 CalendarCountry = Annotated[str, StringConstraints(max_length=100), AfterValidator(_calendar_country)]
 # Hours and multipliers leave as decimal strings ("8", "7.5", "1.5"), never as JSON numbers.
-DecimalOut = Annotated[Decimal, PlainSerializer(lambda v: format(v.normalize(), "f"), return_type=str, when_used="json")]
 Weekday = Annotated[int, Field(ge=1, le=7)]
 OverrideKind = Literal["working", "short", "holiday", "weekend", "default"]
 
@@ -50,13 +48,13 @@ class PayrollCalendarOverridesIn(Input):
 class PayrollCalendarMonthOut(Output):
     month: str = Field(description="YYYY-MM")
     norm_days: int
-    norm_hours: DecimalOut
+    norm_hours: NumberText
 
 
 class PayrollCalendarDayOut(Output):
     date: dt.date
     kind: str
-    hours: DecimalOut
+    hours: NumberText
     name: str
     overridden: bool
 
@@ -72,7 +70,7 @@ class PayrollCalendarOut(Output):
 class PayrollSettingsOut(Output):
     calendar_country: str
     weekend: list[int] = Field(description="ISO weekday numbers of the weekly days off (Monday = 1).")
-    overtime_multiplier: DecimalOut
+    overtime_multiplier: NumberText
     version: Version
 
 

@@ -6,7 +6,6 @@ line is shown; in SQL for the cost per department) and rounded by the base curre
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, Optional
 
@@ -22,6 +21,7 @@ from ...ledger.service import books
 from ...org.models import Department
 from ...reports.service import branch_scope, money_sum
 from ...reports.xlsx import Book, Col
+from .schemas import CostOut, CostRow, RegisterColumn, RegisterOut, RegisterRow, RegisterTotals, RunRef
 from ..models import PayrollRun, Payslip, PayslipLine
 from ..service import get_run, line_names
 from .wording import month_text, say
@@ -31,81 +31,6 @@ POSTED = ("posted", "paid")
 KIND_ORDER = {"earning": 0, "deduction": 1, "contribution": 2}
 # Fixed items share a code; each is its own column, by the name it was given.
 ITEM_CODES = ("bonus", "allowance", "deduction")
-
-
-@dataclass
-class RunRef:
-    id: int
-    number: str
-    kind: str
-    status: str
-    period: dt.date
-    branch_id: int
-
-
-@dataclass
-class Column:
-    kind: str
-    code: str
-    name: str
-
-
-@dataclass
-class RegisterRow:
-    run_id: int
-    run_number: str
-    employee_id: int
-    number: str
-    full_name: str
-    department: str
-    position: str
-    worked_days: int
-    worked_hours: Decimal
-    amounts: list[Decimal]
-    gross: Decimal
-    deductions: Decimal
-    net: Decimal
-    contributions: Decimal
-
-
-@dataclass
-class RegisterTotals:
-    employees: int
-    amounts: list[Decimal]
-    gross: Decimal
-    deductions: Decimal
-    net: Decimal
-    contributions: Decimal
-
-
-@dataclass
-class Register:
-    currency: str
-    runs: list[RunRef]
-    columns: list[Column]
-    rows: list[RegisterRow]
-    totals: RegisterTotals
-
-
-@dataclass
-class CostRow:
-    department_id: Optional[int]
-    name: str
-    headcount: int
-    gross: Decimal
-    contributions: Decimal
-    cost: Decimal
-
-
-@dataclass
-class Cost:
-    from_month: str
-    to_month: str
-    branch_id: Optional[int]
-    currency: str
-    runs: list[RunRef]
-    rows: list[CostRow]
-    totals: CostRow
 
 
 def _hours(value: Decimal) -> Decimal:
@@ -137,7 +62,7 @@ def register_runs(session: Session, actor: Actor, run_id: Optional[int], period:
     return list(session.scalars(stmt.order_by(PayrollRun.branch_id, PayrollRun.id)))
 
 
-def register(session: Session, actor: Actor, runs: list[PayrollRun], language: str) -> Register:
+def register(session: Session, actor: Actor, runs: list[PayrollRun], language: str) -> RegisterOut:
     """One row per payslip (per employee of a run), one column per earning, deduction and contribution."""
     base = books(session, actor.company_id).base
     r = base.round
@@ -169,7 +94,7 @@ def register(session: Session, actor: Actor, runs: list[PayrollRun], language: s
         cell = per_slip.setdefault(slip_id, {})
         cell[key] = cell.get(key, ZERO) + amount
     keys = sorted(first_seen, key=lambda k: (KIND_ORDER[k[0]], first_seen[k]))
-    columns = [Column(kind, code, names[(kind, code, item)]) for kind, code, item in keys]
+    columns = [RegisterColumn(kind, code, names[(kind, code, item)]) for kind, code, item in keys]
 
     rows = []
     for slip, emp in slips:
@@ -189,7 +114,7 @@ def register(session: Session, actor: Actor, runs: list[PayrollRun], language: s
         amounts=[r(sum((row.amounts[i] for row in rows), ZERO)) for i in range(len(keys))],
         gross=r(sum((row.gross for row in rows), ZERO)), deductions=r(sum((row.deductions for row in rows), ZERO)),
         net=r(sum((row.net for row in rows), ZERO)), contributions=r(sum((row.contributions for row in rows), ZERO)))
-    return Register(base.code, [_ref(run) for run in runs], columns, rows, totals)
+    return RegisterOut(base.code, [_ref(run) for run in runs], columns, rows, totals)
 
 
 # --- the cost per department ----------------------------------------------------------------------
@@ -205,7 +130,7 @@ def check_months(from_: Optional[dt.date], to: Optional[dt.date]) -> tuple[dt.da
 
 
 def cost(session: Session, actor: Actor, from_: Optional[dt.date], to: Optional[dt.date], branch_id: Optional[int],
-         language: str) -> Cost:
+         language: str) -> CostOut:
     """Gross pay, employer contributions, total cost and headcount per department over posted (and paid) runs,
     adjustment runs included; a payslip counts in the department it was computed in."""
     from_, to = check_months(from_, to)
@@ -231,7 +156,7 @@ def cost(session: Session, actor: Actor, from_: Optional[dt.date], to: Optional[
                            .join(PayrollRun, PayrollRun.id == Payslip.run_id).where(*scope)) or 0
     gross, contrib = sum((x.gross for x in rows), ZERO), sum((x.contributions for x in rows), ZERO)
     totals = CostRow(None, translate("report_total", language), int(heads), gross, contrib, gross + contrib)
-    return Cost(from_.strftime("%Y-%m"), to.strftime("%Y-%m"), branch_id, base.code, [_ref(r) for r in runs], rows,
+    return CostOut(from_.strftime("%Y-%m"), to.strftime("%Y-%m"), branch_id, base.code, [_ref(r) for r in runs], rows,
                 totals)
 
 
@@ -241,7 +166,7 @@ def _amounts_in(b: Book, currency: str) -> str:
     return b.t("report_amounts_in", currency=currency)
 
 
-def register_xlsx(r: Register, language: str) -> bytes:
+def register_xlsx(r: RegisterOut, language: str) -> bytes:
     b = Book(language)
     title = say("payroll_register_title", language)
     several = len(r.runs) > 1
@@ -267,7 +192,7 @@ def register_xlsx(r: Register, language: str) -> bytes:
     return b.close()
 
 
-def cost_xlsx(r: Cost, language: str) -> bytes:
+def cost_xlsx(r: CostOut, language: str) -> bytes:
     b = Book(language)
     title = say("payroll_cost_title", language)
     months = say("payroll_report_months", language, from_month=month_text(dt.date.fromisoformat(r.from_month + "-01"),

@@ -6,10 +6,10 @@ from typing import Literal, Optional
 
 from pydantic import Field
 
-from ...core.validation import Id, Language, Output, QueryInput
+from ...core.validation import Id, Language, NumberText, Output, QueryInput, RoundedMoney
 from ..schemas import Period
 
-Money = str  # a decimal string, rounded to the currency's places
+Money = RoundedMoney  # rounded to the currency's places by the service
 
 
 class PayslipDocumentQuery(QueryInput):
@@ -60,7 +60,7 @@ class RegisterRow(Output):
     department: str
     position: str
     worked_days: int
-    worked_hours: Money
+    worked_hours: NumberText
     amounts: list[Money]
     gross: Money
     deductions: Money

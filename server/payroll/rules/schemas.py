@@ -6,10 +6,10 @@ import re
 from decimal import Decimal
 from typing import Annotated, Any, Literal, Optional
 
-from pydantic import AfterValidator, Field, PlainSerializer, StringConstraints, field_validator
+from pydantic import AfterValidator, Field, StringConstraints, field_validator
 from pydantic_core import PydanticCustomError
 
-from ...core.validation import Country, CurrencyCode, DecimalText, Input, Output, QueryInput, Text, Version
+from ...core.validation import Country, CurrencyCode, DecimalText, Input, NumberText, Output, QueryInput, Text, Version
 
 RuleKind = Literal["withholding", "contribution"]
 RulePeriod = Literal["month", "year"]
@@ -32,10 +32,6 @@ def _rule_code(value: str) -> str:
 RuleCode = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=30),
                      AfterValidator(_rule_code)]
 SortOrder = Annotated[int, Field(ge=0, le=MAX_SORT_ORDER)]
-
-# Figures leave as decimal strings without exponent or trailing zeros ("2400000", "15.1", "0.01").
-NumberOut = Annotated[Decimal, PlainSerializer(
-    lambda v: "0" if v == 0 else format(v.normalize(), "f"), return_type=str, when_used="json")]
 
 
 class BracketIn(Input):
@@ -98,10 +94,10 @@ class TaxRuleOut(Output):
     brackets: list[BracketOut]
     period: str
     currency: str
-    base_floor: Optional[NumberOut]
-    dependant_allowance: NumberOut
+    base_floor: Optional[NumberText]
+    dependant_allowance: NumberText
     base_minus: list[str]
-    rounding: NumberOut
+    rounding: NumberText
     sort_order: int
     country: Optional[str]
     preset: Optional[str]
