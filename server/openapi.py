@@ -56,7 +56,7 @@ def build(app: Flask) -> dict[str, Any]:
         meta: Endpoint | None = getattr(view, "cb_endpoint", None)
         if meta is None:
             continue
-        path = re.sub(r"<(?:int:)?(\w+)>", r"{\1}", rule.rule)
+        path = _openapi_path(rule.rule)
         op: dict[str, Any] = {
             "operationId": rule.endpoint.replace(".", "_"),
             "summary": meta.summary,
@@ -99,6 +99,9 @@ def build(app: Flask) -> dict[str, Any]:
                 continue
             op["responses"][str(status)] = {"description": text, "content": {
                 "application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}}}
+        if meta.successor is not None:
+            op["deprecated"] = True
+            op["description"] = f"Deprecated spelling of `{_openapi_path(meta.successor)}`; it goes in release 2."
         if meta.public:
             op["security"] = []
         paths.setdefault(path, {})[meta.method.lower()] = op
@@ -113,6 +116,10 @@ def build(app: Flask) -> dict[str, Any]:
         },
         "security": [{"bearer": []}],
     }
+
+
+def _openapi_path(rule: str) -> str:
+    return re.sub(r"<(?:int:)?(\w+)>", r"{\1}", rule)
 
 
 def _schema(model: Any, components: dict[str, Any]) -> dict[str, Any]:

@@ -8,8 +8,9 @@ from __future__ import annotations
 import functools
 import hashlib
 import json
+import re
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Callable, Iterable, Protocol
 
 from flask import Blueprint, Flask, Response, current_app, g, request
@@ -19,6 +20,7 @@ from sqlalchemy.orm import Session
 
 from ..core.actor import Actor
 from ..core.errors import Conflict, DomainError, FieldError, Forbidden, NotFound, ValidationFailed
+from ..core.i18n import negotiate
 from ..core.validation import Version, field_errors
 
 MAX_ID = 2**62
@@ -48,6 +50,8 @@ class Endpoint:
     # Called with a read session before the write transaction; its answer reaches the view as
     # `prepared`. Long checks done here do not hold SQLite's single write lock.
     prepare: Callable[..., Any] | None = None
+    # Set on a deprecated alias (an old spelling of a path): the rule of the path that replaces it.
+    successor: str | None = None
 
     @property
     def public(self) -> bool:
@@ -69,8 +73,13 @@ def route(
     idempotent: bool = True,
     on_invalid: Callable[..., list[FieldError]] | None = None,
     prepare: Callable[..., Any] | None = None,
+    aliases: Iterable[str] = (),
 ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
-    """Declare an API route. `roles` is required: there is no route without a role rule."""
+    """Declare an API route. `roles` is required: there is no route without a role rule.
+
+    `aliases` are old spellings of `rule`, kept for one release: the same handler answers them,
+    with `Deprecation: true` and a `Link` to the new path, and the OpenAPI document marks them deprecated.
+    """
     roles = roles if roles == PUBLIC else tuple(roles)
     if not roles:
         raise ValueError(f"{rule}: a route needs a role rule")
@@ -89,9 +98,31 @@ def route(
 
         view.cb_endpoint = meta  # type: ignore[attr-defined]
         bp.add_url_rule(rule, fn.__name__, view, methods=[method])
+        for n, alias in enumerate(aliases, 1):
+            _add_alias(bp, fn, meta, rule, alias, n)
         return view
 
     return deco
+
+
+def _add_alias(bp: Blueprint, fn: Callable[..., Any], meta: Endpoint, rule: str, alias: str, n: int) -> None:
+    alias_meta = replace(meta, successor=rule)
+
+    def view(**path: Any) -> Response:
+        # Read by _headers, so that error answers on the old path carry the notice too.
+        g.successor = successor_path(rule, path)
+        return _handle(fn, alias_meta, path)
+
+    view.__doc__ = fn.__doc__
+    view.cb_endpoint = alias_meta  # type: ignore[attr-defined]
+    bp.add_url_rule(alias, f"{fn.__name__}__deprecated{n}", view, methods=[meta.method])
+
+
+def successor_path(rule: str, path: dict[str, Any]) -> str:
+    """The new path for an old one: the successor rule with the request's path values filled in."""
+    return re.sub(r"<(?:\w+:)?(\w+)>", lambda m: str(path[m.group(1)]), rule)
+
+
 
 
 class Authenticator(Protocol):
@@ -130,6 +161,11 @@ def _request_id() -> None:
 def _headers(resp: Response) -> Response:
     resp.headers["X-Request-Id"] = g.get("request_id", "")
     resp.headers["X-Content-Type-Options"] = "nosniff"
+    successor = g.get("successor")
+    if successor is not None:
+        # A deprecated alias (RFC 9745 Deprecation, RFC 8288 Link to the path that replaces it).
+        resp.headers["Deprecation"] = "true"
+        resp.headers["Link"] = f'<{successor}>; rel="successor-version"'
     return resp
 
 
@@ -148,6 +184,8 @@ def _handle(fn: Callable[..., Any], meta: Endpoint, path: dict[str, Any]) -> Res
         if stale_token is not None:
             with db.write_session() as s, s.begin():
                 auth.touch(s, stale_token)
+        # An explicit Accept-Language is this request's wish and wins over the user's stored language.
+        actor = replace(actor, language=negotiate(request.headers.get("Accept-Language"), actor.language))
         g.actor = actor
         if actor.role not in meta.roles:
             raise Forbidden("role_forbidden", params={"role": actor.role, "allowed": ", ".join(meta.roles)})
