@@ -8,6 +8,7 @@ from pydantic import BaseModel
 from sqlalchemy.orm import Session
 
 from ..core.actor import Actor
+from ..core.validation import page
 from ..routes import VersionIn, route
 from .records import get_owned
 
@@ -31,7 +32,7 @@ def crud_routes(
     model = schema_out
 
     def list_view(session: Session, actor: Actor, query: Any) -> Any:
-        return schema_list(items=[model.model_validate(o) for o in list_fn(session, actor, query.include_archived)])
+        return schema_list(items=[model.model_validate(o) for o in page(list_fn(session, actor, query.include_archived), query)])
 
     def create_view(session: Session, actor: Actor, body: Any) -> Any:
         return model.model_validate(create_fn(session, actor, body))

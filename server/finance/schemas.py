@@ -9,7 +9,7 @@ from pydantic import ConfigDict, Field, PlainSerializer
 
 from ..core.money import money_text
 from ..core.validation import (
-    Code, CurrencyCode, Id, Input, IsoDate, LongText, Output, PositiveAmount, QueryInput, Text, Version,
+    Code, CurrencyCode, Id, Input, IsoDate, LongText, Output, PositiveAmount, PageQuery, QueryInput, page_limit, Text, Version,
 )
 
 CashKind = Literal["cash", "bank"]
@@ -82,7 +82,7 @@ class CashAccountList(Output):
     items: list[CashAccountOut]
 
 
-class ListQuery(QueryInput):
+class ListQuery(PageQuery):
     include_archived: bool = False
 
 
@@ -220,7 +220,7 @@ class PaymentPage(Output):
     total: int
 
 
-class PaymentQuery(QueryInput):
+class PaymentQuery(PageQuery):
     kind: Optional[PaymentKind] = None
     status: Optional[PaymentStatus] = None
     counterparty_id: Optional[Id] = None
@@ -230,8 +230,7 @@ class PaymentQuery(QueryInput):
     date_to: Optional[IsoDate] = None
     # Only payments with something left to allocate (advances).
     unallocated_only: bool = False
-    limit: int = Field(default=100, ge=1, le=500)
-    offset: int = Field(default=0, ge=0, le=10_000_000)
+    limit: int = page_limit(100)  # type: ignore[assignment]
 
 
 # --- counterparty balance ----------------------------------------------------------------------

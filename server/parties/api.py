@@ -26,7 +26,7 @@ def _query_from_params(p: schemas.ClientListParams | schemas.ExportParams, limit
     try:
         return schemas.ClientQuery(
             q=p.q, filters=filters, sort=query.parse_sort_param(p.sort),
-            limit=getattr(p, "limit", limit), cursor=getattr(p, "cursor", None),
+            limit=getattr(p, "limit", limit), offset=getattr(p, "offset", 0), cursor=getattr(p, "cursor", None),
             include_archived=p.include_archived, with_total=getattr(p, "with_total", False),
         )
     except ValidationError as exc:

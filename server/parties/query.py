@@ -541,7 +541,7 @@ def list_clients(session: Session, actor: Actor, query: ClientQuery, filter_path
     page_stmt = stmt
     if query.cursor:
         page_stmt = page_stmt.where(_after_clause(keys, _decode_cursor(query.cursor, keys, sig)))
-    rows = list(session.scalars(page_stmt.order_by(*_order_by(keys)).limit(query.limit + 1)))
+    rows = list(session.scalars(page_stmt.order_by(*_order_by(keys)).offset(query.offset).limit(query.limit + 1)))
     next_cursor = None
     if len(rows) > query.limit:
         rows = rows[: query.limit]

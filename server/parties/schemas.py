@@ -7,7 +7,7 @@ from typing import Any, Literal, Optional, Union
 from pydantic import Field, field_validator
 from pydantic_core import PydanticCustomError
 
-from ..core.validation import Id, Version, Code, Country, Input, LongText, Output, QueryInput, Text
+from ..core.validation import Id, Version, Code, Country, Input, LongText, Output, MAX_OFFSET, PageQuery, QueryInput, page_limit, Text
 
 Kind = Literal["client", "supplier", "both"]
 PersonType = Literal["person", "company"]
@@ -167,7 +167,9 @@ class ClientQuery(Input):
     q: Optional[Text(200)] = None  # type: ignore[valid-type]
     filters: list[Filter] = Field(default_factory=list, max_length=50)
     sort: list[Text(60, 1)] = Field(default_factory=list, max_length=5)  # type: ignore[valid-type]
-    limit: int = Field(default=50, ge=1, le=1000)
+    limit: int = page_limit(50)
+    # The convention's offset, counted after the cursor when both are given; the cursor is the fast way.
+    offset: int = Field(default=0, ge=0, le=MAX_OFFSET)
     cursor: Optional[Text(2000)] = None  # type: ignore[valid-type]
     include_archived: bool = False
     with_total: bool = False
@@ -179,7 +181,9 @@ class ClientListParams(QueryInput):
     q: Optional[Text(200)] = None  # type: ignore[valid-type]
     filter: list[Text(500)] = Field(default_factory=list, max_length=50)  # type: ignore[valid-type]
     sort: Optional[Text(300)] = None  # type: ignore[valid-type]
-    limit: int = Field(default=50, ge=1, le=1000)
+    limit: int = page_limit(50)
+    # The convention's offset, counted after the cursor when both are given; the cursor is the fast way.
+    offset: int = Field(default=0, ge=0, le=MAX_OFFSET)
     cursor: Optional[Text(2000)] = None  # type: ignore[valid-type]
     include_archived: bool = False
     with_total: bool = False
@@ -314,5 +318,5 @@ class ExtraFieldList(Output):
     items: list[ExtraFieldOut]
 
 
-class ListQuery(QueryInput):
+class ListQuery(PageQuery):
     include_archived: bool = False

@@ -9,7 +9,7 @@ from typing import Annotated, Any, Literal, Optional
 from pydantic import AfterValidator, Field, PlainSerializer, StringConstraints, field_validator
 from pydantic_core import PydanticCustomError
 
-from ..core.validation import Country, CurrencyCode, DecimalText, Input, Output, QueryInput, Text, Version
+from ..core.validation import Country, CurrencyCode, DecimalText, Input, Output, PageQuery, QueryInput, Text, Version
 
 RuleKind = Literal["withholding", "contribution"]
 RulePeriod = Literal["month", "year"]
@@ -119,7 +119,7 @@ class TaxRuleList(Output):
     items: list[TaxRuleOut]
 
 
-class TaxRuleListQuery(QueryInput):
+class TaxRuleListQuery(PageQuery):
     include_archived: bool = False
 
 

@@ -9,7 +9,7 @@ from typing import Annotated, Any, Literal, Optional
 from pydantic import BeforeValidator, Field
 
 from ..core.validation import (
-    DecimalText, Id, Input, IsoDate, LongText, NonNegativeAmount, Output, PositiveAmount, QueryInput, Text, Version,
+    DecimalText, Id, Input, IsoDate, LongText, NonNegativeAmount, Output, PositiveAmount, PageQuery, QueryInput, Text, Version,
 )
 from ..finance.schemas import MoneyOut
 from .models import ABSENCE_CODES
@@ -148,7 +148,7 @@ class PayItemList(Output):
     items: list[PayItemOut]
 
 
-class PayItemQuery(QueryInput):
+class PayItemQuery(PageQuery):
     employee_id: Optional[Id] = None
     period: Optional[Period] = None
     include_archived: bool = False
@@ -175,7 +175,7 @@ class RunPay(Input):
     date: IsoDate
 
 
-class RunQuery(QueryInput):
+class RunQuery(PageQuery):
     period: Optional[Period] = None
     branch_id: Optional[Id] = None
     status: Optional[RunStatus] = None

@@ -8,7 +8,7 @@ from typing import Literal, Optional
 from pydantic import Field
 
 from ..core.validation import (
-    Amount, Code, IsoDate, CurrencyCode, Id, Input, LongText, Output, Percent, Quantity, QueryInput, Text, Version,
+    Amount, Code, IsoDate, CurrencyCode, Id, Input, LongText, Output, Percent, Quantity, PageQuery, QueryInput, page_limit, Text, Version,
 )
 
 
@@ -50,7 +50,7 @@ class PaymentTermList(Output):
     items: list[PaymentTermOut]
 
 
-class TermListQuery(QueryInput):
+class TermListQuery(PageQuery):
     include_archived: bool = False
 
 
@@ -191,7 +191,7 @@ class InvoicePage(Output):
     total: int
 
 
-class InvoiceListQuery(QueryInput):
+class InvoiceListQuery(PageQuery):
     status: Optional[InvoiceStatus] = None
     kind: Optional[InvoiceKind] = None
     counterparty_id: Optional[Id] = None
@@ -200,8 +200,7 @@ class InvoiceListQuery(QueryInput):
     date_from: Optional[IsoDate] = None
     date_to: Optional[IsoDate] = None
     overdue: bool = False
-    limit: int = Field(default=50, ge=1, le=1000)
-    offset: int = Field(default=0, ge=0, le=10_000_000)
+    limit: int = page_limit(50)  # type: ignore[assignment]
 
 
 # --- orders ------------------------------------------------------------------------------------
@@ -315,14 +314,13 @@ class OrderPage(Output):
     total: int
 
 
-class OrderListQuery(QueryInput):
+class OrderListQuery(PageQuery):
     status: Optional[OrderStatus] = None
     counterparty_id: Optional[Id] = None
     branch_id: Optional[Id] = None
     date_from: Optional[IsoDate] = None
     date_to: Optional[IsoDate] = None
-    limit: int = Field(default=50, ge=1, le=1000)
-    offset: int = Field(default=0, ge=0, le=10_000_000)
+    limit: int = page_limit(50)  # type: ignore[assignment]
 
 
 # --- books -------------------------------------------------------------------------------------
