@@ -11,6 +11,7 @@ from ..core.money import money_text
 from ..core.validation import (
     Code, CurrencyCode, Id, Input, IsoDate, LongText, Output, PositiveAmount, PageQuery, QueryInput, page_limit, Text, Version,
 )
+from ..parties.names import NameRef
 
 CashKind = Literal["cash", "bank"]
 Direction = Literal["in", "out", "both"]
@@ -196,6 +197,8 @@ class PaymentOut(Output):
     to_cash_account_id: Optional[int]
     to_amount: Optional[MoneyOut]
     counterparty_id: Optional[int]
+    branch: Optional[NameRef] = None
+    counterparty: Optional[NameRef] = None
     currency: str
     amount: MoneyOut
     rate: RateOut

@@ -13,6 +13,7 @@ from ..core.validation import (
     CurrencyCode, DecimalText, Id, Input, IsoDate, Language, LongText, NonNegativeAmount, Output, Percent,
     PositiveAmount, PageQuery, QueryInput, page_limit, Text, Version,
 )
+from ..parties.names import NameRef
 
 EventKind = Literal["transfer", "rate_change", "leave", "return", "dismissal"]
 RequestKind = Literal["vacation", "sick_leave", "unpaid_leave", "overtime", "advance", "expense", "purchase"]
@@ -181,6 +182,7 @@ class EmployeeOut(Output):
     dependants: int
     status: str
     branch_id: int
+    branch: Optional[NameRef] = None
     department_id: Optional[int]
     position_id: Optional[int]
     hours_per_day: MoneyOut

@@ -8,6 +8,7 @@ from pydantic import Field, field_validator
 from pydantic_core import PydanticCustomError
 
 from ..core.validation import Id, Version, Code, Country, Input, LongText, Output, MAX_OFFSET, PageQuery, QueryInput, page_limit, Text
+from .names import NameRef
 
 Kind = Literal["client", "supplier", "both"]
 PersonType = Literal["person", "company"]
@@ -127,6 +128,8 @@ class ClientOut(Output):
     lead_source: Optional[str]
     manager_id: Optional[int]
     branch_id: Optional[int]
+    branch: Optional[NameRef] = None
+    manager: Optional[NameRef] = None
     consent_to_mailings: bool
     consent_at: Optional[dt.datetime]
     notes: Optional[str]

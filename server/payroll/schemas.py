@@ -12,6 +12,7 @@ from ..core.validation import (
     DecimalText, Id, Input, IsoDate, LongText, NonNegativeAmount, Output, PositiveAmount, PageQuery, QueryInput, Text, Version,
 )
 from ..finance.schemas import MoneyOut
+from ..parties.names import NameRef
 from .models import ABSENCE_CODES
 
 RunStatus = Literal["draft", "calculated", "approved", "posted", "paid"]
@@ -186,6 +187,7 @@ class RunOut(Output):
     version: int
     number: str
     branch_id: int
+    branch: Optional[NameRef] = None
     period: dt.date
     kind: str
     adjusts_run_id: Optional[int]

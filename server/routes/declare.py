@@ -148,10 +148,18 @@ def register(app: Flask) -> None:
     app.after_request(_headers)
 
 
-def hand_over(app: Flask, *, authenticator: Authenticator, idempotency: IdempotencyStore) -> None:
-    """Give the route framework what it must not import: who users are and where answers are kept."""
+class Namer(Protocol):
+    """Fills `branch`/`manager`/`counterparty` beside their ids in the answer models, for a whole page at once."""
+
+    def __call__(self, session: Session, company_id: int, items: list[BaseModel]) -> None: ...
+
+
+def hand_over(app: Flask, *, authenticator: Authenticator, idempotency: IdempotencyStore,
+              namer: Namer | None = None) -> None:
+    """Give the route framework what it must not import: who users are, where answers are kept, what ids name."""
     app.extensions["clientbase.authenticator"] = authenticator
     app.extensions["clientbase.idempotency"] = idempotency
+    app.extensions["clientbase.namer"] = namer
 
 
 def _request_id() -> None:
@@ -216,6 +224,8 @@ def _handle(fn: Callable[..., Any], meta: Endpoint, path: dict[str, Any]) -> Res
                 if actor is not None:
                     kwargs["actor"] = actor
                 result = fn(session, **kwargs)
+                if actor is not None:
+                    _name_ids(session, actor, result)
                 response = _serialize(result, meta)
                 if idem_key and response.status_code < 500:
                     _idempotent_store(session, actor, idem_key, raw, response)
@@ -224,6 +234,17 @@ def _handle(fn: Callable[..., Any], meta: Endpoint, path: dict[str, Any]) -> Res
         if idem_key and "idempotency" in str(exc.orig).lower():
             raise Conflict("idempotency_in_progress") from exc
         raise
+
+
+def _name_ids(session: Session, actor: Actor, result: Any) -> None:
+    """Names beside ids: the answer, or the items of a list answer, in one query per kind of name."""
+    namer: Namer | None = current_app.extensions.get("clientbase.namer")
+    model = result[0] if isinstance(result, tuple) else result
+    if namer is None or not isinstance(model, BaseModel):
+        return
+    items = getattr(model, "items", None)
+    namer(session, actor.company_id, [model, *(i for i in items if isinstance(i, BaseModel))]
+          if isinstance(items, list) else [model])
 
 
 def _rule_errors_of_the_rest(db: Any, meta: Endpoint, actor: Actor, raw: bytes, errors: list[FieldError],

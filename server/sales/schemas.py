@@ -10,6 +10,7 @@ from pydantic import Field
 from ..core.validation import (
     Amount, Code, IsoDate, CurrencyCode, Id, Input, LongText, Output, Percent, Quantity, PageQuery, QueryInput, page_limit, Text, Version,
 )
+from ..parties.names import NameRef
 
 
 InvoiceKind = Literal["sale_invoice", "sale_credit", "bill", "bill_credit"]
@@ -149,6 +150,8 @@ class InvoiceOut(Output):
     date: dt.date
     due_date: dt.date
     counterparty_id: int
+    branch: Optional[NameRef] = None
+    counterparty: Optional[NameRef] = None
     order_id: Optional[int]
     original_id: Optional[int]
     payment_term_id: Optional[int]
@@ -179,6 +182,8 @@ class InvoiceSummary(Output):
     date: dt.date
     due_date: dt.date
     counterparty_id: int
+    branch: Optional[NameRef] = None
+    counterparty: Optional[NameRef] = None
     order_id: Optional[int]
     currency: str
     total: Decimal
@@ -273,6 +278,8 @@ class OrderOut(Output):
     branch_id: int
     date: dt.date
     counterparty_id: int
+    branch: Optional[NameRef] = None
+    counterparty: Optional[NameRef] = None
     currency: str
     payment_term_id: Optional[int]
     net_total: Decimal
@@ -304,6 +311,8 @@ class OrderSummary(Output):
     branch_id: int
     date: dt.date
     counterparty_id: int
+    branch: Optional[NameRef] = None
+    counterparty: Optional[NameRef] = None
     currency: str
     total: Decimal
     version: int
