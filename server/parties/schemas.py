@@ -4,7 +4,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any, Literal, Optional, Union
 
-from pydantic import Field, field_validator
+from pydantic import Field, field_validator, model_validator
 from pydantic_core import PydanticCustomError
 
 from ..core.validation import Id, Version, Code, Country, Input, LongText, Output, MAX_OFFSET, PageQuery, QueryInput, page_limit, Text
@@ -67,6 +67,23 @@ class ClientFields(Input):
     consent_to_mailings: bool = None  # type: ignore[assignment]
     notes: Optional[LongText(10_000)] = None  # type: ignore[valid-type]
     extra: dict[Text(40, 1), ExtraValue] = Field(default=None, max_length=100)  # type: ignore[valid-type]
+
+    @model_validator(mode="before")
+    @classmethod
+    def _read_shape(cls, data: Any) -> Any:
+        """Accept the read shape's `phone`/`email` as a one-item `phones`/`emails` (README, API conventions).
+
+        Given beside the list it stands for, it is left in place and refused as an unknown field:
+        the list is the full form, and two spellings of one value must not disagree.
+        """
+        if not isinstance(data, dict):
+            return data
+        data = dict(data)
+        for one, many, key in (("phone", "phones", "number"), ("email", "emails", "email")):
+            if one in data and many not in data:
+                value = data.pop(one)
+                data[many] = [] if value is None else [{key: value}]
+        return data
 
 
 class ClientIn(ClientFields):

@@ -8,12 +8,11 @@ from __future__ import annotations
 import functools
 import hashlib
 import json
-import re
 import uuid
 from dataclasses import dataclass, replace
 from typing import Any, Callable, Iterable, Protocol
 
-from flask import Blueprint, Flask, Response, current_app, g, request
+from flask import Blueprint, Flask, Response, current_app, g, request, url_for
 from pydantic import BaseModel, ValidationError
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -110,17 +109,12 @@ def _add_alias(bp: Blueprint, fn: Callable[..., Any], meta: Endpoint, rule: str,
 
     def view(**path: Any) -> Response:
         # Read by _headers, so that error answers on the old path carry the notice too.
-        g.successor = successor_path(rule, path)
+        g.successor = url_for(f"{bp.name}.{fn.__name__}", **path)
         return _handle(fn, alias_meta, path)
 
     view.__doc__ = fn.__doc__
     view.cb_endpoint = alias_meta  # type: ignore[attr-defined]
     bp.add_url_rule(alias, f"{fn.__name__}__deprecated{n}", view, methods=[meta.method])
-
-
-def successor_path(rule: str, path: dict[str, Any]) -> str:
-    """The new path for an old one: the successor rule with the request's path values filled in."""
-    return re.sub(r"<(?:\w+:)?(\w+)>", lambda m: str(path[m.group(1)]), rule)
 
 
 
