@@ -16,6 +16,7 @@ from .db import Database
 from .migrate import upgrade
 from .openapi import bp as openapi_bp
 from .org import auth
+from .parties.names import fill_names
 
 
 def create_app(config: Mapping[str, Any] | None = None) -> Flask:
@@ -36,7 +37,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     if app.config["AUTO_MIGRATE"]:
         upgrade(db.engine)
 
-    routes.hand_over(app, authenticator=auth, idempotency=idempotency)
+    routes.hand_over(app, authenticator=auth, idempotency=idempotency, namer=fill_names)
 
     @app.get("/healthz")
     def healthz() -> Response:

@@ -97,7 +97,7 @@ def build(app: Flask) -> dict[str, Any]:
     _merge(components, top.get("$defs", {}))
     paths: dict[str, Any] = {}
     for rule, meta in routes:
-        path = re.sub(r"<(?:int:)?(\w+)>", r"{\1}", rule.rule)
+        path = _openapi_path(rule.rule)
         op: dict[str, Any] = {
             "operationId": rule.endpoint.replace(".", "_"),
             "summary": meta.summary,
@@ -142,6 +142,9 @@ def build(app: Flask) -> dict[str, Any]:
                 continue
             op["responses"][str(status)] = {"description": text, "content": {
                 "application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}}}
+        if meta.successor is not None:
+            op["deprecated"] = True
+            op["description"] = f"Deprecated spelling of `{_openapi_path(meta.successor)}`; it goes in release 2."
         if meta.public:
             op["security"] = []
         paths.setdefault(path, {})[meta.method.lower()] = op
@@ -156,6 +159,10 @@ def build(app: Flask) -> dict[str, Any]:
         },
         "security": [{"bearer": []}],
     }
+
+
+def _openapi_path(rule: str) -> str:
+    return re.sub(r"<(?:int:)?(\w+)>", r"{\1}", rule)
 
 
 def _merge(components: dict[str, Any], defs: dict[str, Any]) -> None:

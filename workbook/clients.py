@@ -132,7 +132,7 @@ class References:
             branches={b["code"]: b["id"] for b in items("/api/v1/branches")},
             managers={u["email"]: u["id"] for u in items("/api/v1/users")},
             segments=[s["code"] for s in items("/api/v1/segments")],
-            lead_sources=[s["code"] for s in items("/api/v1/lead_sources")],
+            lead_sources=[s["code"] for s in items("/api/v1/lead-sources")],
             tags=[t["name"] for t in items("/api/v1/tags")],
         )
 

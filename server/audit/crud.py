@@ -8,6 +8,7 @@ from pydantic import BaseModel
 from sqlalchemy.orm import Session
 
 from ..core.actor import Actor
+from ..core.validation import page
 from ..routes import VersionIn, route
 from .records import get_owned
 
@@ -15,12 +16,13 @@ from .records import get_owned
 def crud_routes(
     bp: Blueprint, plural: str, entity: str, *, schema_in: type[BaseModel], schema_patch: type[BaseModel],
     schema_out: type[BaseModel], schema_list: type[BaseModel], list_query: type[BaseModel],
-    service: Any, read_roles: Iterable[str], write_roles: Iterable[str],
+    service: Any, read_roles: Iterable[str], write_roles: Iterable[str], old_plurals: Iterable[str] = (),
 ) -> None:
     """List/create/read/update/archive routes for a simple versioned record kind.
 
     `service` names the functions list_<plural>, create_<entity>, update_<entity>, archive_<entity>
     (a hyphen in the path's plural, as in `cashflow-categories`, is an underscore in the names).
+    `old_plurals` are former spellings of the path, answered as deprecated aliases.
     """
     read_roles, write_roles = tuple(read_roles), tuple(write_roles)
     list_fn = getattr(service, f"list_{plural.replace('-', '_')}")
@@ -30,7 +32,7 @@ def crud_routes(
     model = schema_out
 
     def list_view(session: Session, actor: Actor, query: Any) -> Any:
-        return schema_list(items=[model.model_validate(o) for o in list_fn(session, actor, query.include_archived)])
+        return schema_list(items=[model.model_validate(o) for o in page(list_fn(session, actor, query.include_archived), query)])
 
     def create_view(session: Session, actor: Actor, body: Any) -> Any:
         return model.model_validate(create_fn(session, actor, body))
@@ -51,11 +53,19 @@ def crud_routes(
     ):
         fn.__doc__ = doc
         fn.__name__ = f"{fn.__name__.replace('_view', '')}_{entity}"
-    route(bp, f"/{plural}", roles=read_roles, query=list_query, response=schema_list)(list_view)
-    route(bp, f"/{plural}", method="POST", roles=write_roles, body=schema_in, response=model, status=201)(create_view)
-    route(bp, f"/{plural}/<int:id>", roles=read_roles, response=model)(get_view)
-    route(bp, f"/{plural}/<int:id>", method="PATCH", roles=write_roles, body=schema_patch, response=model)(update_view)
-    route(bp, f"/{plural}/<int:id>/archive", method="POST", roles=write_roles, body=VersionIn, response=model)(archive_view)
+    old = tuple(old_plurals)
+
+    def aliases(tail: str) -> tuple[str, ...]:
+        return tuple(f"/{o}{tail}" for o in old)
+
+    route(bp, f"/{plural}", roles=read_roles, query=list_query, response=schema_list, aliases=aliases(""))(list_view)
+    route(bp, f"/{plural}", method="POST", roles=write_roles, body=schema_in, response=model, status=201,
+          aliases=aliases(""))(create_view)
+    route(bp, f"/{plural}/<int:id>", roles=read_roles, response=model, aliases=aliases("/<int:id>"))(get_view)
+    route(bp, f"/{plural}/<int:id>", method="PATCH", roles=write_roles, body=schema_patch, response=model,
+          aliases=aliases("/<int:id>"))(update_view)
+    route(bp, f"/{plural}/<int:id>/archive", method="POST", roles=write_roles, body=VersionIn, response=model,
+          aliases=aliases("/<int:id>/archive"))(archive_view)
 
 
 def _model_of(service: Any, entity: str) -> Any:

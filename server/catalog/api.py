@@ -10,6 +10,7 @@ from ..core.actor import Actor
 from ..audit.crud import crud_routes
 from ..routes import VersionIn, route
 from ..core.errors import DomainError, ErrorList, FieldError
+from ..core.validation import page
 from . import pricing, schemas, service
 from .models import PriceList, Product
 
@@ -33,7 +34,7 @@ def category_tree(session: Session, actor: Actor, query: schemas.ListQuery) -> s
     """The category tree, depth first, each with its depth and path of codes."""
     return schemas.ProductCategoryTree(items=[
         schemas.ProductCategoryNode(**schemas.ProductCategoryOut.model_validate(c).model_dump(), depth=depth, path=path)
-        for c, depth, path in service.category_tree(session, actor, query.include_archived)
+        for c, depth, path in page(service.category_tree(session, actor, query.include_archived), query)
     ])
 
 
@@ -98,7 +99,8 @@ def restore_product(session: Session, actor: Actor, id: int, body: VersionIn) ->
 def list_price_lists(session: Session, actor: Actor, query: schemas.ListQuery) -> schemas.PriceListList:
     """List the price lists with their rules."""
     return schemas.PriceListList(items=[
-        service.present_price_list(session, pl) for pl in service.list_price_lists(session, actor, query.include_archived)
+        service.present_price_list(session, pl)
+        for pl in page(service.list_price_lists(session, actor, query.include_archived), query)
     ])
 
 

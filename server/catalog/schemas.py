@@ -9,7 +9,7 @@ from pydantic import Field, field_validator
 
 from ..core.validation import (
     IsoDate,
-    Code, QueryDate, CurrencyCode, Id, Input, NonNegativeAmount, Output, Percent, QueryInput, Quantity, Text,
+    Code, QueryDate, CurrencyCode, Id, Input, NonNegativeAmount, Output, Percent, PageQuery, QueryInput, page_limit, Quantity, Text,
     Version, plain,
 )
 
@@ -31,7 +31,7 @@ class CatalogNames(Input):
     ru: Optional[Text(300)] = None  # type: ignore[valid-type]
 
 
-class ListQuery(QueryInput):
+class ListQuery(PageQuery):
     include_archived: bool = False
 
 
@@ -131,15 +131,14 @@ class ProductOut(Output):
     _plain_rate = field_validator("tax_rate")(plain)
 
 
-class ProductQuery(QueryInput):
+class ProductQuery(PageQuery):
     q: Optional[Text(100)] = None  # type: ignore[valid-type]
     category_id: Optional[Id] = None
     # With category_id: also products of its subcategories.
     subtree: bool = True
     kind: Optional[Kind] = None
     include_archived: bool = False
-    limit: int = Field(default=100, ge=1, le=1000)
-    offset: int = Field(default=0, ge=0, le=10**9)
+    limit: int = page_limit(100)  # type: ignore[assignment]
 
 
 class ProductPage(Output):

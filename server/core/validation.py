@@ -6,7 +6,8 @@ import binascii
 import datetime as dt
 import re
 from decimal import Decimal, InvalidOperation
-from typing import Annotated, Any
+from itertools import islice
+from typing import Annotated, Any, Iterable, Optional, TypeVar
 
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, PlainSerializer, StringConstraints
 from pydantic_core import PydanticCustomError
@@ -14,6 +15,8 @@ from pydantic_core import PydanticCustomError
 from .errors import FieldError
 from .messages import MESSAGES
 from .money import CURRENCIES, money_text
+
+T = TypeVar("T")
 
 # Control characters other than tab/newline have no business in a business record.
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
@@ -56,6 +59,32 @@ class QueryInput(BaseModel):
     """Query strings arrive as text, so types are coerced; unknown parameters are still refused."""
 
     model_config = ConfigDict(extra="forbid")
+
+
+# Every list takes the same page parameters (README, "API conventions").
+MAX_LIMIT = 1000
+MAX_OFFSET = 10**9
+
+
+def page_limit(default: int | None) -> Any:
+    """The `limit` parameter with a list's own default; the bounds are the same on every list."""
+    return Field(default=default, ge=1, le=MAX_LIMIT, description=f"At most {MAX_LIMIT} items.")
+
+
+class PageQuery(QueryInput):
+    """The list parameters every list accepts: `limit` (1..1000) and `offset`.
+
+    A list that answered whole before pages defaults to no limit, so old callers still get every item.
+    """
+
+    limit: Optional[int] = page_limit(None)
+    offset: int = Field(default=0, ge=0, le=MAX_OFFSET)
+
+
+def page(items: Iterable[T], query: PageQuery) -> list[T]:
+    """One page of a list that is loaded whole (short lists: reference data, a company's payroll runs)."""
+    end = None if query.limit is None else query.offset + query.limit
+    return list(islice(items, query.offset, end))
 
 
 class Output(BaseModel):

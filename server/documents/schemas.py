@@ -6,7 +6,7 @@ from typing import Any, Literal, Optional
 
 from pydantic import Field
 
-from ..core.validation import FileBase64, Id, Input, IsoDate, Language, LongText, Output, QueryDate, QueryInput, Text, Version
+from ..core.validation import FileBase64, Id, Input, IsoDate, Language, LongText, Output, QueryDate, PageQuery, QueryInput, page_limit, Text, Version
 from .engine import MAX_TEMPLATE_BYTES
 from .kinds import KINDS
 from .models import STATUSES
@@ -144,14 +144,13 @@ class DocumentList(Output):
     items: list[DocumentOut]
 
 
-class DocumentQuery(QueryInput):
+class DocumentQuery(PageQuery):
     kind: Optional[KindCode] = None
     status: Optional[Status] = None
     counterparty_id: Optional[Id] = None
     order_id: Optional[Id] = None
     invoice_id: Optional[Id] = None
-    limit: int = Field(default=100, ge=1, le=1000)
-    offset: int = Field(default=0, ge=0, le=10**9)
+    limit: int = page_limit(100)  # type: ignore[assignment]
 
 
 class FileQuery(QueryInput):

@@ -5,6 +5,7 @@ from flask import Blueprint
 from sqlalchemy.orm import Session
 
 from ..core.actor import Actor
+from ..core.validation import page
 from ..audit.crud import crud_routes
 from ..routes import VersionIn, route
 from . import schemas, service
@@ -21,7 +22,7 @@ FIGURES = ("owner", "accountant", "sales")
 @route(bp, "/cash-accounts", roles=BOOKS, query=schemas.ListQuery, response=schemas.CashAccountList)
 def list_cash_accounts(session: Session, actor: Actor, query: schemas.ListQuery) -> schemas.CashAccountList:
     """List the cash desks and bank accounts."""
-    rows = service.list_cash_accounts(session, actor, query.include_archived)
+    rows = page(service.list_cash_accounts(session, actor, query.include_archived), query)
     return schemas.CashAccountList(items=[schemas.CashAccountOut.model_validate(c) for c in rows])
 
 

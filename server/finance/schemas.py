@@ -7,9 +7,10 @@ from typing import Literal, Optional
 from pydantic import ConfigDict, Field
 
 from ..core.validation import (
-    Code, CurrencyCode, Id, Input, IsoDate, LongText, MoneyText, NumberText, Output, PositiveAmount, QueryInput, Text,
+    Code, CurrencyCode, Id, Input, IsoDate, LongText, MoneyText, NumberText, Output, PositiveAmount, PageQuery, page_limit, Text,
     Version,
 )
+from ..parties.names import NameRef
 
 CashKind = Literal["cash", "bank"]
 Direction = Literal["in", "out", "both"]
@@ -79,7 +80,7 @@ class CashAccountList(Output):
     items: list[CashAccountOut]
 
 
-class ListQuery(QueryInput):
+class ListQuery(PageQuery):
     include_archived: bool = False
 
 
@@ -193,6 +194,8 @@ class PaymentOut(Output):
     to_cash_account_id: Optional[int]
     to_amount: Optional[MoneyText]
     counterparty_id: Optional[int]
+    branch: Optional[NameRef] = None
+    counterparty: Optional[NameRef] = None
     currency: str
     amount: MoneyText
     rate: NumberText
@@ -217,7 +220,7 @@ class PaymentPage(Output):
     total: int
 
 
-class PaymentQuery(QueryInput):
+class PaymentQuery(PageQuery):
     kind: Optional[PaymentKind] = None
     status: Optional[PaymentStatus] = None
     counterparty_id: Optional[Id] = None
@@ -227,8 +230,7 @@ class PaymentQuery(QueryInput):
     date_to: Optional[IsoDate] = None
     # Only payments with something left to allocate (advances).
     unallocated_only: bool = False
-    limit: int = Field(default=100, ge=1, le=500)
-    offset: int = Field(default=0, ge=0, le=10_000_000)
+    limit: int = page_limit(100)  # type: ignore[assignment]
 
 
 # --- counterparty balance ----------------------------------------------------------------------

@@ -10,8 +10,9 @@ from pydantic_core import PydanticCustomError
 
 from ..core.validation import (
     CurrencyCode, DecimalText, Id, Input, IsoDate, Language, LongText, MoneyText, NonNegativeAmount, Output,
-    Percent, PositiveAmount, QueryInput, Text, Version,
+    Percent, PositiveAmount, PageQuery, page_limit, Text, Version,
 )
+from ..parties.names import NameRef
 
 EventKind = Literal["transfer", "rate_change", "leave", "return", "dismissal"]
 RequestKind = Literal["vacation", "sick_leave", "unpaid_leave", "overtime", "advance", "expense", "purchase"]
@@ -90,7 +91,7 @@ class PositionList(Output):
     items: list[PositionOut]
 
 
-class ListQuery(QueryInput):
+class ListQuery(PageQuery):
     include_archived: bool = False
 
 
@@ -177,6 +178,7 @@ class EmployeeOut(Output):
     dependants: int
     status: str
     branch_id: int
+    branch: Optional[NameRef] = None
     department_id: Optional[int]
     position_id: Optional[int]
     hours_per_day: MoneyText
@@ -221,14 +223,13 @@ class EmployeePage(Output):
     total: int
 
 
-class EmployeeQuery(QueryInput):
+class EmployeeQuery(PageQuery):
     q: Optional[Text(200)] = Field(  # type: ignore[valid-type]
         default=None, description="Part of the name or staff number.")
     branch_id: Optional[Id] = None
     department_id: Optional[Id] = None
     status: EmployeeStatus = "active"
-    limit: int = Field(default=100, ge=1, le=500)
-    offset: int = Field(default=0, ge=0, le=10_000_000)
+    limit: int = page_limit(100)  # type: ignore[assignment]
 
 
 class EventIn(Input):
@@ -302,11 +303,10 @@ class StaffRequestPage(Output):
     total: int
 
 
-class StaffRequestQuery(QueryInput):
+class StaffRequestQuery(PageQuery):
     status: Optional[RequestStatus] = None
     kind: Optional[RequestKind] = None
     employee_id: Optional[Id] = None
     date_from: Optional[IsoDate] = Field(default=None, description="Requests ending on or after this day.")
     date_to: Optional[IsoDate] = Field(default=None, description="Requests starting on or before this day.")
-    limit: int = Field(default=100, ge=1, le=500)
-    offset: int = Field(default=0, ge=0, le=10_000_000)
+    limit: int = page_limit(100)  # type: ignore[assignment]

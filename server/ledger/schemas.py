@@ -8,7 +8,7 @@ from typing import Literal, Optional
 from pydantic import Field, field_serializer
 
 from ..core.money import money_text
-from ..core.validation import IsoDate, Amount, QueryDate, Id, Input, Output, QueryInput, Text, Version
+from ..core.validation import IsoDate, Amount, QueryDate, Id, Input, Output, PageQuery, QueryInput, Text, Version
 
 AccountType = Literal["asset", "liability", "equity", "income", "expense"]
 LANGS = Literal["km", "ru", "en"]
@@ -47,7 +47,7 @@ class AccountList(Output):
     items: list[AccountOut]
 
 
-class ListQuery(QueryInput):
+class ListQuery(PageQuery):
     include_archived: bool = False
 
 

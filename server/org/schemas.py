@@ -6,7 +6,7 @@ from typing import Literal, Optional
 
 from pydantic import EmailStr, Field
 
-from ..core.validation import Id, Version, Code, Country, CurrencyCode, Input, Language, Output, QueryInput, Text
+from ..core.validation import Id, Version, Code, Country, CurrencyCode, Input, Language, Output, PageQuery, Text
 
 Role = Literal["owner", "accountant", "sales", "warehouse", "hr"]
 
@@ -177,7 +177,7 @@ class TokenCreated(TokenOut):
     token: str = Field(description="The token text. Shown once; only its hash is stored.")
 
 
-class ListQuery(QueryInput):
+class ListQuery(PageQuery):
     include_archived: bool = False
 
 

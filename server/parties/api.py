@@ -28,7 +28,7 @@ def _query_from_params(p: schemas.ClientListParams | schemas.ExportParams, limit
     try:
         return schemas.ClientQuery(
             q=p.q, filters=filters, sort=query.parse_sort_param(p.sort),
-            limit=getattr(p, "limit", limit), cursor=getattr(p, "cursor", None),
+            limit=getattr(p, "limit", limit), offset=getattr(p, "offset", 0), cursor=getattr(p, "cursor", None),
             include_archived=p.include_archived, with_total=getattr(p, "with_total", False),
         )
     except ValidationError as exc:
@@ -157,11 +157,14 @@ def list_tags(session: Session, actor: Actor) -> schemas.TagList:
     return schemas.TagList(items=[schemas.TagOut.model_validate(t) for t in reference.list_tags(session, actor)])
 
 
-for plural, entity, s_in, s_patch, s_out, s_list in (
-    ("segments", "segment", schemas.RefIn, schemas.RefPatch, schemas.RefOut, schemas.RefList),
-    ("lead_sources", "lead_source", schemas.RefIn, schemas.RefPatch, schemas.RefOut, schemas.RefList),
-    ("extra_fields", "extra_field", schemas.ExtraFieldIn, schemas.ExtraFieldPatch, schemas.ExtraFieldOut,
-     schemas.ExtraFieldList),
+# Paths are kebab-case; the snake_case spellings answer as deprecated aliases until release 2 (README).
+for plural, old, entity, s_in, s_patch, s_out, s_list in (
+    ("segments", (), "segment", schemas.RefIn, schemas.RefPatch, schemas.RefOut, schemas.RefList),
+    ("lead-sources", ("lead_sources",), "lead_source", schemas.RefIn, schemas.RefPatch, schemas.RefOut,
+     schemas.RefList),
+    ("extra-fields", ("extra_fields",), "extra_field", schemas.ExtraFieldIn, schemas.ExtraFieldPatch,
+     schemas.ExtraFieldOut, schemas.ExtraFieldList),
 ):
     crud_routes(bp, plural, entity, schema_in=s_in, schema_patch=s_patch, schema_out=s_out, schema_list=s_list,
-                list_query=schemas.ListQuery, service=reference, read_roles=ALL_ROLES, write_roles=SETUP)
+                list_query=schemas.ListQuery, service=reference, read_roles=ALL_ROLES, write_roles=SETUP,
+                old_plurals=old)

@@ -111,6 +111,11 @@ def field_spec(name: str, extra_types: dict[str, str]) -> FieldSpec | None:
     return None
 
 
+def field_names(extra_types: dict[str, str], *more: str) -> list[str]:
+    """The fields a list can be filtered or sorted by, named in the error for an unknown one."""
+    return [*FIELDS, *more, *(f"extra.{key}" for key in sorted(extra_types))]
+
+
 def extra_types(session: Session, actor: Actor) -> dict[str, str]:
     return dict(session.execute(
         select(ExtraField.key, ExtraField.type).where(ExtraField.company_id == actor.company_id)
@@ -330,7 +335,8 @@ def base_statement(session: Session, actor: Actor, q: str | None, filters: list[
         else:
             spec = field_spec(flt.field, types)
             if spec is None:
-                errors.add(f"{path}.{i}.field", "unknown_filter_field", name=flt.field)
+                errors.add(f"{path}.{i}.field", "unknown_filter_field", name=flt.field,
+                           allowed=", ".join(field_names(types, "tags")))
                 continue
             clause = _filter_clause(spec, flt, f"{path}.{i}", flt.field, errors)
         if clause is not None:
@@ -407,7 +413,7 @@ def _sort_keys(sort: list[str], types: dict[str, str], path: str = "sort") -> li
         name = item.lstrip("+-")
         spec = field_spec(name, types)
         if spec is None:
-            errors.add(f"{path}.{i}", "unknown_sort_field", name=name)
+            errors.add(f"{path}.{i}", "unknown_sort_field", name=name, allowed=", ".join(field_names(types)))
             continue
         keys.append((name, spec, desc))
     errors.raise_if_any()
@@ -535,7 +541,7 @@ def list_clients(session: Session, actor: Actor, query: ClientQuery, filter_path
     page_stmt = stmt
     if query.cursor:
         page_stmt = page_stmt.where(_after_clause(keys, _decode_cursor(query.cursor, keys, sig)))
-    rows = list(session.scalars(page_stmt.order_by(*_order_by(keys)).limit(query.limit + 1)))
+    rows = list(session.scalars(page_stmt.order_by(*_order_by(keys)).offset(query.offset).limit(query.limit + 1)))
     next_cursor = None
     if len(rows) > query.limit:
         rows = rows[: query.limit]

@@ -4,10 +4,11 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any, Literal, Optional, Union
 
-from pydantic import Field, field_validator
+from pydantic import Field, field_validator, model_validator
 from pydantic_core import PydanticCustomError
 
-from ..core.validation import Id, Version, Code, Country, Input, LongText, Output, QueryInput, Text
+from ..core.validation import Id, Version, Code, Country, Input, LongText, Output, MAX_OFFSET, PageQuery, QueryInput, page_limit, Text
+from .names import NameRef
 
 Kind = Literal["client", "supplier", "both"]
 PersonType = Literal["person", "company"]
@@ -66,6 +67,23 @@ class ClientFields(Input):
     consent_to_mailings: bool = None  # type: ignore[assignment]
     notes: Optional[LongText(10_000)] = None  # type: ignore[valid-type]
     extra: dict[Text(40, 1), ExtraValue] = Field(default=None, max_length=100)  # type: ignore[valid-type]
+
+    @model_validator(mode="before")
+    @classmethod
+    def _read_shape(cls, data: Any) -> Any:
+        """Accept the read shape's `phone`/`email` as a one-item `phones`/`emails` (README, API conventions).
+
+        Given beside the list it stands for, it is left in place and refused as an unknown field:
+        the list is the full form, and two spellings of one value must not disagree.
+        """
+        if not isinstance(data, dict):
+            return data
+        data = dict(data)
+        for one, many, key in (("phone", "phones", "number"), ("email", "emails", "email")):
+            if one in data and many not in data:
+                value = data.pop(one)
+                data[many] = [] if value is None else [{key: value}]
+        return data
 
 
 class ClientIn(ClientFields):
@@ -127,6 +145,8 @@ class ClientOut(Output):
     lead_source: Optional[str]
     manager_id: Optional[int]
     branch_id: Optional[int]
+    branch: Optional[NameRef] = None
+    manager: Optional[NameRef] = None
     consent_to_mailings: bool
     consent_at: Optional[dt.datetime]
     notes: Optional[str]
@@ -167,7 +187,9 @@ class ClientQuery(Input):
     q: Optional[Text(200)] = None  # type: ignore[valid-type]
     filters: list[Filter] = Field(default_factory=list, max_length=50)
     sort: list[Text(60, 1)] = Field(default_factory=list, max_length=5)  # type: ignore[valid-type]
-    limit: int = Field(default=50, ge=1, le=1000)
+    limit: int = page_limit(50)
+    # The convention's offset, counted after the cursor when both are given; the cursor is the fast way.
+    offset: int = Field(default=0, ge=0, le=MAX_OFFSET)
     cursor: Optional[Text(2000)] = None  # type: ignore[valid-type]
     include_archived: bool = False
     with_total: bool = False
@@ -179,7 +201,9 @@ class ClientListParams(QueryInput):
     q: Optional[Text(200)] = None  # type: ignore[valid-type]
     filter: list[Text(500)] = Field(default_factory=list, max_length=50)  # type: ignore[valid-type]
     sort: Optional[Text(300)] = None  # type: ignore[valid-type]
-    limit: int = Field(default=50, ge=1, le=1000)
+    limit: int = page_limit(50)
+    # The convention's offset, counted after the cursor when both are given; the cursor is the fast way.
+    offset: int = Field(default=0, ge=0, le=MAX_OFFSET)
     cursor: Optional[Text(2000)] = None  # type: ignore[valid-type]
     include_archived: bool = False
     with_total: bool = False
@@ -314,5 +338,5 @@ class ExtraFieldList(Output):
     items: list[ExtraFieldOut]
 
 
-class ListQuery(QueryInput):
+class ListQuery(PageQuery):
     include_archived: bool = False

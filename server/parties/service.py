@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import datetime as dt
 import gc
+import hashlib
 import math
 import re
 from contextlib import contextmanager
@@ -22,6 +23,7 @@ from ..core.errors import Conflict, DomainError, ErrorList, FieldError, Validati
 from ..core.validation import field_errors
 from ..db import insert_ids, insert_rows
 from ..org.models import Branch, Company, User
+from .names import NameRef
 from . import schemas
 from .models import (
     Address, Contact, Counterparty, Email, ExtraField, LeadSource, Phone, Segment, Tag, counterparty_tags,
@@ -60,8 +62,9 @@ def client_row(session: Session, actor: Actor, client_id: int) -> Any:
 def client_etag(row: Any) -> str:
     """What the client's representation depends on. Every change to a client or to its phones,
     emails, addresses, contacts or tags bumps its version; the segment and lead source it shows
-    by code have versions of their own."""
-    return f"c{row.id}-v{row.version}-s{row.segment_version or 0}-l{row.lead_source_version or 0}"
+    by code have versions of their own; the branch and manager it names are hashed in by name."""
+    names = hashlib.sha256(f"{row.branch_code}\x1f{row.branch_name}\x1f{row.manager_name}".encode()).hexdigest()[:12]
+    return f"c{row.id}-v{row.version}-s{row.segment_version or 0}-l{row.lead_source_version or 0}-n{names}"
 
 
 def load_client(session: Session, row: Any) -> schemas.ClientOut:
@@ -73,7 +76,7 @@ def load_client(session: Session, row: Any) -> schemas.ClientOut:
     kids: dict[str, list[Any]] = {"p": [], "e": [], "a": [], "c": [], "t": []}
     for r in session.connection().execute(_ONE_CHILDREN, {"id": row.id}):
         kids[r.kid].append(r)
-    return _client_out(
+    out = _client_out(
         row, segment=row.segment_code, lead_source=row.lead_source_code,
         phones=[(r.a, r.b) for r in kids["p"]],
         emails=[{"email": r.a, "kind": r.b} for r in kids["e"]],
@@ -81,6 +84,12 @@ def load_client(session: Session, row: Any) -> schemas.ClientOut:
         contacts=[dict(zip(_CONTACT_FIELDS, (r.a, r.b, r.c, r.d, r.e))) for r in kids["c"]],
         tags=[r.a for r in kids["t"]],
     )
+    # Names beside ids, from the same row (the card is cached whole, keyed by client_etag).
+    if row.branch_id is not None:
+        out.branch = NameRef(id=row.branch_id, code=row.branch_code, name=row.branch_name)
+    if row.manager_id is not None:
+        out.manager = NameRef(id=row.manager_id, name=row.manager_name)
+    return out
 
 
 _ADDRESS_FIELDS = tuple(schemas.AddressOut.model_fields)
@@ -98,9 +107,12 @@ def _child_rows(tag: str, model: Any, fields: tuple[str, ...], width: int = 7) -
 # Built once: constructing statements costs more than running them on an indexed key.
 _ONE_CLIENT = (
     select(Counterparty.__table__, Segment.code.label("segment_code"), Segment.version.label("segment_version"),
-           LeadSource.code.label("lead_source_code"), LeadSource.version.label("lead_source_version"))
+           LeadSource.code.label("lead_source_code"), LeadSource.version.label("lead_source_version"),
+           Branch.code.label("branch_code"), Branch.name.label("branch_name"), User.name.label("manager_name"))
     .outerjoin(Segment, Segment.id == Counterparty.segment_id)
     .outerjoin(LeadSource, LeadSource.id == Counterparty.lead_source_id)
+    .outerjoin(Branch, Branch.id == Counterparty.branch_id)
+    .outerjoin(User, User.id == Counterparty.manager_id)
     .where(Counterparty.id == bindparam("id"))
 )
 _ONE_CHILDREN = union_all(

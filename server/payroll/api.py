@@ -6,6 +6,7 @@ from sqlalchemy.orm import Session
 
 from ..core.actor import Actor
 from ..core.errors import NotFound
+from ..core.validation import page
 from ..routes import VersionIn, route
 from . import schemas, service
 
@@ -32,7 +33,7 @@ def put_timesheet(session: Session, actor: Actor, body: schemas.TimesheetIn) -> 
 def list_pay_items(session: Session, actor: Actor, query: schemas.PayItemQuery) -> schemas.PayItemList:
     """List fixed bonuses and deductions."""
     return schemas.PayItemList(items=[schemas.PayItemOut.model_validate(i)
-                                      for i in service.list_pay_items(session, actor, query)])
+                                      for i in page(service.list_pay_items(session, actor, query), query)])
 
 
 @route(bp, "/pay-items", method="POST", roles=PREPARE, body=schemas.PayItemIn, response=schemas.PayItemOut, status=201)
@@ -56,7 +57,7 @@ def archive_pay_item(session: Session, actor: Actor, id: int, body: VersionIn) -
 @route(bp, "/payroll-runs", roles=READ, query=schemas.RunQuery, response=schemas.RunList)
 def list_runs(session: Session, actor: Actor, query: schemas.RunQuery) -> schemas.RunList:
     """List payroll runs, newest period first."""
-    return schemas.RunList(items=[schemas.RunOut.model_validate(r) for r in service.list_runs(session, actor, query)])
+    return schemas.RunList(items=[schemas.RunOut.model_validate(r) for r in page(service.list_runs(session, actor, query), query)])
 
 
 @route(bp, "/payroll-runs", method="POST", roles=PREPARE, body=schemas.RunIn, response=schemas.RunOut, status=201)

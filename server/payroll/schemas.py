@@ -9,9 +9,10 @@ from typing import Annotated, Any, Literal, Optional
 from pydantic import BeforeValidator, Field
 
 from ..core.validation import (
-    DecimalText, Id, Input, IsoDate, LongText, MoneyText, NonNegativeAmount, Output, PositiveAmount, QueryInput, Text,
+    DecimalText, Id, Input, IsoDate, LongText, MoneyText, NonNegativeAmount, Output, PositiveAmount, PageQuery, QueryInput, Text,
     Version,
 )
+from ..parties.names import NameRef
 from .models import ABSENCE_CODES
 
 RunStatus = Literal["draft", "calculated", "approved", "posted", "paid"]
@@ -148,7 +149,7 @@ class PayItemList(Output):
     items: list[PayItemOut]
 
 
-class PayItemQuery(QueryInput):
+class PayItemQuery(PageQuery):
     employee_id: Optional[Id] = None
     period: Optional[Period] = None
     include_archived: bool = False
@@ -175,7 +176,7 @@ class RunPay(Input):
     date: IsoDate
 
 
-class RunQuery(QueryInput):
+class RunQuery(PageQuery):
     period: Optional[Period] = None
     branch_id: Optional[Id] = None
     status: Optional[RunStatus] = None
@@ -186,6 +187,7 @@ class RunOut(Output):
     version: int
     number: str
     branch_id: int
+    branch: Optional[NameRef] = None
     period: dt.date
     kind: str
     adjusts_run_id: Optional[int]

@@ -2,10 +2,10 @@
 
 It knows no users and no operations log: the app factory hands it an authenticator and an idempotency store.
 """
-from .declare import (ALL_ROLES, PUBLIC, Authenticator, Endpoint, IdempotencyStore, VersionIn, hand_over,
+from .declare import (ALL_ROLES, PUBLIC, Authenticator, Endpoint, IdempotencyStore, Namer, VersionIn, hand_over,
                       new_request_id, parse_body, parse_query, register, route)
 
 DEPENDS: tuple[str, ...] = ()
 
-__all__ = ["ALL_ROLES", "PUBLIC", "Authenticator", "Endpoint", "IdempotencyStore", "VersionIn", "hand_over",
+__all__ = ["ALL_ROLES", "PUBLIC", "Authenticator", "Endpoint", "IdempotencyStore", "Namer", "VersionIn", "hand_over",
            "new_request_id", "parse_body", "parse_query", "register", "route"]

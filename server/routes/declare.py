@@ -9,16 +9,17 @@ import functools
 import hashlib
 import json
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Callable, Iterable, Protocol
 
-from flask import Blueprint, Flask, Response, current_app, g, request
+from flask import Blueprint, Flask, Response, current_app, g, request, url_for
 from pydantic import BaseModel, ValidationError
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from ..core.actor import Actor
 from ..core.errors import Conflict, DomainError, FieldError, Forbidden, NotFound, ValidationFailed
+from ..core.i18n import negotiate
 from ..core.validation import Version, field_errors
 
 MAX_ID = 2**62
@@ -48,6 +49,8 @@ class Endpoint:
     # Called with a read session before the write transaction; its answer reaches the view as
     # `prepared`. Long checks done here do not hold SQLite's single write lock.
     prepare: Callable[..., Any] | None = None
+    # Set on a deprecated alias (an old spelling of a path): the rule of the path that replaces it.
+    successor: str | None = None
 
     @property
     def public(self) -> bool:
@@ -69,8 +72,13 @@ def route(
     idempotent: bool = True,
     on_invalid: Callable[..., list[FieldError]] | None = None,
     prepare: Callable[..., Any] | None = None,
+    aliases: Iterable[str] = (),
 ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
-    """Declare an API route. `roles` is required: there is no route without a role rule."""
+    """Declare an API route. `roles` is required: there is no route without a role rule.
+
+    `aliases` are old spellings of `rule`, kept for one release: the same handler answers them,
+    with `Deprecation: true` and a `Link` to the new path, and the OpenAPI document marks them deprecated.
+    """
     roles = roles if roles == PUBLIC else tuple(roles)
     if not roles:
         raise ValueError(f"{rule}: a route needs a role rule")
@@ -89,9 +97,26 @@ def route(
 
         view.cb_endpoint = meta  # type: ignore[attr-defined]
         bp.add_url_rule(rule, fn.__name__, view, methods=[method])
+        for n, alias in enumerate(aliases, 1):
+            _add_alias(bp, fn, meta, rule, alias, n)
         return view
 
     return deco
+
+
+def _add_alias(bp: Blueprint, fn: Callable[..., Any], meta: Endpoint, rule: str, alias: str, n: int) -> None:
+    alias_meta = replace(meta, successor=rule)
+
+    def view(**path: Any) -> Response:
+        # Read by _headers, so that error answers on the old path carry the notice too.
+        g.successor = url_for(f"{bp.name}.{fn.__name__}", **path)
+        return _handle(fn, alias_meta, path)
+
+    view.__doc__ = fn.__doc__
+    view.cb_endpoint = alias_meta  # type: ignore[attr-defined]
+    bp.add_url_rule(alias, f"{fn.__name__}__deprecated{n}", view, methods=[meta.method])
+
+
 
 
 class Authenticator(Protocol):
@@ -117,10 +142,18 @@ def register(app: Flask) -> None:
     app.after_request(_headers)
 
 
-def hand_over(app: Flask, *, authenticator: Authenticator, idempotency: IdempotencyStore) -> None:
-    """Give the route framework what it must not import: who users are and where answers are kept."""
+class Namer(Protocol):
+    """Fills `branch`/`manager`/`counterparty` beside their ids in the answer models, for a whole page at once."""
+
+    def __call__(self, session: Session, company_id: int, items: list[BaseModel]) -> None: ...
+
+
+def hand_over(app: Flask, *, authenticator: Authenticator, idempotency: IdempotencyStore,
+              namer: Namer | None = None) -> None:
+    """Give the route framework what it must not import: who users are, where answers are kept, what ids name."""
     app.extensions["clientbase.authenticator"] = authenticator
     app.extensions["clientbase.idempotency"] = idempotency
+    app.extensions["clientbase.namer"] = namer
 
 
 def _request_id() -> None:
@@ -130,6 +163,11 @@ def _request_id() -> None:
 def _headers(resp: Response) -> Response:
     resp.headers["X-Request-Id"] = g.get("request_id", "")
     resp.headers["X-Content-Type-Options"] = "nosniff"
+    successor = g.get("successor")
+    if successor is not None:
+        # A deprecated alias (RFC 9745 Deprecation, RFC 8288 Link to the path that replaces it).
+        resp.headers["Deprecation"] = "true"
+        resp.headers["Link"] = f'<{successor}>; rel="successor-version"'
     return resp
 
 
@@ -148,6 +186,8 @@ def _handle(fn: Callable[..., Any], meta: Endpoint, path: dict[str, Any]) -> Res
         if stale_token is not None:
             with db.write_session() as s, s.begin():
                 auth.touch(s, stale_token)
+        # An explicit Accept-Language is this request's wish and wins over the user's stored language.
+        actor = replace(actor, language=negotiate(request.headers.get("Accept-Language"), actor.language))
         g.actor = actor
         if actor.role not in meta.roles:
             raise Forbidden("role_forbidden", params={"role": actor.role, "allowed": ", ".join(meta.roles)})
@@ -178,6 +218,8 @@ def _handle(fn: Callable[..., Any], meta: Endpoint, path: dict[str, Any]) -> Res
                 if actor is not None:
                     kwargs["actor"] = actor
                 result = fn(session, **kwargs)
+                if actor is not None:
+                    _name_ids(session, actor, result)
                 response = _serialize(result, meta)
                 if idem_key and response.status_code < 500:
                     _idempotent_store(session, actor, idem_key, raw, response)
@@ -186,6 +228,17 @@ def _handle(fn: Callable[..., Any], meta: Endpoint, path: dict[str, Any]) -> Res
         if idem_key and "idempotency" in str(exc.orig).lower():
             raise Conflict("idempotency_in_progress") from exc
         raise
+
+
+def _name_ids(session: Session, actor: Actor, result: Any) -> None:
+    """Names beside ids: the answer, or the items of a list answer, in one query per kind of name."""
+    namer: Namer | None = current_app.extensions.get("clientbase.namer")
+    model = result[0] if isinstance(result, tuple) else result
+    if namer is None or not isinstance(model, BaseModel):
+        return
+    items = getattr(model, "items", None)
+    namer(session, actor.company_id, [model, *(i for i in items if isinstance(i, BaseModel))]
+          if isinstance(items, list) else [model])
 
 
 def _rule_errors_of_the_rest(db: Any, meta: Endpoint, actor: Actor, raw: bytes, errors: list[FieldError],

@@ -5,6 +5,7 @@ from flask import Blueprint, Response
 from sqlalchemy.orm import Session
 
 from ..core.actor import Actor
+from ..core.validation import page
 from ..routes import VersionIn, route
 from . import books, orders, schemas, service
 
@@ -30,7 +31,7 @@ def _invoice(session: Session, inv: object) -> schemas.InvoiceOut:
 def list_payment_terms(session: Session, actor: Actor, query: schemas.TermListQuery) -> schemas.PaymentTermList:
     """List the payment terms."""
     return schemas.PaymentTermList(items=[_term(t) for t in
-                                          service.list_payment_terms(session, actor, query.include_archived)])
+                                          page(service.list_payment_terms(session, actor, query.include_archived), query)])
 
 
 @route(bp, "/payment-terms", method="POST", roles=BOOKS, body=schemas.PaymentTermIn, response=schemas.PaymentTermOut,

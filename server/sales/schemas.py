@@ -8,8 +8,9 @@ from typing import Literal, Optional
 from pydantic import Field
 
 from ..core.validation import (
-    Amount, Code, IsoDate, CurrencyCode, Id, Input, LongText, Output, Percent, Quantity, QueryInput, Text, Version,
+    Amount, Code, IsoDate, CurrencyCode, Id, Input, LongText, Output, Percent, Quantity, PageQuery, QueryInput, page_limit, Text, Version,
 )
+from ..parties.names import NameRef
 
 
 InvoiceKind = Literal["sale_invoice", "sale_credit", "bill", "bill_credit"]
@@ -50,7 +51,7 @@ class PaymentTermList(Output):
     items: list[PaymentTermOut]
 
 
-class TermListQuery(QueryInput):
+class TermListQuery(PageQuery):
     include_archived: bool = False
 
 
@@ -149,6 +150,8 @@ class InvoiceOut(Output):
     date: dt.date
     due_date: dt.date
     counterparty_id: int
+    branch: Optional[NameRef] = None
+    counterparty: Optional[NameRef] = None
     order_id: Optional[int]
     original_id: Optional[int]
     payment_term_id: Optional[int]
@@ -179,6 +182,8 @@ class InvoiceSummary(Output):
     date: dt.date
     due_date: dt.date
     counterparty_id: int
+    branch: Optional[NameRef] = None
+    counterparty: Optional[NameRef] = None
     order_id: Optional[int]
     currency: str
     total: Decimal
@@ -191,7 +196,7 @@ class InvoicePage(Output):
     total: int
 
 
-class InvoiceListQuery(QueryInput):
+class InvoiceListQuery(PageQuery):
     status: Optional[InvoiceStatus] = None
     kind: Optional[InvoiceKind] = None
     counterparty_id: Optional[Id] = None
@@ -200,8 +205,7 @@ class InvoiceListQuery(QueryInput):
     date_from: Optional[IsoDate] = None
     date_to: Optional[IsoDate] = None
     overdue: bool = False
-    limit: int = Field(default=50, ge=1, le=1000)
-    offset: int = Field(default=0, ge=0, le=10_000_000)
+    limit: int = page_limit(50)  # type: ignore[assignment]
 
 
 # --- orders ------------------------------------------------------------------------------------
@@ -274,6 +278,8 @@ class OrderOut(Output):
     branch_id: int
     date: dt.date
     counterparty_id: int
+    branch: Optional[NameRef] = None
+    counterparty: Optional[NameRef] = None
     currency: str
     payment_term_id: Optional[int]
     net_total: Decimal
@@ -305,6 +311,8 @@ class OrderSummary(Output):
     branch_id: int
     date: dt.date
     counterparty_id: int
+    branch: Optional[NameRef] = None
+    counterparty: Optional[NameRef] = None
     currency: str
     total: Decimal
     version: int
@@ -315,14 +323,13 @@ class OrderPage(Output):
     total: int
 
 
-class OrderListQuery(QueryInput):
+class OrderListQuery(PageQuery):
     status: Optional[OrderStatus] = None
     counterparty_id: Optional[Id] = None
     branch_id: Optional[Id] = None
     date_from: Optional[IsoDate] = None
     date_to: Optional[IsoDate] = None
-    limit: int = Field(default=50, ge=1, le=1000)
-    offset: int = Field(default=0, ge=0, le=10_000_000)
+    limit: int = page_limit(50)  # type: ignore[assignment]
 
 
 # --- books -------------------------------------------------------------------------------------

@@ -39,11 +39,11 @@ def count_clients(db: Any) -> int:
 def setup_refs(api: Any) -> None:
     assert api.post("/api/v1/segments", json={"code": "retail", "name": "Retail"}).status_code == 201
     assert api.post("/api/v1/segments", json={"code": "wholesale", "name": "Wholesale"}).status_code == 201
-    assert api.post("/api/v1/lead_sources", json={"code": "website", "name": "Website form"}).status_code == 201
+    assert api.post("/api/v1/lead-sources", json={"code": "website", "name": "Website form"}).status_code == 201
 
 
 def extra_field(api: Any, key: str, type_: str, **kw: Any) -> dict[str, Any]:
-    r = api.post("/api/v1/extra_fields", json={"key": key, "label": key.title(), "type": type_, **kw})
+    r = api.post("/api/v1/extra-fields", json={"key": key, "label": key.title(), "type": type_, **kw})
     assert r.status_code == 201, r.get_data(as_text=True)
     return r.json
 
@@ -242,7 +242,7 @@ def test_extra_numbers_must_be_finite_and_extra_text_single_line_without_control
 
 def test_an_archived_extra_field_is_no_longer_accepted(api: Any, unchanged: Any) -> None:
     f = extra_field(api, "old_code", "text")
-    assert api.post(f"/api/v1/extra_fields/{f['id']}/archive", json={"version": 1}).status_code == 200
+    assert api.post(f"/api/v1/extra-fields/{f['id']}/archive", json={"version": 1}).status_code == 200
     with unchanged():
         body = problem(api.post(CLIENTS, json={"name": "N", "extra": {"old_code": "x"}}), 422, "validation_failed")
     assert field_errors(body) == {"extra.old_code": "extra_field_unknown"}

@@ -208,7 +208,7 @@ def test_row_level_mistakes(api: Any, unchanged: Any) -> None:
 
 
 def test_batch_rows_obey_extra_field_rules(api: Any) -> None:
-    assert api.post("/api/v1/extra_fields", json={"key": "contract_no", "label": "Contract", "type": "text",
+    assert api.post("/api/v1/extra-fields", json={"key": "contract_no", "label": "Contract", "type": "text",
                                                   "required": True}).status_code == 201
     out = batch(api, [
         {"op": "create", "data": {"name": "No contract"}},

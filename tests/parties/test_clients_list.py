@@ -53,11 +53,11 @@ def book(api: Any, world: Any) -> dict[str, dict[str, Any]]:
     """A small client base with Khmer, Cyrillic and formula-like names, NULLs in every nullable column."""
     for code, name in (("retail", "Retail"), ("wholesale", "Wholesale")):
         assert api.post("/api/v1/segments", json={"code": code, "name": name}).status_code == 201
-    assert api.post("/api/v1/lead_sources", json={"code": "website", "name": "Website"}).status_code == 201
-    assert api.post("/api/v1/lead_sources", json={"code": "referral", "name": "Referral"}).status_code == 201
+    assert api.post("/api/v1/lead-sources", json={"code": "website", "name": "Website"}).status_code == 201
+    assert api.post("/api/v1/lead-sources", json={"code": "referral", "name": "Referral"}).status_code == 201
     for key, type_, extra in (("tier", "choice", {"choices": ["gold", "silver"]}), ("credit", "number", {}),
                               ("since", "date", {}), ("vat", "bool", {}), ("code", "text", {})):
-        assert api.post("/api/v1/extra_fields", json={"key": key, "label": key, "type": type_, **extra}).status_code == 201
+        assert api.post("/api/v1/extra-fields", json={"key": key, "label": key, "type": type_, **extra}).status_code == 201
     b = world.branches
     c: dict[str, dict[str, Any]] = {}
     c["angkor"] = make(
@@ -530,9 +530,9 @@ def test_keyset_pages_yield_exactly_the_sorted_list(app: Any, db: Any, data: Any
     api = Api(app, refs["token"])
     for code in ("s1", "s2"):
         assert api.post("/api/v1/segments", json={"code": code, "name": code}).status_code == 201
-    assert api.post("/api/v1/lead_sources", json={"code": "l1", "name": "l1"}).status_code == 201
-    assert api.post("/api/v1/extra_fields", json={"key": "code", "label": "c", "type": "text"}).status_code == 201
-    assert api.post("/api/v1/extra_fields", json={"key": "rank", "label": "r", "type": "number"}).status_code == 201
+    assert api.post("/api/v1/lead-sources", json={"code": "l1", "name": "l1"}).status_code == 201
+    assert api.post("/api/v1/extra-fields", json={"key": "code", "label": "c", "type": "text"}).status_code == 201
+    assert api.post("/api/v1/extra-fields", json={"key": "rank", "label": "r", "type": "number"}).status_code == 201
 
     # Two batches at two moments: created_at has ties inside each batch.
     for moment in (at("2026-05-01"), at("2026-05-02")):

@@ -9,7 +9,7 @@ from typing import Annotated, Any, Literal, Optional
 from pydantic import AfterValidator, Field, StringConstraints, field_validator
 from pydantic_core import PydanticCustomError
 
-from ...core.validation import Country, CurrencyCode, DecimalText, Input, NumberText, Output, QueryInput, Text, Version
+from ...core.validation import Country, CurrencyCode, DecimalText, Input, NumberText, Output, PageQuery, Text, Version
 
 RuleKind = Literal["withholding", "contribution"]
 RulePeriod = Literal["month", "year"]
@@ -115,7 +115,7 @@ class TaxRuleList(Output):
     items: list[TaxRuleOut]
 
 
-class TaxRuleListQuery(QueryInput):
+class TaxRuleListQuery(PageQuery):
     include_archived: bool = False
 
 

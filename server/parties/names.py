@@ -1,0 +1,46 @@
+"""Names beside ids in answers: `branch`, `manager`, `counterparty` filled for a page in one query per kind."""
+from __future__ import annotations
+
+from typing import Any, Iterable, Optional
+
+from pydantic import BaseModel
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from ..core.validation import Output
+from ..org.models import Branch, User
+from .models import Counterparty
+
+
+class NameRef(Output):
+    """What an id points to, named: a branch has a code; a user or a counterparty has a name."""
+
+    id: int
+    code: Optional[str] = None
+    name: str
+
+
+# answer field → (its id field, the model, the columns read for it)
+_KINDS: dict[str, tuple[str, Any, tuple[str, ...]]] = {
+    "branch": ("branch_id", Branch, ("code", "name")),
+    "manager": ("manager_id", User, ("name",)),
+    "counterparty": ("counterparty_id", Counterparty, ("name",)),
+}
+
+
+def fill_names(session: Session, company_id: int, items: Iterable[BaseModel]) -> None:
+    """Set each item's `branch`/`manager`/`counterparty` from its `*_id`, one query per kind for all items.
+
+    Only answer models that declare the field are filled; rows of another company are never named.
+    """
+    items = list(items)
+    for field, (id_field, model, columns) in _KINDS.items():
+        holders = [i for i in items if field in type(i).model_fields and getattr(i, id_field, None) is not None]
+        ids = {getattr(i, id_field) for i in holders}
+        if not ids:
+            continue
+        cols = [getattr(model, c) for c in columns]
+        rows = session.execute(select(model.id, *cols).where(model.company_id == company_id, model.id.in_(ids)))
+        refs = {r[0]: NameRef(id=r[0], **dict(zip(columns, r[1:]))) for r in rows}
+        for item in holders:
+            setattr(item, field, refs.get(getattr(item, id_field)))
