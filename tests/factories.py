@@ -1,4 +1,4 @@
-"""The tests' shared factories, in one module: every helper that more than one test module uses lives here."""
+"""The tests' shared factories (Odoo's account/tests/common.py is the model): the one test module others import."""
 from __future__ import annotations
 
 import base64
@@ -235,7 +235,7 @@ def cli_init(cli: Cli, *extra: str) -> str:
 
 # --- sales: products, parties, invoices through the API (SalesBooks) ----------------------------------------
 
-SALES_DAY = "2026-03-10"
+SALES_DAY = "2026-03-10"  # the day of the sales tests' documents, as the API takes it
 
 
 def make_products(db: Any, world: Any) -> dict[str, int]:
@@ -317,7 +317,7 @@ def books_for(db: Any, world: Any, api: Any) -> SalesBooks:
 
 # --- finance: documents posted straight into the books, cash desks, rates, the invariants -------------------
 
-FINANCE_DAY = dt.date(2026, 3, 2)
+FINANCE_DAY = dt.date(2026, 3, 2)  # the day of the documents make_invoice inserts
 
 
 def make_client(api: Any, name: str = "Dara Import Co", kind: str = "client", branch_id: int | None = None) -> int:
@@ -536,6 +536,7 @@ class LedgerBooks:
 
 # --- documents: Word files read back, templates, a company with requisites (DocBooks) -----------------------
 
+# A client's name made to break templates and XML: it must print literally.
 HOSTILE_CLIENT_NAME = 'Sokha <Shop> & "Sons" ]]> {{ 7*7 }} {% if 1 %}x{% endif %}'
 
 
@@ -737,6 +738,7 @@ def run_row(db: Any, run_id: int) -> Any:
         return s.scalars(select(PayrollRun).where(PayrollRun.id == run_id)).one()
 
 
+# An employee's name made to break templates: it must print literally on payslips and reports.
 HOSTILE_EMPLOYEE_NAME = 'Sokha <Shop> & "Sons" {{ 7*7 }} {% if %}'
 
 

@@ -1,4 +1,4 @@
-"""The tests mirror the packages: a server package's tests live in tests/<package>/, helpers in tests/factories.py."""
+"""Tests mirror the packages (tests/<package>/); shared helpers in tests/factories.py, fixed files in tests/data/."""
 from __future__ import annotations
 
 import ast
@@ -57,6 +57,17 @@ def misplaced_tests(tests: Path, package_names: set[str]) -> list[str]:
     return found
 
 
+def stray_files(tests: Path) -> list[str]:
+    """Fixed files the tests read (golden files, inputs) kept outside tests/data/ (dot-folders are tools' caches)."""
+    found = []
+    for path in sorted(tests.rglob("*")):
+        parts = path.relative_to(tests).parts
+        if path.is_file() and path.suffix not in (".py", ".pyc") and parts[0] != "data" \
+                and not any(p.startswith(".") or p == "__pycache__" for p in parts):
+            found.append(str(path.relative_to(tests.parent)))
+    return found
+
+
 def server_packages() -> set[str]:
     return set(packages.PACKAGES) | set(packages.BASE)
 
@@ -67,6 +78,10 @@ def test_no_test_module_imports_another() -> None:
 
 def test_every_test_file_sits_in_its_package_folder() -> None:
     assert misplaced_tests(TESTS, server_packages()) == []
+
+
+def test_data_files_sit_in_tests_data() -> None:
+    assert stray_files(TESTS) == []
 
 
 def test_a_test_importing_another_or_a_stray_test_file_is_found(tmp_path: Path) -> None:
@@ -92,3 +107,7 @@ def test_a_test_importing_another_or_a_stray_test_file_is_found(tmp_path: Path) 
         "tests/stock/test_moves.py: tests/stock/ is no package",
         "tests/test_invoices.py: a package's tests belong in tests/<package>/",
     ]
+    (tests / "data" / "imports").mkdir(parents=True)
+    (tests / "data" / "imports" / "clients.xlsx").write_bytes(b"PK")
+    (tests / "sales" / "expected.json").write_text("{}")
+    assert stray_files(tests) == ["tests/sales/expected.json"]
