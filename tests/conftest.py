@@ -2,21 +2,23 @@
 from __future__ import annotations
 
 import copy
-import hashlib
-import json
+import datetime as dt
 import os
 import shutil
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterator
 
 import pytest
-from sqlalchemy import create_engine, inspect, make_url, select, text
+from sqlalchemy import create_engine, make_url, text
 
 from server import create_app
-from server.core.actor import Actor
+from server.core import dates
 from server.migrate import upgrade
 from server.models import metadata
+
+# The factories assert, and pytest explains a failed assert only in the modules it rewrites.
+pytest.register_assert_rewrite("tests.factories")
+from tests.factories import Api, Cli, World, fingerprint, make_world  # noqa: E402 - after the rewrite is registered
 
 PG_URL = os.environ.get("CLIENTBASE_TEST_DATABASE_URL")
 BACKENDS = ["sqlite"] + (["postgresql"] if PG_URL else [])
@@ -132,52 +134,6 @@ def db(app: Any) -> Any:
     return app.extensions["clientbase.db"]
 
 
-class Api:
-    """The test client with a token: `api.get(path)`, `api.post(path, json)` … as a given user."""
-
-    def __init__(self, app: Any, token: str | None, language: str | None = None) -> None:
-        self.client = app.test_client()
-        self.token = token
-        self.language = language
-
-    def headers(self, extra: dict[str, str] | None = None) -> dict[str, str]:
-        h = {}
-        if self.token:
-            h["Authorization"] = f"Bearer {self.token}"
-        if self.language:
-            h["Accept-Language"] = self.language
-        h.update(extra or {})
-        return h
-
-    def get(self, path: str, **kw: Any) -> Any:
-        return self.client.get(path, headers=self.headers(kw.pop("headers", None)), **kw)
-
-    def post(self, path: str, json: Any = None, **kw: Any) -> Any:
-        return self.client.post(path, json=json, headers=self.headers(kw.pop("headers", None)), **kw)
-
-    def patch(self, path: str, json: Any = None, **kw: Any) -> Any:
-        return self.client.patch(path, json=json, headers=self.headers(kw.pop("headers", None)), **kw)
-
-    def put(self, path: str, json: Any = None, **kw: Any) -> Any:
-        return self.client.put(path, json=json, headers=self.headers(kw.pop("headers", None)), **kw)
-
-    def as_(self, token: str) -> "Api":
-        return Api(self.client.application, token, self.language)
-
-
-@dataclass
-class World:
-    """A company with three branches and one user (and token) per role, plus a Phnom Penh-only sales user."""
-
-    company_id: int
-    branches: dict[str, int]
-    users: dict[str, int] = field(default_factory=dict)
-    tokens: dict[str, str] = field(default_factory=dict)
-
-    def actor(self, role: str = "owner") -> Actor:
-        return Actor(user_id=self.users[role], company_id=self.company_id, role=role.split("_")[0])
-
-
 @pytest.fixture
 def world(request: pytest.FixtureRequest, database_url: str, db: Any) -> World:
     if database_url.startswith("sqlite"):
@@ -185,48 +141,9 @@ def world(request: pytest.FixtureRequest, database_url: str, db: Any) -> World:
     return make_world(db)
 
 
-def make_world(db: Any) -> World:
-    from server.org.auth import issue_token
-    from server.org.models import Branch, User
-    from server.setup.service import create_company
-
-    with db.write_session() as s, s.begin():
-        company, owner, token = create_company(
-            s, name="Angkor Trading", country="KH", currency="USD", second_currency="KHR", language="en",
-            owner_email="owner@angkor.example", owner_name="Sophea Owner")
-        branches = {}
-        for code, name, country in (("PP", "Phnom Penh", "KH"), ("SR", "Siem Reap", "KH"), ("MOW", "Moscow", "RU")):
-            b = Branch(company_id=company.id, code=code, name=name, country=country)
-            s.add(b)
-            s.flush()
-            branches[code] = b.id
-        w = World(company.id, branches, users={"owner": owner.id}, tokens={"owner": token})
-        for role in ("accountant", "sales", "warehouse", "hr", "sales_pp"):
-            u = User(company_id=company.id, email=f"{role}@angkor.example", name=role.title(), role=role.split("_")[0])
-            if role == "sales_pp":
-                u.branches = [s.get(Branch, branches["PP"])]
-            s.add(u)
-            s.flush()
-            w.users[role] = u.id
-            w.tokens[role] = issue_token(s, u, "test")[1]
-    return w
-
-
 @pytest.fixture
 def api(app: Any, world: World) -> Api:
     return Api(app, world.tokens["owner"])
-
-
-def fingerprint(db: Any) -> dict[str, str]:
-    """A hash of every row of every table: equal fingerprints mean the database did not change."""
-    out = {}
-    with db.read_session() as s:
-        for table in metadata.sorted_tables:
-            # A token's last_used_at is bookkeeping of the request itself, not a change to data.
-            cols = [c for c in table.columns if not (table.name == "api_tokens" and c.name == "last_used_at")]
-            rows = s.execute(select(*cols).order_by(*table.primary_key.columns)).all()
-            out[table.name] = hashlib.sha256(json.dumps([list(r) for r in rows], default=str).encode()).hexdigest()
-    return out
 
 
 @pytest.fixture
@@ -245,47 +162,21 @@ def unchanged(db: Any) -> Any:
     return check
 
 
-def table_names(db: Any) -> set[str]:
-    return set(inspect(db.engine).get_table_names())
+@pytest.fixture
+def cli(database_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Cli]:
+    """The CLI on the test database (SQLite or PostgreSQL), with nothing inherited from the shell."""
+    for key in list(os.environ):
+        if key.startswith("CLIENTBASE_"):
+            monkeypatch.delenv(key)
+    monkeypatch.chdir(tmp_path)
+    c = Cli(database_url, tmp_path / "instance", monkeypatch)
+    yield c
+    for app in c.apps:
+        app.extensions["clientbase.db"].dispose()
 
 
-def problem(r: Any, status: int, code: str, where: Any = None, *, fields: dict[str, str] | None = None) -> dict[str, Any]:
-    """Assert the RFC 9457 shape of an error answer and return its body; `fields` maps field → code."""
-    assert r.status_code == status, (where, r.status_code, r.get_data(as_text=True))
-    assert r.mimetype == "application/problem+json", where
-    body = r.json
-    assert body["status"] == status and body["code"] == code, (where, body)
-    assert body["type"] == f"https://clientbase.local/problems/{code}"
-    assert isinstance(body["title"], str) and body["title"] and "{" not in body["title"]
-    assert body["request_id"] == r.headers["X-Request-Id"]
-    for e in body.get("errors", []):
-        assert set(e) == {"field", "code", "message"}, (where, e)
-        assert e["field"] and e["code"] and e["message"] and "{" not in e["message"], (where, e)
-    if fields is not None:
-        assert {e["field"]: e["code"] for e in body["errors"]} == fields, (where, body["errors"])
-    return body
-
-
-def free_port() -> int:
-    """A TCP port nobody listens on right now (for servers the tests start)."""
-    import socket
-
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def wait_healthy(base: str, seconds: float = 15.0) -> None:
-    """Wait until a server started by a test answers /healthz."""
-    import time
-
-    import requests
-
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        try:
-            if requests.get(f"{base}/healthz", timeout=1).ok:
-                return
-        except requests.ConnectionError:
-            time.sleep(0.1)
-    raise AssertionError(f"no server at {base}")
+@pytest.fixture
+def frozen() -> Iterator[None]:
+    """The clock stopped at 2026-03-31 09:00 UTC (the day the reports and figures scenarios are read)."""
+    with dates.frozen(dt.datetime(2026, 3, 31, 9, 0, tzinfo=dt.timezone.utc)):
+        yield

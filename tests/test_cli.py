@@ -10,87 +10,20 @@ import time
 import urllib.error
 import urllib.request
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 import pytest
-from click.testing import CliRunner
-from sqlalchemy import create_engine, func, inspect, select
+from sqlalchemy import create_engine, inspect
 
-from server import create_app
 from server.audit.models import Operation
-from clientbase.cli import main
 from server.core.i18n import translate
 from server.models import metadata
 from server.org.models import ApiToken, Company, User
 
-from tests.org.test_org import assert_problem
+from tests.factories import Cli, assert_problem, cli_init, cli_token
 
 ROOT = Path(__file__).resolve().parent.parent
 B = "/api/v1"
-
-
-class Cli:
-    """Runs `clientbase …` against one database and instance folder; builds apps that read the same settings."""
-
-    def __init__(self, url: str, instance: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-        self.env = {"CLIENTBASE_DATABASE_URL": url, "CLIENTBASE_INSTANCE_PATH": str(instance)}
-        self.instance = instance
-        self.monkeypatch = monkeypatch
-        self.apps: list[Any] = []
-
-    def __call__(self, *args: str, ok: bool = True) -> Any:
-        result = CliRunner().invoke(main, list(args), env=self.env)
-        if ok:
-            assert result.exit_code == 0, (args, result.output, result.exception)
-        else:
-            assert result.exit_code != 0, (args, result.output)
-            assert "Traceback" not in result.output
-            assert not isinstance(result.exception, Exception) or isinstance(result.exception, SystemExit), \
-                result.exception
-        return result
-
-    def app(self) -> Any:
-        """create_app() as `serve` would build it, from the environment and the instance folder only."""
-        for key, value in self.env.items():
-            self.monkeypatch.setenv(key, value)
-        app = create_app()
-        self.apps.append(app)
-        return app
-
-    def client(self, token: str | None = None) -> Any:
-        client = self.app().test_client()
-        if token:
-            client.environ_base["HTTP_AUTHORIZATION"] = f"Bearer {token}"
-        return client
-
-    def count(self, model: Any, *where: Any) -> int:
-        db = self.app().extensions["clientbase.db"]
-        with db.read_session() as s:
-            return s.scalar(select(func.count()).select_from(model).where(*where))
-
-
-@pytest.fixture
-def cli(database_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Cli]:
-    """The CLI on the test database (SQLite or PostgreSQL), with nothing inherited from the shell."""
-    for key in list(os.environ):
-        if key.startswith("CLIENTBASE_"):
-            monkeypatch.delenv(key)
-    monkeypatch.chdir(tmp_path)
-    c = Cli(database_url, tmp_path / "instance", monkeypatch)
-    yield c
-    for app in c.apps:
-        app.extensions["clientbase.db"].dispose()
-
-
-def _token(result: Any) -> str:
-    line = next(line for line in result.output.splitlines() if line.startswith("owner token"))
-    token = line.rsplit(" ", 1)[-1]
-    assert token.startswith("cb_"), result.output
-    return token
-
-
-def _init(cli: Cli, *extra: str) -> str:
-    return _token(cli("init", "--company", "Angkor Trading", "--owner-email", "Owner@Angkor.example", *extra))
 
 
 def test_db_upgrade_builds_a_fresh_database(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -115,7 +48,7 @@ def test_db_upgrade_builds_a_fresh_database(tmp_path: Path, monkeypatch: pytest.
 def test_init_creates_company_owner_token_and_default_language(cli: Cli) -> None:
     result = cli("init", "--company", "Angkor Trading", "--language", "km", "--owner-email", "Owner@Angkor.example",
                  "--owner-name", "សុភា", "--second-currency", "khr")
-    token = _token(result)
+    token = cli_token(result)
     cfg = cli.instance / "clientbase.cfg"
     assert "DEFAULT_LANGUAGE = 'km'" in cfg.read_text(encoding="utf-8")
     assert str(cfg) in result.output
@@ -139,7 +72,7 @@ def test_init_creates_company_owner_token_and_default_language(cli: Cli) -> None
 def test_init_keeps_other_settings_and_refuses_a_second_company(cli: Cli) -> None:
     cli.instance.mkdir()
     (cli.instance / "clientbase.cfg").write_text("PAGE_LIMIT_DEFAULT = 20\nDEFAULT_LANGUAGE = 'en'\n", encoding="utf-8")
-    _init(cli, "--language", "ru")
+    cli_init(cli, "--language", "ru")
     text = (cli.instance / "clientbase.cfg").read_text(encoding="utf-8")
     assert "PAGE_LIMIT_DEFAULT = 20" in text and "DEFAULT_LANGUAGE = 'ru'" in text
     assert "DEFAULT_LANGUAGE = 'en'" not in text
@@ -170,7 +103,7 @@ def test_init_refuses_bad_input_clearly(cli: Cli, args: tuple[str, ...], message
 
 
 def test_users_add_with_branches_and_clear_errors(cli: Cli) -> None:
-    owner = cli.client(_init(cli))
+    owner = cli.client(cli_init(cli))
     for code in ("PP", "SR"):
         assert owner.post(f"{B}/branches", json={"code": code, "name": code, "country": "KH"}).status_code == 201
     result = cli("users", "add", "--email", "Dara@Angkor.example", "--name", "Dara", "--role", "sales",
@@ -211,7 +144,7 @@ def test_users_add_before_init_says_so(cli: Cli) -> None:
 
 
 def test_tokens_create_prints_a_working_token(cli: Cli) -> None:
-    owner = cli.client(_init(cli))
+    owner = cli.client(cli_init(cli))
     cli("users", "add", "--email", "vanna@angkor.example", "--name", "Vanna", "--role", "warehouse")
     result = cli("tokens", "create", "--email", "VANNA@angkor.example", "--name", "scanner")
     text = result.output.strip()

@@ -14,7 +14,7 @@ from sqlalchemy.exc import OperationalError
 from server import create_app
 from server.core.i18n import translate
 
-from tests.org.test_org import assert_problem
+from tests.factories import assert_problem
 
 B = "/api/v1"
 
@@ -201,7 +201,7 @@ def test_requests_over_the_size_limit_get_413(clean_env: Any, make_app: Any, tmp
     auth = {"Authorization": f"Bearer {token}"}
     ok = client.post(f"{B}/branches", json={"code": "A", "name": "a" * 100, "country": "KH"}, headers=auth)
     assert ok.status_code == 201
-    from .conftest import fingerprint
+    from tests.factories import fingerprint
 
     before = fingerprint(db)
     big = client.post(f"{B}/branches", json={"code": "B", "name": "b", "country": "KH", "address": "x" * 5000},

@@ -13,7 +13,7 @@ from server.audit.models import Operation
 from server.models import metadata
 from server.migrate import downgrade, upgrade
 
-from .conftest import table_names
+from tests.factories import table_names
 
 
 def test_migrated_schema_equals_models(db: Any) -> None:

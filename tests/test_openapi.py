@@ -18,8 +18,7 @@ from server import create_app
 from server.routes import Endpoint
 from server.openapi import REF, SchemaNameClash, Schemas, build
 
-from .conftest import Api, World, free_port, problem, wait_healthy
-from .payroll.helpers import RUNS, open_run
+from tests.factories import RUNS, Api, World, free_port, open_run, problem, wait_healthy
 
 ROOT = Path(__file__).resolve().parent.parent
 

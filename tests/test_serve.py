@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 import requests
 
-from .conftest import free_port, wait_healthy
+from tests.factories import free_port, wait_healthy
 
 ROOT = Path(__file__).resolve().parent.parent
 

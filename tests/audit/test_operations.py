@@ -5,7 +5,7 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import problem
+from tests.factories import problem
 
 OPS = "/api/v1/operations"
 

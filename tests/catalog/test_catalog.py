@@ -5,7 +5,7 @@ from typing import Any
 
 from server.catalog.barcodes import check, ean_check_digit
 
-from tests.conftest import problem
+from tests.factories import problem
 
 V1 = "/api/v1"
 

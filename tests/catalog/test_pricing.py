@@ -11,7 +11,7 @@ import pytest
 from server.catalog.pricing import Quote, price_for
 from server.core.errors import ValidationFailed
 
-from tests.conftest import problem
+from tests.factories import problem
 
 V1 = "/api/v1"
 D = Decimal

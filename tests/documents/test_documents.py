@@ -15,9 +15,7 @@ from server.core import dates
 from server.documents.models import Document, DocumentFile, DocumentStatusChange
 from server.sales.models import NumberSeries
 
-from ..conftest import problem
-from tests.sales.test_invoices import line
-from .helpers import HOSTILE, DocBooks, docx_text
+from tests.factories import HOSTILE_CLIENT_NAME, DocBooks, docx_text, line, problem
 
 
 @pytest.fixture
@@ -33,7 +31,7 @@ def test_an_invoice_reads_back_with_its_figures_words_and_the_client_literal(b: 
     assert hashlib.sha256(data).hexdigest() == doc["sha256"]
     text = docx_text(data)
     assert inv["number"] in text
-    assert HOSTILE in text                                  # escaped into the XML, shown literally, not run
+    assert HOSTILE_CLIENT_NAME in text                                  # escaped into the XML, shown literally, not run
     assert "49" not in text.replace(inv["number"], "")      # {{ 7*7 }} from data is never evaluated
     assert "Angkor Trading Co., Ltd." in text and "K001-901234567" in text and "Sokha Chan" in text
     assert "37.50" in text and "100.00" in text             # line totals before tax

@@ -10,8 +10,7 @@ from click.testing import CliRunner
 
 from clientbase.cli import main
 
-from tests.sales.test_invoices import line
-from .helpers import DocBooks, docx_text
+from tests.factories import DocBooks, docx_text, line
 
 
 def test_the_cli_generates_a_range_and_writes_the_files(db: Any, world: Any, api: Any, database_url: str,

@@ -14,25 +14,7 @@ from server.documents.engine import ENV, TemplateProblem, check_template, compil
 from server.documents.kinds import KINDS, LANGUAGES, known_paths, sample_context
 from server.documents.service import shipped_template_path
 
-from .helpers import HOSTILE, docx_text
-
-
-def template(*paragraphs: str, header: str = "", table: bool = False) -> bytes:
-    """A small .docx template: paragraphs, optionally a lines table and a header line."""
-    d = Docx()
-    for text in paragraphs:
-        d.add_paragraph(text)
-    if table:
-        t = d.add_table(rows=3, cols=3)
-        t.rows[0].cells[0].text = "{%tr for l in lines %}"
-        for i, key in enumerate(("description", "qty", "total")):
-            t.rows[1].cells[i].text = "{{ l.%s }}" % key
-        t.rows[2].cells[0].text = "{%tr endfor %}"
-    if header:
-        d.sections[0].header.paragraphs[0].text = header
-    out = io.BytesIO()
-    d.save(out)
-    return out.getvalue()
+from tests.factories import HOSTILE_CLIENT_NAME, docx_template, docx_text
 
 
 def codes_of(check: Any) -> list[tuple[str, Any]]:
@@ -42,14 +24,14 @@ def codes_of(check: Any) -> list[tuple[str, Any]]:
 
 
 def test_a_template_fills_body_table_and_header_and_escapes_values() -> None:
-    tpl = check_template(template("Invoice {{ doc.number }} for {{ client.name }}", "{{ barcode }}",
+    tpl = check_template(docx_template("Invoice {{ doc.number }} for {{ client.name }}", "{{ barcode }}",
                                   header="{{ company.name }} · {{ doc.number }}", table=True), "invoice")
     ctx = sample_context("invoice", "en", lines=20)
-    ctx["client"]["name"] = HOSTILE
+    ctx["client"]["name"] = HOSTILE_CLIENT_NAME
     ctx["barcode"] = barcode_image(ctx["doc"]["number"])
     data = tpl.render(ctx)
     doc = Docx(io.BytesIO(data))
-    assert doc.paragraphs[0].text == f"Invoice {ctx['doc']['number']} for {HOSTILE}"
+    assert doc.paragraphs[0].text == f"Invoice {ctx['doc']['number']} for {HOSTILE_CLIENT_NAME}"
     assert len(doc.tables[0].rows) == 20
     assert doc.tables[0].rows[19].cells[2].text == ctx["lines"][19]["total"]
     assert doc.sections[0].header.paragraphs[0].text == f"{ctx['company']['name']} · {ctx['doc']['number']}"
@@ -58,7 +40,7 @@ def test_a_template_fills_body_table_and_header_and_escapes_values() -> None:
 
 
 def test_values_with_newlines_become_line_breaks_as_in_docxtpl() -> None:
-    tpl = compile_template(template("{{ client.address }}"))
+    tpl = compile_template(docx_template("{{ client.address }}"))
     ctx = sample_context("invoice", "en")
     ctx["client"]["address"] = "Line one\nLine two"
     assert "Line one\nLine two" in docx_text(tpl.render(ctx))
@@ -113,27 +95,28 @@ def test_a_full_context_with_codes_renders_every_shipped_template_as_a_valid_pac
     ("{% include 'x' %}", ("not_allowed", "include")),
 ])
 def test_hostile_and_mistaken_templates_are_refused_before_anything_runs(source: str, expected: tuple[str, str]) -> None:
-    assert expected in codes_of(lambda: check_template(template(source), "invoice"))
+    assert expected in codes_of(lambda: check_template(docx_template(source), "invoice"))
 
 
 def test_every_problem_is_reported_at_once_with_its_part() -> None:
-    problems = codes_of(lambda: check_template(template("{{ company.nmae }}", header="{{ doc.numbr }}"), "invoice"))
+    problems = codes_of(lambda: check_template(docx_template("{{ company.nmae }}", header="{{ doc.numbr }}"),
+                                               "invoice"))
     assert ("unknown_variable", "company.nmae") in problems and ("unknown_variable", "doc.numbr") in problems
 
 
 def test_variables_of_another_kind_are_unknown() -> None:
     assert "payment.amount" in known_paths("receipt") and "payment.amount" not in known_paths("invoice")
     assert ("unknown_variable", "payment.amount") in codes_of(
-        lambda: check_template(template("{{ payment.amount }}"), "invoice"))
+        lambda: check_template(docx_template("{{ payment.amount }}"), "invoice"))
 
 
 def test_malformed_tags_are_named() -> None:
-    assert codes_of(lambda: check_template(template("{{ doc.number "), "invoice"))[0][0] == "syntax"
+    assert codes_of(lambda: check_template(docx_template("{{ doc.number "), "invoice"))[0][0] == "syntax"
 
 
 def test_the_sandbox_stops_at_run_time_what_a_check_would_refuse() -> None:
     # Compiled without the check (a shipped template is trusted), the sandbox still refuses.
-    tpl = compile_template(template("{{ doc.__class__ }}"))
+    tpl = compile_template(docx_template("{{ doc.__class__ }}"))
     with pytest.raises(TemplateProblem) as info:
         tpl.render(sample_context("invoice", "en"))
     assert info.value.problems[0]["code"] in ("unsafe", "render_failed")
@@ -148,7 +131,7 @@ def _zip(entries: dict[str, bytes]) -> bytes:
 
 
 def test_files_that_are_not_safe_docx_are_refused() -> None:
-    good = template("{{ doc.number }}")
+    good = docx_template("{{ doc.number }}")
     parts = {n: zipfile.ZipFile(io.BytesIO(good)).read(n) for n in zipfile.ZipFile(io.BytesIO(good)).namelist()}
     laughs = (b'<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol "lol"><!ENTITY lol2 "&lol;&lol;&lol;&lol;">]>'
               b'<w:document xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main">&lol2;</w:document>')
@@ -167,7 +150,7 @@ def test_files_that_are_not_safe_docx_are_refused() -> None:
 
 
 def test_an_encrypted_zip_entry_is_refused() -> None:
-    data = bytearray(template("{{ doc.number }}"))
+    data = bytearray(docx_template("{{ doc.number }}"))
     # Set the "encrypted" flag of every central-directory entry, as a password-protected zip has.
     at = 0
     while (at := data.find(b"PK\x01\x02", at)) != -1:

@@ -15,9 +15,7 @@ from server.documents import batch as batches
 from server.documents import pdf
 from server.documents.models import Document
 
-from ..conftest import problem
-from tests.sales.test_invoices import line
-from .helpers import DocBooks, docx_text
+from tests.factories import DocBooks, docx_text, line, problem
 
 
 @pytest.fixture

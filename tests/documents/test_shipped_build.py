@@ -16,7 +16,7 @@ from server.documents.engine import check_template
 from server.documents.kinds import KINDS, LANGUAGES, known_paths, sample_context
 from tools.build_templates import ROOT, build_templates
 
-from .helpers import docx_text
+from tests.factories import docx_text
 
 CASES = [(k, lang) for k in KINDS for lang in LANGUAGES]
 KHMER = re.compile(r"[\u1780-\u17FF]")

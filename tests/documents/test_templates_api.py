@@ -12,9 +12,7 @@ from server.documents import context as builders
 from server.documents.kinds import KINDS, known_paths, paths_of
 from server.documents.service import plan, shipped_template_path
 
-from ..conftest import problem
-from .helpers import DocBooks, docx_text
-from .test_engine import template
+from tests.factories import DocBooks, docx_template, docx_text, problem
 
 
 @pytest.fixture
@@ -69,7 +67,7 @@ def test_a_bad_template_is_refused_naming_why_and_nothing_is_kept(b: DocBooks, u
                                                                   field_code: str) -> None:
     with unchanged():
         body = problem(b.api.post("/api/v1/document-templates", {
-            "kind": "invoice", "language": "en", "name": "Bad", "content_base64": b64(template(source))}),
+            "kind": "invoice", "language": "en", "name": "Bad", "content_base64": b64(docx_template(source))}),
             422, "validation_failed")
     assert ("file", field_code) in {(e["field"], e["code"]) for e in body["errors"]}
     assert all(e["message"] for e in body["errors"])        # a sentence a person reads, not a code
@@ -107,7 +105,7 @@ def test_preview_with_sample_or_real_data_registers_nothing(b: DocBooks, unchang
         text = docx_text(r.data)
         assert "PREVIEW" in text and "Thank you for your business, Sokha Shop!" in text
         problem(b.api.post("/api/v1/document-templates/preview", {"kind": "invoice", "language": "en",
-                                                                  "content_base64": b64(template("{{ x.y }}"))}),
+                                                                  "content_base64": b64(docx_template("{{ x.y }}"))}),
                 422, "validation_failed", fields={"file": "template_unknown_variable"})
 
 

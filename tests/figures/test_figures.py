@@ -1,35 +1,26 @@
 """The figures API: a column of client keys (or SKUs) in, exact figures per key out; bad input, roles, branches."""
 from __future__ import annotations
 
-import datetime as dt
 from dataclasses import dataclass
-from typing import Any, Iterator
+from typing import Any
 
 import pytest
 from sqlalchemy import event, insert
 
 from server.catalog.models import Category, Product
-from server.core import dates
 from server.figures import service
 from server.parties.models import Counterparty
 
-from tests.conftest import problem
-from tests.sales.test_invoices import Books, line, make_party
+from tests.factories import SalesBooks, line, make_party, problem
 
 CLIENTS = "/api/v1/figures/clients"
 PRICES = "/api/v1/figures/prices"
 AS_OF = "2026-03-31"
 
 
-@pytest.fixture
-def frozen() -> Iterator[None]:
-    with dates.frozen(dt.datetime(2026, 3, 31, 9, 0, tzinfo=dt.timezone.utc)):
-        yield
-
-
 @dataclass
 class Scene:
-    b: Books
+    b: SalesBooks
     sokha: int
     mekong: int
     dara: int
@@ -38,7 +29,7 @@ class Scene:
     vip_segment: int
 
 
-def _categorise(db: Any, world: Any, b: Books) -> None:
+def _categorise(db: Any, world: Any, b: SalesBooks) -> None:
     """FOOD, with DRINKS under it: the gadget is food, the widget a drink; the book and the service have none."""
     with db.write_session() as s, s.begin():
         food = Category(company_id=world.company_id, code="FOOD", name="Food")
@@ -63,7 +54,7 @@ def scene(db: Any, world: Any, api: Any, frozen: None) -> Scene:
       order  PP 03-20 confirmed
     Mekong Supply: a bill of 99.00.  Dara Store (branch SR): INV SR 03-10, W-1 1 x 10.00 = 11.00.
     """
-    b = Books(db, world, api)
+    b = SalesBooks(db, world, api)
     _categorise(db, world, b)
     sr = world.branches["SR"]
     inv1 = b.posted([line("W-1", "3", "19.99", discount_percent="15"), line("G-1", "2", "100.00")])

@@ -1,117 +1,14 @@
-"""Cash accounts and cash-flow categories; and the finance tests' factories and invariant checks."""
+"""Cash accounts and cash-flow categories."""
 from __future__ import annotations
 
-import datetime as dt
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import func, select
-
-from server.core.money import currency as currency_of
-from server.currency.models import ExchangeRate
-from server.finance.models import Allocation, Payment
 from server.ledger.chart import ensure_chart
-from server.ledger.models import JournalEntry, JournalLine
-from server.ledger.service import Line, post_entry
-from server.sales.models import Invoice
+
+from tests.factories import make_cash, make_client, problem
 
 D = Decimal
-DAY = dt.date(2026, 3, 2)
-
-
-def make_client(api: Any, name: str = "Dara Import Co", kind: str = "client", branch_id: int | None = None) -> int:
-    body: dict[str, Any] = {"name": name, "kind": kind}
-    if branch_id is not None:
-        body["branch_id"] = branch_id
-    r = api.post("/api/v1/clients", body)
-    assert r.status_code == 201, r.get_data(as_text=True)
-    return r.json["id"]
-
-
-def make_rate(db: Any, world: Any, code: str, on: dt.date, rate: str) -> None:
-    with db.write_session() as s, s.begin():
-        s.add(ExchangeRate(company_id=world.company_id, currency=code, date=on, rate=D(rate)))
-
-
-def make_cash(api: Any, world: Any, code: str, currency: str = "USD", kind: str = "cash", branch: str = "PP") -> int:
-    r = api.post("/api/v1/cash-accounts", {"kind": kind, "branch_id": world.branches[branch], "code": code,
-                                            "name": f"{code} desk", "currency": currency})
-    assert r.status_code == 201, r.get_data(as_text=True)
-    return r.json["id"]
-
-
-_SIDES = {
-    "sale_invoice": ("receivable", "sales"), "sale_credit": ("sales", "receivable"),
-    "bill": ("purchases", "payable"), "bill_credit": ("payable", "purchases"),
-}
-_seq = {"n": 0}
-
-
-def make_invoice(db: Any, world: Any, counterparty_id: int, total: str, *, kind: str = "sale_invoice",
-                 currency: str = "USD", rate: str = "1", date: dt.date = DAY, branch: str = "PP",
-                 order_id: int | None = None) -> int:
-    """A posted invoice/bill/credit note inserted directly, with its entry (Dr receivable / Cr sales …)."""
-    actor = world.actor()
-    amount = D(total)
-    with db.write_session() as s, s.begin():
-        ensure_chart(s, world.company_id)
-        base = currency_of("USD")
-        total_base = base.round(amount * D(rate))
-        _seq["n"] += 1
-        inv = Invoice(company_id=world.company_id, branch_id=world.branches[branch], kind=kind, status="posted",
-                      number=f"T-{kind}-{_seq['n']}", date=date, due_date=date + dt.timedelta(days=30),
-                      counterparty_id=counterparty_id, currency=currency, rate=D(rate), net_total=amount,
-                      total=amount, total_base=total_base, open_amount=amount, open_base=total_base,
-                      order_id=order_id)
-        s.add(inv)
-        s.flush()
-        debit, credit = _SIDES[kind]
-        entry = post_entry(s, actor, date=date, source_type="invoice", source_id=inv.id, lines=[
-            Line(debit, debit=total_base, currency=currency, amount=amount,
-                 counterparty_id=counterparty_id if debit in ("receivable", "payable") else None),
-            Line(credit, credit=total_base, currency=currency, amount=-amount,
-                 counterparty_id=counterparty_id if credit in ("receivable", "payable") else None),
-        ])
-        inv.entry_id = entry.id
-        return inv.id
-
-
-def invoice(db: Any, id: int) -> Invoice:
-    with db.read_session() as s:
-        return s.get_one(Invoice, id)
-
-
-def role_balance(db: Any, world: Any, role: str, counterparty_id: int | None = None) -> Decimal:
-    """Debit − credit of a chart role's account (base currency), optionally for one counterparty."""
-    with db.read_session() as s:
-        account_id = ensure_chart(s, world.company_id)[role]
-        q = select(func.sum(JournalLine.debit), func.sum(JournalLine.credit)).where(JournalLine.account_id == account_id)
-        if counterparty_id is not None:
-            q = q.where(JournalLine.counterparty_id == counterparty_id)
-        debit, credit = s.execute(q).one()
-        return (debit or D(0)) - (credit or D(0))
-
-
-def check_invariants(db: Any, world: Any) -> None:
-    """What must hold after any sequence of operations (the brief's invariants)."""
-    with db.read_session() as s:
-        for entry in s.scalars(select(JournalEntry)):
-            assert sum(l.debit for l in entry.lines) == sum(l.credit for l in entry.lines), entry.id
-        open_base = {k: D(0) for k in _SIDES}
-        for inv in s.scalars(select(Invoice).where(Invoice.status.in_(("posted", "paid")))):
-            open_base[inv.kind] += inv.open_base
-            assert (inv.status == "paid") == (inv.open_amount == 0), inv.id
-        for p in s.scalars(select(Payment)):
-            used = sum((a.payment_amount for a in s.scalars(select(Allocation).where(
-                Allocation.payment_id == p.id, Allocation.reversed_at.is_(None)))), D(0))
-            assert p.unallocated == p.amount - used, p.number
-    assert role_balance(db, world, "receivable") == open_base["sale_invoice"] - open_base["sale_credit"]
-    assert -role_balance(db, world, "payable") == open_base["bill"] - open_base["bill_credit"]
-
-
-# --- tests -------------------------------------------------------------------------------------
-
-from tests.conftest import problem  # noqa: E402
 
 
 def test_cash_accounts_default_to_the_chart_and_show_their_balance(api: Any, world: Any, db: Any) -> None:

@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import select
 
 from server.ledger.models import JournalEntry
-from tests.finance.test_finance import check_invariants, invoice, make_cash, make_client, make_invoice, make_rate, role_balance
+from tests.factories import check_invariants, invoice, make_cash, make_client, make_invoice, make_rate, role_balance
 
 D = Decimal
 URL = "/api/v1/payments"

@@ -5,8 +5,7 @@ import datetime as dt
 from typing import Any
 
 from server.ledger.service import close_period
-from tests.conftest import problem
-from tests.finance.test_finance import make_cash, make_client, make_invoice, make_rate
+from tests.factories import make_cash, make_client, make_invoice, make_rate, problem
 
 URL = "/api/v1/payments"
 

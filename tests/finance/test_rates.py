@@ -11,7 +11,7 @@ from server.core.errors import ValidationFailed
 from server.currency import service as rates
 from server.currency.models import ExchangeRate
 
-from tests.conftest import problem
+from tests.factories import problem
 
 D = Decimal
 
@@ -190,7 +190,7 @@ def test_csv_import_messages_are_translated(app: Any, db: Any, world: Any) -> No
     from server.org.auth import issue_token
     from server.org.models import User
 
-    from tests.conftest import Api
+    from tests.factories import Api
 
     with db.write_session() as s, s.begin():
         user = User(company_id=world.company_id, email="ru@angkor.example", name="Ivan", role="accountant",

@@ -8,8 +8,7 @@ from sqlalchemy import func, select
 
 from server.audit.models import Operation
 
-from ..conftest import problem
-from .helpers import D, EMPLOYEES, event, make_department, make_employee, make_position, posted_payroll
+from tests.factories import D, EMPLOYEES, event, make_department, make_employee, make_position, posted_payroll, problem
 
 TERMS = ("branch_id", "department_id", "position_id", "hours_per_day", "salary", "hourly_rate", "piece_rate",
          "commission_percent")

@@ -9,8 +9,7 @@ from server.finance.models import Payment
 from server.hr.service import approved_absences
 from server.ledger.models import Account, JournalEntry
 
-from ..conftest import problem
-from .helpers import D, REQUESTS, event, make_cash, make_employee, posted_payroll
+from tests.factories import D, REQUESTS, event, make_cash, make_employee, posted_payroll, problem
 
 NOON = dt.datetime(2026, 3, 2, 12, 0, tzinfo=dt.timezone.utc)
 

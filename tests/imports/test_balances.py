@@ -18,8 +18,7 @@ from server.ledger.service import close_period
 from server.org.models import Company
 from server.sales.models import Invoice, InvoiceLine
 
-from ..conftest import problem
-from tests.finance.test_finance import check_invariants, make_cash, make_client
+from tests.factories import check_invariants, make_cash, make_client, problem
 
 D = Decimal
 URL = "/api/v1/imports"

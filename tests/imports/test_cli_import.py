@@ -10,13 +10,11 @@ import openpyxl
 
 from server.imports.models import Import
 from server.parties.models import Counterparty
-from tests.test_cli import Cli, _init, cli  # noqa: F401 - the fixture is used by name
-
-from .helpers import xlsx
+from tests.factories import Cli, cli_init, xlsx
 
 
 def test_dry_run_report_then_import(cli: Cli, tmp_path: Path) -> None:
-    _init(cli)
+    cli_init(cli)
     path = tmp_path / "клиенты.xlsx"
     path.write_bytes(xlsx([["Наименование", "Телефон", "Почта"], ["ООО «Альфа»", "012 345 678", "a@alpha.example"],
                            ["Bad", "12", "nope"]], title=[["Выгрузка"]]))
@@ -39,7 +37,7 @@ def test_dry_run_report_then_import(cli: Cli, tmp_path: Path) -> None:
 
 
 def test_mapping_and_options_from_the_command_line(cli: Cli, tmp_path: Path) -> None:
-    _init(cli)
+    cli_init(cli)
     path = tmp_path / "list.csv"
     path.write_text("Cust;Mob;Since\nBayon Tours;012 333 222;03/04/2026\n", encoding="utf-8")
     result = cli("import", str(path), "--kind", "clients", ok=False)

@@ -10,9 +10,7 @@ import openpyxl
 from sqlalchemy import func, select
 
 from server.parties.models import Counterparty
-from tests.conftest import problem
-
-from .helpers import by_row, commit, committed, planned, report, upload, xlsx
+from tests.factories import by_row, commit, committed, planned, problem, report, upload, xlsx
 
 # What an accountant's list looks like: a title, a date line, an empty row, then the table in
 # Russian, with a totals row, a note under it, blank rows between clients.
@@ -272,7 +270,7 @@ def test_bad_files_are_refused_whole(api: Any, db: Any, unchanged: Any) -> None:
 
 
 def test_roles_decide_what_may_be_imported(app: Any, api: Any, world: Any, unchanged: Any) -> None:
-    from tests.conftest import Api
+    from tests.factories import Api
 
     warehouse = Api(app, world.tokens["warehouse"])
     with unchanged():

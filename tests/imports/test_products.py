@@ -15,7 +15,7 @@ from server.audit.models import Operation
 from server.catalog.barcodes import ean_check_digit
 from server.catalog.models import Category, PriceList, PriceRule, Product
 
-from ..conftest import problem
+from tests.factories import problem
 
 D = Decimal
 V1 = "/api/v1"

@@ -11,8 +11,13 @@ import pytest
 from server.core.errors import ValidationFailed
 from server.imports.reader import LIMITS, Sheet, file_kind, read_workbook
 
-from . import files
-from .files import CYRILLIC, KHMER
+from tests.factories import (
+    BILLION_LAUGHS, CYRILLIC, KHMER, SHARED_STRINGS, SHEET, XXE_SHEET, bad_crc_xlsx, big_shared_strings_xlsx,
+    broken_workbook_xlsx, doctype_after_long_prolog, docx, empty_xlsx, encrypted_entry_zip, encrypted_xlsx,
+    fake_encrypted_ole, far_cell_xls, formula_xlsx, huge_declared_xlsx, junk_part_xlsx, lying_size_xlsx,
+    many_entries_xlsx, messy_xlsx, nested_bomb_xlsx, ods, password_ods, password_xls, png, raw_xlsx,
+    repeated_cells_ods, rowless_refs_xlsx, several_sheets_xlsx, sparse_xlsx, tall_xlsx, xls_via_soffice, zip_bomb_xlsx,
+)
 
 MESSY_ROWS: list[list[Any]] = [
     ["Список клиентов на 31.01.2024"],
@@ -41,14 +46,14 @@ def refused(data: bytes, filename: str, code: str, **kwargs: Any) -> ValidationF
 @pytest.fixture(scope="module")
 def xls_book(tmp_path_factory: pytest.TempPathFactory) -> bytes:
     """The messy workbook as a real BIFF8 .xls, converted once by LibreOffice (fails, never skips, without it)."""
-    return files.xls_via_soffice(files.messy_xlsx(), tmp_path_factory.mktemp("soffice"))
+    return xls_via_soffice(messy_xlsx(), tmp_path_factory.mktemp("soffice"))
 
 
 # --- workbooks ----------------------------------------------------------------------------------------
 
 
 def test_messy_xlsx_keeps_title_rows_blank_rows_and_positions() -> None:
-    sheets = read_workbook(files.messy_xlsx(), "clients.xlsx")
+    sheets = read_workbook(messy_xlsx(), "clients.xlsx")
 
     assert [s.name for s in sheets] == ["Клиенты", "Товары"]
     first = sheets[0]
@@ -58,7 +63,7 @@ def test_messy_xlsx_keeps_title_rows_blank_rows_and_positions() -> None:
 
 
 def test_xlsx_numbers_are_floats_and_dates_are_date_types() -> None:
-    rows = read_workbook(files.messy_xlsx(), "clients.xlsx")[0].rows
+    rows = read_workbook(messy_xlsx(), "clients.xlsx")[0].rows
 
     # Excel stores doubles: 7 comes back as 7.0, 0.1 as the double nearest 0.1.
     assert [type(v) for v in rows[5]] == [str, float, dt.datetime, bool]
@@ -67,24 +72,24 @@ def test_xlsx_numbers_are_floats_and_dates_are_date_types() -> None:
 
 
 def test_text_comes_back_byte_exact() -> None:
-    rows = read_workbook(files.messy_xlsx(), "clients.xlsx")[0].rows
+    rows = read_workbook(messy_xlsx(), "clients.xlsx")[0].rows
 
     assert rows[5][0].encode("utf-8") == KHMER.encode("utf-8")
     assert rows[3][0].encode("utf-8") == CYRILLIC.encode("utf-8")
-    padded = read_workbook(files.raw_xlsx(shared_strings=files.SHARED_STRINGS.replace(
+    padded = read_workbook(raw_xlsx(shared_strings=SHARED_STRINGS.replace(
         "<t>hello</t>", '<t xml:space="preserve">  two  spaces  </t>')), "a.xlsx")[0].rows
     assert padded == [["  two  spaces  ", 1.5]]
 
 
 def test_formulas_give_their_values() -> None:
-    assert read_workbook(files.formula_xlsx(), "calc.xlsx")[0].rows == [
+    assert read_workbook(formula_xlsx(), "calc.xlsx")[0].rows == [
         ["qty", "price", "total", "label"],
         [3.0, 2.5, 7.5, "x3"],
     ]
 
 
 def test_several_sheets_and_one_chosen_by_name_in_any_case() -> None:
-    data = files.several_sheets_xlsx()
+    data = several_sheets_xlsx()
 
     sheets = read_workbook(data, "book.xlsx")
     assert [(s.name, s.rows) for s in sheets] == [
@@ -97,13 +102,13 @@ def test_several_sheets_and_one_chosen_by_name_in_any_case() -> None:
 
 
 def test_unknown_sheet_lists_the_sheets_there_are() -> None:
-    error = refused(files.several_sheets_xlsx(), "book.xlsx", "sheet_not_found", sheet="Clients 2024")
+    error = refused(several_sheets_xlsx(), "book.xlsx", "sheet_not_found", sheet="Clients 2024")
 
     assert error.params == {"sheet": "Clients 2024", "sheets": "Clients, Products, Empty, Balances"}
 
 
 def test_hand_built_ods() -> None:
-    sheets = read_workbook(files.ods(), "clients.ods")
+    sheets = read_workbook(ods(), "clients.ods")
 
     assert [s.name for s in sheets] == ["Клиенты", "Second"]
     assert sheets[0].rows == [
@@ -131,15 +136,15 @@ def test_xls_converted_by_libreoffice(xls_book: bytes) -> None:
 
 
 def test_nested_archives_are_not_opened() -> None:
-    assert read_workbook(files.nested_bomb_xlsx(), "a.xlsx")[0].rows == [["hello", 1.5]]
+    assert read_workbook(nested_bomb_xlsx(), "a.xlsx")[0].rows == [["hello", 1.5]]
 
 
 def test_only_the_prolog_of_an_xml_part_is_parsed() -> None:
     # Over 64 KiB: the prefix parse stops at the root element, calamine reads the rest.
-    rows = read_workbook(files.big_shared_strings_xlsx(), "a.xlsx")[0].rows
+    rows = read_workbook(big_shared_strings_xlsx(), "a.xlsx")[0].rows
     assert rows == [["hello", 1.5]]
     # Not XML at all, in a part calamine never reads: not "damaged", not "forbidden".
-    assert read_workbook(files.junk_part_xlsx(), "a.xlsx")[0].rows == [["hello", 1.5]]
+    assert read_workbook(junk_part_xlsx(), "a.xlsx")[0].rows == [["hello", 1.5]]
 
 
 # --- CSV ----------------------------------------------------------------------------------------------
@@ -207,12 +212,12 @@ def test_csv_sheet_is_named_after_the_file() -> None:
 
 
 @pytest.mark.parametrize(("build", "filename", "kind"), [
-    (files.messy_xlsx, "clients.xlsx", "xlsx"),
-    (files.messy_xlsx, "clients.csv", "xlsx"),  # renamed: the bytes win
-    (files.ods, "clients.zip", "ods"),
+    (messy_xlsx, "clients.xlsx", "xlsx"),
+    (messy_xlsx, "clients.csv", "xlsx"),  # renamed: the bytes win
+    (ods, "clients.zip", "ods"),
     (lambda: b"a;b\n1;2\n", "clients.xlsx", "csv"),
     (lambda: "Имя;Сумма\n".encode("cp1251"), "clients.dat", "csv"),
-    (files.messy_xlsx, "clients.xlsm", "xlsx"),
+    (messy_xlsx, "clients.xlsm", "xlsx"),
 ])
 def test_file_kind_from_content_first(build: Callable[[], bytes], filename: str, kind: str) -> None:
     assert file_kind(build(), filename) == kind
@@ -227,39 +232,39 @@ def test_file_kind_of_an_xls_named_xlsx(xls_book: bytes) -> None:
 
 BAD_INPUT: list[tuple[str, Callable[[], bytes], str, str, dict[str, Any]]] = [
     ("zero bytes", lambda: b"", "clients.xlsx", "file_empty", {}),
-    ("workbook without a cell", files.empty_xlsx, "clients.xlsx", "file_empty", {}),
+    ("workbook without a cell", empty_xlsx, "clients.xlsx", "file_empty", {}),
     ("csv of delimiters", lambda: b";;\r\n;;\r\n\r\n", "clients.csv", "file_empty", {}),
-    ("over max_bytes", files.messy_xlsx, "clients.xlsx", "file_too_large", {"max_bytes": 1_000}),
-    ("png renamed", files.png, "clients.xlsx", "file_type_unknown", {}),
+    ("over max_bytes", messy_xlsx, "clients.xlsx", "file_too_large", {"max_bytes": 1_000}),
+    ("png renamed", png, "clients.xlsx", "file_type_unknown", {}),
     ("pdf renamed", lambda: b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj\n<<>>\nendobj\n", "clients.xls", "file_type_unknown", {}),
-    ("docx renamed", files.docx, "clients.xlsx", "file_type_unknown", {}),
+    ("docx renamed", docx, "clients.xlsx", "file_type_unknown", {}),
     ("random bytes", lambda: bytes(range(256)) * 8, "clients.xlsx", "file_type_unknown", {}),
     ("html saved as xls", lambda: b"<html><body><table><tr><td>1</td></tr></table></body></html>", "report.xls",
      "file_type_unknown", {}),
-    ("ole2 with EncryptionInfo", files.fake_encrypted_ole, "clients.xlsx", "file_encrypted", {}),
-    ("password-protected xlsx", lambda: files.encrypted_xlsx(files.messy_xlsx()), "clients.xlsx", "file_encrypted", {}),
-    ("zip entry with the encrypted flag", files.encrypted_entry_zip, "clients.xlsx", "file_encrypted", {}),
-    ("password-protected ods", files.password_ods, "clients.ods", "file_encrypted", {}),
-    ("truncated xlsx", lambda: files.messy_xlsx()[:3_000], "clients.xlsx", "file_corrupt", {}),
-    ("bad crc", files.bad_crc_xlsx, "clients.xlsx", "file_corrupt", {}),
-    ("workbook.xml cut short", files.broken_workbook_xlsx, "clients.xlsx", "file_corrupt", {}),
-    ("ratio over 1000", files.zip_bomb_xlsx, "clients.xlsx", "file_bomb", {}),
-    ("declares 700 MiB", files.huge_declared_xlsx, "clients.xlsx", "file_bomb", {}),
-    ("3000 entries", files.many_entries_xlsx, "clients.xlsx", "file_bomb", {}),
-    ("inflates past its declared size", files.lying_size_xlsx, "clients.xlsx", "file_bomb", {}),
-    ("one cell in XFD1048576", lambda: files.sparse_xlsx(1_048_575, 16_383), "clients.xlsx", "file_bomb", {}),
-    ("cells without r= far away", files.rowless_refs_xlsx, "clients.xlsx", "file_bomb", {}),
-    ("ods repeated values", files.repeated_cells_ods, "clients.ods", "file_bomb", {}),
-    ("billion laughs", lambda: files.raw_xlsx(shared_strings=files.BILLION_LAUGHS), "clients.xlsx",
+    ("ole2 with EncryptionInfo", fake_encrypted_ole, "clients.xlsx", "file_encrypted", {}),
+    ("password-protected xlsx", lambda: encrypted_xlsx(messy_xlsx()), "clients.xlsx", "file_encrypted", {}),
+    ("zip entry with the encrypted flag", encrypted_entry_zip, "clients.xlsx", "file_encrypted", {}),
+    ("password-protected ods", password_ods, "clients.ods", "file_encrypted", {}),
+    ("truncated xlsx", lambda: messy_xlsx()[:3_000], "clients.xlsx", "file_corrupt", {}),
+    ("bad crc", bad_crc_xlsx, "clients.xlsx", "file_corrupt", {}),
+    ("workbook.xml cut short", broken_workbook_xlsx, "clients.xlsx", "file_corrupt", {}),
+    ("ratio over 1000", zip_bomb_xlsx, "clients.xlsx", "file_bomb", {}),
+    ("declares 700 MiB", huge_declared_xlsx, "clients.xlsx", "file_bomb", {}),
+    ("3000 entries", many_entries_xlsx, "clients.xlsx", "file_bomb", {}),
+    ("inflates past its declared size", lying_size_xlsx, "clients.xlsx", "file_bomb", {}),
+    ("one cell in XFD1048576", lambda: sparse_xlsx(1_048_575, 16_383), "clients.xlsx", "file_bomb", {}),
+    ("cells without r= far away", rowless_refs_xlsx, "clients.xlsx", "file_bomb", {}),
+    ("ods repeated values", repeated_cells_ods, "clients.ods", "file_bomb", {}),
+    ("billion laughs", lambda: raw_xlsx(shared_strings=BILLION_LAUGHS), "clients.xlsx",
      "file_xml_forbidden", {}),
-    ("xxe", lambda: files.raw_xlsx(sheet=files.XXE_SHEET), "clients.xlsx", "file_xml_forbidden", {}),
-    ("doctype past 64 KiB of comment", lambda: files.raw_xlsx(sheet=files.doctype_after_long_prolog()),
+    ("xxe", lambda: raw_xlsx(sheet=XXE_SHEET), "clients.xlsx", "file_xml_forbidden", {}),
+    ("doctype past 64 KiB of comment", lambda: raw_xlsx(sheet=doctype_after_long_prolog()),
      "clients.xlsx", "file_xml_forbidden", {}),
-    ("ods content.xml with a DTD", lambda: files.ods(files.XXE_SHEET), "clients.ods", "file_xml_forbidden", {}),
-    ("too many rows", lambda: files.tall_xlsx(30), "clients.xlsx", "too_many_rows", {"max_rows": 30}),
+    ("ods content.xml with a DTD", lambda: ods(XXE_SHEET), "clients.ods", "file_xml_forbidden", {}),
+    ("too many rows", lambda: tall_xlsx(30), "clients.xlsx", "too_many_rows", {"max_rows": 30}),
     ("too many csv rows", lambda: b"n\n" + b"1\n" * 30, "clients.csv", "too_many_rows", {"max_rows": 30}),
     ("undecodable csv", lambda: bytes(range(256)) * 8, "clients.csv", "file_encoding", {}),
-    ("missing sheet", files.messy_xlsx, "clients.xlsx", "sheet_not_found", {"sheet": "Nope"}),
+    ("missing sheet", messy_xlsx, "clients.xlsx", "sheet_not_found", {"sheet": "Nope"}),
 ]
 
 
@@ -271,12 +276,12 @@ def test_bad_input_is_refused_with_its_code(build: Callable[[], bytes], filename
 
 
 def test_xls_asking_for_a_huge_grid_is_a_bomb(xls_book: bytes) -> None:
-    error = refused(files.far_cell_xls(xls_book), "clients.xls", "file_bomb")
+    error = refused(far_cell_xls(xls_book), "clients.xls", "file_bomb")
     assert error.params == {"reason": "a sheet spans 65536 rows by 65536 columns"}
 
 
 def test_password_protected_xls_is_encrypted(xls_book: bytes) -> None:
-    refused(files.password_xls(xls_book), "clients.xls", "file_encrypted")
+    refused(password_xls(xls_book), "clients.xls", "file_encrypted")
 
 
 @pytest.mark.parametrize("cell", [
@@ -290,30 +295,30 @@ def test_password_protected_xls_is_encrypted(xls_book: bytes) -> None:
 ])
 def test_far_cells_are_found_however_the_reference_is_written(cell: str) -> None:
     end = "</x:c>" if cell.startswith("<x:") else "</c>"
-    sheet = files.SHEET.replace("</sheetData>", f'<row r="5">{cell}<v>1</v>{end}</row></sheetData>')
-    error = refused(files.raw_xlsx(sheet=sheet), "a.xlsx", "file_bomb")
+    sheet = SHEET.replace("</sheetData>", f'<row r="5">{cell}<v>1</v>{end}</row></sheetData>')
+    error = refused(raw_xlsx(sheet=sheet), "a.xlsx", "file_bomb")
     assert error.params == {"reason": "a sheet spans 1048576 rows by 16384 columns"}
 
 
 def test_a_cell_reference_calamine_might_read_otherwise_is_refused() -> None:
-    sheet = files.SHEET.replace("</sheetData>", '<row r="5"><c r="&#88;FD1048576"><v>1</v></c></row></sheetData>')
-    assert refused(files.raw_xlsx(sheet=sheet), "a.xlsx", "file_corrupt").params == {
+    sheet = SHEET.replace("</sheetData>", '<row r="5"><c r="&#88;FD1048576"><v>1</v></c></row></sheetData>')
+    assert refused(raw_xlsx(sheet=sheet), "a.xlsx", "file_corrupt").params == {
         "reason": "a cell reference is malformed"}
 
 
 def test_size_is_checked_before_anything_else() -> None:
-    error = refused(files.png(), "picture.png", "file_too_large", max_bytes=10)
+    error = refused(png(), "picture.png", "file_too_large", max_bytes=10)
     assert error.params == {"limit_mb": 0.00000954}
     assert refused(b"x" * (2 * 1024 * 1024 + 1), "a.csv", "file_too_large",
                    max_bytes=2 * 1024 * 1024).params == {"limit_mb": 2}
 
 
 def test_error_params_are_plain() -> None:
-    assert refused(files.png(), "C:\\fakepath\\photo.xlsx", "file_type_unknown").params == {"name": "photo.xlsx"}
-    assert refused(files.tall_xlsx(30), "a.xlsx", "too_many_rows", max_rows=10).params == {"max": 10, "count": 31}
-    assert refused(files.raw_xlsx(shared_strings=files.BILLION_LAUGHS), "a.xlsx",
+    assert refused(png(), "C:\\fakepath\\photo.xlsx", "file_type_unknown").params == {"name": "photo.xlsx"}
+    assert refused(tall_xlsx(30), "a.xlsx", "too_many_rows", max_rows=10).params == {"max": 10, "count": 31}
+    assert refused(raw_xlsx(shared_strings=BILLION_LAUGHS), "a.xlsx",
                    "file_xml_forbidden").params == {"part": "xl/sharedStrings.xml"}
-    for data in (files.messy_xlsx()[:3_000], files.bad_crc_xlsx(), files.broken_workbook_xlsx(), files.zip_bomb_xlsx()):
+    for data in (messy_xlsx()[:3_000], bad_crc_xlsx(), broken_workbook_xlsx(), zip_bomb_xlsx()):
         with pytest.raises(ValidationFailed) as caught:
             read_workbook(data, "/tmp/uploads/clients.xlsx")
         reason = caught.value.params["reason"]
@@ -339,7 +344,7 @@ def test_limits_are_the_documented_ones() -> None:
 
 
 def test_zip_limits_follow_LIMITS(monkeypatch: pytest.MonkeyPatch) -> None:
-    data = files.messy_xlsx()
+    data = messy_xlsx()
     monkeypatch.setitem(LIMITS, "max_entries", 5)
     refused(data, "a.xlsx", "file_bomb")
     monkeypatch.setitem(LIMITS, "max_entries", 2_000)
@@ -349,12 +354,12 @@ def test_zip_limits_follow_LIMITS(monkeypatch: pytest.MonkeyPatch) -> None:
 
 def test_fixture_builders_are_what_they_claim() -> None:
     """The hostile files are hostile for the stated reason, not broken by accident."""
-    with zipfile.ZipFile(io.BytesIO(files.zip_bomb_xlsx())) as z:
+    with zipfile.ZipFile(io.BytesIO(zip_bomb_xlsx())) as z:
         info = z.getinfo("xl/worksheets/sheet1.xml")
         assert info.file_size > 1024 * 1024 and info.file_size / info.compress_size > 1_000
-    with zipfile.ZipFile(io.BytesIO(files.many_entries_xlsx())) as z:
+    with zipfile.ZipFile(io.BytesIO(many_entries_xlsx())) as z:
         assert len(z.infolist()) > 3_000
-    with zipfile.ZipFile(io.BytesIO(files.ods())) as z:
+    with zipfile.ZipFile(io.BytesIO(ods())) as z:
         first = z.infolist()[0]
         assert first.filename == "mimetype" and first.compress_type == zipfile.ZIP_STORED
-    assert files.encrypted_xlsx(files.messy_xlsx()).startswith(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1")
+    assert encrypted_xlsx(messy_xlsx()).startswith(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1")

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from tests.conftest import problem
+from tests.factories import problem
 
 
 def _ids(api: Any) -> dict[str, int]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from tests.conftest import problem
+from tests.factories import problem
 
 
 def _books(api: Any, world: Any) -> dict[str, Any]:

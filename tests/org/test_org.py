@@ -7,13 +7,7 @@ import pytest
 
 from server.setup.service import create_company
 
-from tests.conftest import problem
-
-
-def assert_problem(r: Any, status: int, code: str, fields: dict[str, str] | None = None) -> dict[str, Any]:
-    """problem+json with the stable shape; `fields` maps field → expected error code."""
-    return problem(r, status, code, fields=fields)
-
+from tests.factories import assert_problem
 
 B = "/api/v1"
 

@@ -12,7 +12,7 @@ from server.audit.models import Operation
 from server.core import dates
 from server.org.models import ApiToken
 
-from tests.org.test_org import assert_problem
+from tests.factories import assert_problem
 
 B = "/api/v1"
 

@@ -13,7 +13,7 @@ from server.core.i18n import catalog
 from server.core.messages import MESSAGES
 from server.parties.models import Counterparty, Tag
 
-from tests.conftest import problem
+from tests.factories import problem
 
 CLIENTS = "/api/v1/clients"
 UTC = dt.timezone.utc

@@ -8,7 +8,7 @@ import pytest
 from server.core.i18n import catalog
 from server.core.messages import MESSAGES
 
-from tests.conftest import problem
+from tests.factories import problem
 
 CLIENTS = "/api/v1/clients"
 BIG = 2**63   # past any 64-bit id
@@ -246,7 +246,7 @@ def test_unknown_ids_are_404(api: Any, target: Any, unchanged: Any, cid: int) ->
 
 def test_another_companys_client_does_not_exist_for_me(app: Any, api: Any, db: Any, unchanged: Any) -> None:
     from server.setup.service import create_company
-    from tests.conftest import Api
+    from tests.factories import Api
 
     with db.write_session() as s, s.begin():
         _, _, token = create_company(s, name="Rival", country="RU", currency="RUB", second_currency=None,

@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 from server.audit.models import Operation
 from server.parties.models import Counterparty, Tag
 
-from tests.conftest import problem
+from tests.factories import problem
 
 CLIENTS = "/api/v1/clients"
 BATCH = "/api/v1/clients/batch"

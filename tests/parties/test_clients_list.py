@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 from server.core import dates
 from server.parties.query import FIELDS, OPS
 
-from tests.conftest import problem
+from tests.factories import problem
 
 CLIENTS = "/api/v1/clients"
 UTC = dt.timezone.utc
@@ -524,7 +524,7 @@ def python_sort_value(c: dict[str, Any], field: str) -> Any:
           suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
 @given(data=st.data())
 def test_keyset_pages_yield_exactly_the_sorted_list(app: Any, db: Any, data: Any) -> None:
-    from tests.conftest import Api
+    from tests.factories import Api
 
     refs = new_company(db)
     api = Api(app, refs["token"])
@@ -730,7 +730,7 @@ def test_dates_are_utc_whatever_the_database_session_time_zone(database_url: str
     from sqlalchemy.engine import make_url
 
     from server import create_app
-    from tests.conftest import Api
+    from tests.factories import Api
 
     url = make_url(database_url)
     if url.get_backend_name() == "postgresql":

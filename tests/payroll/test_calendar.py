@@ -14,7 +14,7 @@ from server.core.errors import ValidationFailed
 from server.payroll.calendar import service as calendar
 from server.payroll.models import CalendarOverride, PayrollSettings
 
-from ..conftest import problem
+from tests.factories import problem
 
 D = Decimal
 CAL = "/api/v1/payroll/calendar"

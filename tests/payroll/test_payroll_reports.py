@@ -14,10 +14,7 @@ from openpyxl import load_workbook
 
 from server.core.i18n import translate
 
-from ..conftest import problem
-from .helpers import hire, open_run, step
-from ..documents.helpers import docx_text
-from .test_payslip_documents import HOSTILE, Month, month, payslip
+from tests.factories import HOSTILE_EMPLOYEE_NAME, Month, docx_text, hire, month, open_run, payslip, problem, step
 
 D = Decimal
 REGISTER = "/api/v1/reports/payroll-register"
@@ -61,7 +58,7 @@ def test_the_register_of_a_run_has_a_column_per_line_and_exact_totals(api: Any, 
     assert dara["amounts"][0] == "1000.00"  # rounded to the currency's cents, not the column's four places
     assert [D(dara[k]) for k in ("gross", "deductions", "net", "contributions")] == \
         [D("1100.00"), D("130.00"), D("970.00"), D("55.00")]
-    assert (sokha["full_name"], sokha["department"]) == (HOSTILE, "")
+    assert (sokha["full_name"], sokha["department"]) == (HOSTILE_EMPLOYEE_NAME, "")
     assert [D(a) for a in sokha["amounts"]] == [D("1520.00"), D(0), D("152.00"), D(0), D("76.00")]
     totals = body["totals"]
     assert totals["employees"] == 2
@@ -81,7 +78,7 @@ def test_the_register_of_a_run_has_a_column_per_line_and_exact_totals(api: Any, 
     assert rows[5][:5] == (m.dara["number"], "Chan Dara", "Sales", "Cashier", 19)
     assert [money(v) for v in rows[5][5:]] == [D("1000.00"), D("100.00"), D("110.00"), D("20.00"), D("55.00"),
                                                D("1100.00"), D("130.00"), D("970.00"), D("55.00")]
-    assert rows[6][1] == HOSTILE  # typed names stay text, never a formula
+    assert rows[6][1] == HOSTILE_EMPLOYEE_NAME  # typed names stay text, never a formula
     assert rows[7][0] == "Total" and [money(v) for v in rows[7][5:]] == [
         D("2520.00"), D("100.00"), D("262.00"), D("20.00"), D("131.00"), D("2620.00"), D("282.00"), D("2338.00"),
         D("131.00")]
@@ -106,7 +103,7 @@ def test_the_register_of_a_month_takes_every_run_of_it(api: Any, world: Any, db:
     body = api.get(REGISTER, query_string={"period": "2026-04"}).json
     assert [x["number"] for x in body["runs"]] == [m.run["number"], fix["number"]]
     assert [(row["run_number"], row["full_name"], D(row["gross"])) for row in body["rows"]] == [
-        (m.run["number"], "Chan Dara", D("1100.00")), (m.run["number"], HOSTILE, D("1520.00")),
+        (m.run["number"], "Chan Dara", D("1100.00")), (m.run["number"], HOSTILE_EMPLOYEE_NAME, D("1520.00")),
         # An adjustment run has payslips only for those it has items for: Sokha's month is unchanged.
         (fix["number"], "Chan Dara", D("50.00"))]
     assert [c["name"] for c in body["columns"]] == ["Salary", "Sales bonus", "April bonus, late", "Withholding tax",

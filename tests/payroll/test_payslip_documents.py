@@ -13,7 +13,6 @@ import io
 import re
 import string
 import zipfile
-from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
@@ -26,69 +25,11 @@ from server.documents.words import amount_words
 from server.payroll.papers.messages import MESSAGES
 from server.payroll.explain import describe
 
-from ..conftest import problem
-from ..documents.helpers import docx_text
-from .helpers import RUNS, hire, open_run, step
+from tests.factories import HOSTILE_EMPLOYEE_NAME, RUNS, document, docx_text, month, open_run, payslip, problem
 
 D = Decimal
-HOSTILE = 'Sokha <Shop> & "Sons" {{ 7*7 }} {% if %}'
 KHMER = re.compile(r"[\u1780-\u17FF]")
 CYRILLIC = re.compile(r"[\u0400-\u04FF]")
-
-
-@dataclass
-class Month:
-    dara: dict[str, Any]
-    sokha: dict[str, Any]
-    run: dict[str, Any]
-    department: dict[str, Any]
-
-
-def add_rules(db: Any, world: Any) -> None:
-    """A flat 10 % tax and a 5 % employer contribution, in USD to the cent (straight into the rules table)."""
-    from server.payroll.models import TaxRule
-
-    with db.write_session() as s, s.begin():
-        for code, name, names, kind, percent in (
-                ("wht", "Withholding tax", {"km": "ពន្ធកាត់ទុក", "ru": "Налог у источника"}, "withholding", "10"),
-                ("er_fund", "Employer fund", {"km": "មូលនិធិនិយោជក", "ru": "Взнос в фонд"}, "contribution", "5")):
-            s.add(TaxRule(company_id=world.company_id, code=code, name=name, names=names, kind=kind,
-                          brackets=[["0", percent]], period="month", currency="USD", rounding=D("0.01")))
-
-
-def month(api: Any, world: Any, db: Any, *, post: bool = True) -> Month:
-    """April 2026 of the Phnom Penh branch: two employees, a bonus and a deduction, calculated (and posted)."""
-    company = api.get("/api/v1/company").json
-    r = api.patch("/api/v1/company", {"version": company["version"], "legal_name": "Angkor Trading Co., Ltd.",
-                                      "tax_id": "K001-901234567", "director_name": "Sokha Chan",
-                                      "accountant_name": "Dara Keo"})
-    assert r.status_code == 200, r.get_data(as_text=True)
-    dept = api.post("/api/v1/departments", {"name": "Sales", "branch_id": world.branches["PP"]}).json
-    pos = api.post("/api/v1/positions", {"name": "Cashier", "names": {"km": "បេឡាករ", "ru": "Кассир"}}).json
-    add_rules(db, world)
-    dara = hire(api, world, "Chan Dara", salary="1000.00", hired_on="2026-03-01", department_id=dept["id"],
-                position_id=pos["id"], tax_id="100-200-300")
-    sokha = hire(api, world, HOSTILE, salary="1520.00", hired_on="2026-03-01", language="ru")
-    for kind, name, amount in (("earning", "Sales bonus", "100.00"), ("deduction", "Uniform", "20.00")):
-        r = api.post("/api/v1/pay-items", {"employee_id": dara["id"], "kind": kind, "name": name, "amount": amount,
-                                           "period_from": "2026-04", "period_to": "2026-04"})
-        assert r.status_code == 201, r.get_data(as_text=True)
-    run = step(api, open_run(api, world), "calculate")
-    assert (D(run["gross"]), D(run["net"]), D(run["contributions"])) == (D("2620.00"), D("2338.00"), D("131.00"))
-    if post:
-        run = step(api, step(api, run, "approve"), "post")
-    return Month(dara, sokha, run, dept)
-
-
-def document(api: Any, run: dict[str, Any], employee: dict[str, Any], **query: str) -> Any:
-    return api.get(f"{RUNS}/{run['id']}/payslips/{employee['id']}/document", query_string=query)
-
-
-def payslip(api: Any, run: dict[str, Any], employee: dict[str, Any], **query: str) -> bytes:
-    r = document(api, run, employee, **query)
-    assert r.status_code == 200, r.get_data(as_text=True)
-    assert r.mimetype == "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
-    return r.data
 
 
 def pdf_text(data: bytes) -> str:
@@ -201,7 +142,7 @@ def test_hostile_names_print_as_they_are(api: Any, world: Any, db: Any) -> None:
     for language in ("en", "km", "ru"):
         data = payslip(api, m.run, m.sokha, language=language)
         text = docx_text(data)
-        assert HOSTILE in text, language
+        assert HOSTILE_EMPLOYEE_NAME in text, language
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
             xml = archive.read("word/document.xml").decode()
         assert "Sokha &lt;Shop&gt; &amp; &#34;Sons&#34; {{ 7*7 }} {% if %}" in xml
@@ -230,7 +171,7 @@ def test_an_unposted_run_prints_payslips_marked_not_final_and_stores_nothing(api
     assert names == sorted([f"payslip_{safe}_{m.dara['number']}_en.docx",
                             f"payslip_{safe}_{m.sokha['number']}_ru.docx"])
     assert "Chan Dara" in texts[f"payslip_{safe}_{m.dara['number']}_en.docx"]
-    assert HOSTILE in texts[f"payslip_{safe}_{m.sokha['number']}_ru.docx"]
+    assert HOSTILE_EMPLOYEE_NAME in texts[f"payslip_{safe}_{m.sokha['number']}_ru.docx"]
     r = api.get(f"{RUNS}/{m.run['id']}/payslips/documents", query_string={"language": "km"})
     with zipfile.ZipFile(io.BytesIO(r.data)) as archive:
         assert all(n.endswith("_km.docx") and KHMER.search(docx_text(archive.read(n))) for n in archive.namelist())

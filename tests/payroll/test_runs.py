@@ -11,9 +11,10 @@ from typing import Any
 
 from sqlalchemy import update
 
-from ..conftest import problem
-from tests.finance.test_finance import make_cash, make_client, make_invoice, make_rate
-from .helpers import RUNS, amounts, calculated, entry_by_role, hire, open_run, put_days, run_row, slip, step
+from tests.factories import (
+    RUNS, amounts, calculated, entry_by_role, hire, make_cash, make_client, make_invoice, make_rate, open_run, problem,
+    put_days, run_row, slip, step,
+)
 
 D = Decimal
 
@@ -221,7 +222,7 @@ def test_runs_refuse_wrong_states_versions_and_references(api: Any, world: Any, 
 
 
 def test_advance_paid_before_payday_is_deducted_and_settles_salaries_payable(api: Any, world: Any, db: Any) -> None:
-    from tests.finance.test_finance import role_balance
+    from tests.factories import role_balance
 
     a = hire(api, world, "Chan Dara", salary="1000.00", hired_on="2026-03-01")
     cash = make_cash(api, world, "PP-CASH")

@@ -8,7 +8,7 @@ from sqlalchemy import select
 from server.audit.models import Operation
 from server.payroll.rules.service import active_rules
 
-from ..conftest import problem
+from tests.factories import problem
 
 RULES = "/api/v1/tax-rules"
 PRESETS = "/api/v1/tax-rules/presets"

@@ -18,11 +18,7 @@ import openpyxl
 
 from server.payroll.timesheet_import import service as timesheet_import
 from server.payroll.timesheet_import.service import Staff, parse
-from tests.conftest import problem
-from tests.imports.files import png, zip_bomb_xlsx
-from tests.test_cli import Cli, _init, cli  # noqa: F401 - the fixture is used by name
-
-from .helpers import RUNS, calculated, hire, open_run, put_days, step
+from tests.factories import RUNS, Cli, calculated, cli_init, hire, open_run, png, problem, put_days, step, zip_bomb_xlsx
 
 D = Decimal
 IMPORT = "/api/v1/timesheets/import"
@@ -225,8 +221,8 @@ def test_the_workbook_reads_the_notation_without_starting_the_server() -> None:
     assert done.returncode == 0, done.stderr
 
 
-def test_the_command_line_import(cli: Cli, tmp_path: Path) -> None:  # noqa: F811 - the fixture
-    token = _init(cli)
+def test_the_command_line_import(cli: Cli, tmp_path: Path) -> None:
+    token = cli_init(cli)
     client = cli.client(token)
     branch = client.post("/api/v1/branches", json={"code": "PP", "name": "Phnom Penh", "country": "KH"}).json
     r = client.post("/api/v1/employees", json={"full_name": "Chan Dara", "branch_id": branch["id"], "salary": "900.00",

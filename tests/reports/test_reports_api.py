@@ -1,6 +1,7 @@
 """The reports over HTTP: JSON with decimal strings, formatted xlsx in the asked language, bad input, roles, plans."""
 from __future__ import annotations
 
+import datetime as dt
 import io
 from decimal import Decimal
 from typing import Any
@@ -9,8 +10,7 @@ import openpyxl
 import pytest
 from sqlalchemy import event, insert
 
-from tests.conftest import problem
-from tests.reports.test_reports import D_, Books, books, frozen  # noqa: F401 - fixtures shared with the scenario tests
+from tests.factories import LedgerBooks, problem
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -33,7 +33,7 @@ def _money(x: Any) -> Decimal:
     return Decimal(str(x)).quantize(Decimal("0.01"))
 
 
-def test_aging_as_json_amounts_are_decimal_strings(api: Any, books: Books) -> None:
+def test_aging_as_json_amounts_are_decimal_strings(api: Any, books: LedgerBooks) -> None:
     r = api.get("/api/v1/reports/aging")
     assert r.status_code == 200, r.json
     body = r.json
@@ -50,7 +50,7 @@ def test_aging_as_json_amounts_are_decimal_strings(api: Any, books: Books) -> No
     assert [(x["name"], x["buckets"]) for x in one["rows"]] == [("Chenda Hotel", ["0.00", "-40.00", "140.00"])]
 
 
-def test_aging_xlsx_in_russian(api: Any, books: Books) -> None:
+def test_aging_xlsx_in_russian(api: Any, books: LedgerBooks) -> None:
     api.language = "ru"
     r = api.get("/api/v1/reports/aging?format=xlsx")
     assert r.headers["Content-Disposition"] == "attachment; filename=aging-receivable.xlsx"
@@ -80,7 +80,7 @@ def test_aging_xlsx_in_russian(api: Any, books: Books) -> None:
     assert cur.cell(row=6, column=5).number_format == "#,##0.00;-#,##0.00"
 
 
-def test_trial_balance_xlsx_in_khmer_totals_equal(api: Any, books: Books) -> None:
+def test_trial_balance_xlsx_in_khmer_totals_equal(api: Any, books: LedgerBooks) -> None:
     api.language = "km"
     ws = _sheet(api.get("/api/v1/reports/trial-balance?from=2026-01-01&to=2026-03-31&format=xlsx"))
     assert ws["A1"].value == "តារាងតុល្យភាពសាកល្បង"
@@ -103,7 +103,7 @@ def test_trial_balance_xlsx_in_khmer_totals_equal(api: Any, books: Books) -> Non
     ("/reports/payment-calendar?from=2026-04-01&to=2026-04-30", "Payment calendar", ("Total", "872.50")),
     ("/reports/purchase-levels?from=2026-01-01", "Purchases by product category", ("Total", "1562.50")),
 ])
-def test_every_report_as_xlsx(api: Any, books: Books, path: str, title: str, total: tuple[str, str]) -> None:
+def test_every_report_as_xlsx(api: Any, books: LedgerBooks, path: str, title: str, total: tuple[str, str]) -> None:
     ws = _sheet(api.get(f"/api/v1{path}{'&' if '?' in path else '?'}format=xlsx"))
     assert ws["A1"].value == title and ws["A1"].font.bold
     head, rows = _table(ws)
@@ -112,7 +112,7 @@ def test_every_report_as_xlsx(api: Any, books: Books, path: str, title: str, tot
     assert Decimal(total[1]) in [_money(x) for x in last[1:] if isinstance(x, (int, float))]
 
 
-def test_purchase_levels_xlsx_has_categories_as_columns(api: Any, books: Books) -> None:
+def test_purchase_levels_xlsx_has_categories_as_columns(api: Any, books: LedgerBooks) -> None:
     head, rows = _table(_sheet(api.get("/api/v1/reports/purchase-levels?from=2026-01-01&format=xlsx")))
     assert head == ["Counterparty", "Food", "Linen", "No category", "Total"]
     assert [[r[0], *map(_money, r[1:])] for r in rows] == [
@@ -122,7 +122,7 @@ def test_purchase_levels_xlsx_has_categories_as_columns(api: Any, books: Books) 
         ["Total", Decimal("1260.00"), Decimal("102.50"), Decimal("200.00"), Decimal("1562.50")]]
 
 
-def test_every_report_as_json(api: Any, books: Books) -> None:
+def test_every_report_as_json(api: Any, books: LedgerBooks) -> None:
     tb = api.get("/api/v1/reports/trial-balance?from=2026-01-01&to=2026-03-31").json
     assert tb["totals"]["debit"] == tb["totals"]["credit"] == "12972.50"
     pl = api.get("/api/v1/reports/profit-and-loss?from=2026-01-01&to=2026-03-31").json
@@ -144,7 +144,7 @@ def test_every_report_as_json(api: Any, books: Books) -> None:
     assert pur["total"] == "1562.50" and pur["rows"][0]["amounts"] == ["1000.00", "102.50", "0.00"]
 
 
-def test_bad_input_names_every_parameter_and_writes_nothing(api: Any, books: Books, unchanged: Any) -> None:
+def test_bad_input_names_every_parameter_and_writes_nothing(api: Any, books: LedgerBooks, unchanged: Any) -> None:
     with unchanged():
         r = api.get("/api/v1/reports/aging?group=city&side=sideways&basis=weekday&buckets=30,10&as_of=2026-13-01")
         problem(r, 422, "validation_failed", fields={"group": "invalid_choice", "side": "invalid_choice",
@@ -169,7 +169,7 @@ def test_bad_input_names_every_parameter_and_writes_nothing(api: Any, books: Boo
                 fields={"branch_id": "too_small"})
 
 
-def test_roles_and_branch_scope(app: Any, api: Any, world: Any, books: Books) -> None:
+def test_roles_and_branch_scope(app: Any, api: Any, world: Any, books: LedgerBooks) -> None:
     sales, pp = api.as_(world.tokens["sales"]), api.as_(world.tokens["sales_pp"])
     for path in ("aging", "overdue", "payment-calendar"):
         assert sales.get(f"/api/v1/reports/{path}").status_code == 200
@@ -190,7 +190,7 @@ def test_roles_and_branch_scope(app: Any, api: Any, world: Any, books: Books) ->
     assert pp.get(f"/api/v1/reports/aging?branch_id={world.branches['PP']}").json["totals"]["total"] == "1102.50"
 
 
-def test_aging_reads_the_partial_covering_index(db: Any, world: Any, books: Books) -> None:
+def test_aging_reads_the_partial_covering_index(db: Any, world: Any, books: LedgerBooks) -> None:
     """EXPLAIN the very statement the service runs: the planner can answer it from ix_invoices_open_items."""
     from server.core import dates
     from server.reports.aging import aging
@@ -198,7 +198,7 @@ def test_aging_reads_the_partial_covering_index(db: Any, world: Any, books: Book
 
     # Most documents are paid: 3,000 settled invoices beside the few open ones, and fresh statistics.
     paid = {"company_id": world.company_id, "branch_id": world.branches["PP"], "kind": "sale_invoice",
-            "status": "paid", "date": D_(2025, 6, 1), "due_date": D_(2025, 7, 1),
+            "status": "paid", "date": dt.date(2025, 6, 1), "due_date": dt.date(2025, 7, 1),
             "counterparty_id": books.ids["Dara Shop"],
             "currency": "USD", "total": Decimal("10.00"), "total_base": Decimal("10.00"), "open_amount": Decimal(0),
             "open_base": Decimal(0), "version": 1, "created_at": dates.now(), "updated_at": dates.now()}

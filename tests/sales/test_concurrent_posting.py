@@ -9,7 +9,6 @@ from typing import Any
 
 from sqlalchemy import select
 
-from server.core.actor import Actor
 from server.ledger.models import JournalEntry
 from server.sales import schemas
 from server.sales.models import Invoice

@@ -8,99 +8,16 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import select
 
-from server.catalog.models import Product
-from server.currency.models import ExchangeRate
 from server.finance.models import Allocation
-from server.ledger.models import Account, JournalEntry, JournalLine
+from server.ledger.models import JournalEntry
 from server.ledger.service import close_period
 from server.sales.models import Invoice
 
-from tests.conftest import problem
+from tests.factories import SALES_DAY, books_for, line, make_khr_rate, make_party, problem
 
 D = Decimal
-DAY = "2026-03-10"
-
-
-def make_products(db: Any, world: Any) -> dict[str, int]:
-    """A widget and a gadget (goods, VAT 10%), a consulting service (VAT 10%) and an exempt book."""
-    out = {}
-    with db.write_session() as s, s.begin():
-        for sku, name, kind, tax in (("W-1", "Widget", "goods", "10"), ("G-1", "Gadget", "goods", "10"),
-                                     ("SVC", "Consulting", "service", "10"), ("BK", "Book", "goods", "0")):
-            p = Product(company_id=world.company_id, sku=sku, name=name, kind=kind, unit="pcs", tax_rate=D(tax))
-            s.add(p)
-            s.flush()
-            out[sku] = p.id
-    return out
-
-
-def make_rate(db: Any, world: Any, currency: str = "KHR", rate: str = "0.00025", on: str = "2026-01-01") -> None:
-    with db.write_session() as s, s.begin():
-        s.add(ExchangeRate(company_id=world.company_id, currency=currency, date=dt.date.fromisoformat(on),
-                           rate=D(rate)))
-
-
-def make_party(api: Any, name: str, kind: str = "client", **extra: Any) -> int:
-    r = api.post("/api/v1/clients", {"name": name, "kind": kind, **extra})
-    assert r.status_code == 201, r.get_data(as_text=True)
-    return r.json["id"]
-
-
-class Books:
-    """A company ready to invoice: products, a client, a supplier, a KHR rate."""
-
-    def __init__(self, db: Any, world: Any, api: Any) -> None:
-        self.db, self.world, self.api = db, world, api
-        self.products = make_products(db, world)
-        self.client = make_party(api, "Sokha Shop", "client", tax_id="K001-100200300")
-        self.supplier = make_party(api, "Mekong Supply", "supplier")
-        make_rate(db, world)
-        self.pp = world.branches["PP"]
-
-    def invoice(self, lines: list[dict[str, Any]], *, kind: str = "sale_invoice", post: bool = False,
-                as_: Any = None, **fields: Any) -> Any:
-        body = {"kind": kind, "branch_id": self.pp, "date": DAY,
-                "counterparty_id": self.supplier if kind.startswith("bill") else self.client,
-                "lines": lines, "post": post, **fields}
-        return (as_ or self.api).post("/api/v1/invoices", body)
-
-    def posted(self, lines: list[dict[str, Any]], **kw: Any) -> dict[str, Any]:
-        r = self.invoice(lines, post=True, **kw)
-        assert r.status_code == 201, r.get_data(as_text=True)
-        return r.json
-
-    def balance(self, role: str) -> Decimal:
-        """Debit minus credit of the account with a chart role, in the base currency."""
-        with self.db.read_session() as s:
-            acc = s.scalar(select(Account.id).where(Account.company_id == self.world.company_id, Account.role == role))
-            d, c = s.execute(select(func.coalesce(func.sum(JournalLine.debit), 0),
-                                    func.coalesce(func.sum(JournalLine.credit), 0))
-                             .where(JournalLine.account_id == acc)).one()
-        return D(d) - D(c)
-
-    def open_base(self, kinds: tuple[str, str]) -> Decimal:
-        """Σ open_base of posted documents of the first kind minus that of the second (the invariant)."""
-        with self.db.read_session() as s:
-            def total(kind: str) -> Decimal:
-                rows = s.scalars(select(Invoice.open_base).where(Invoice.kind == kind,
-                                                                 Invoice.status.in_(("posted", "paid")))).all()
-                return sum(rows, D(0))
-            return total(kinds[0]) - total(kinds[1])
-
-
-def line(sku: str, qty: str, price: str | None = None, **kw: Any) -> dict[str, Any]:
-    out: dict[str, Any] = {"sku": sku, "qty": qty, **kw}
-    if price is not None:
-        out["unit_price"] = price
-    return out
-
-
-def books_for(db: Any, world: Any, api: Any) -> Books:
-    return Books(db, world, api)
-
-
 # --- scenarios with exact figures -----------------------------------------------------------------
 
 def test_a_usd_invoice_with_vat_and_a_discount_posts_one_balanced_entry(db: Any, world: Any, api: Any) -> None:
@@ -112,7 +29,7 @@ def test_a_usd_invoice_with_vat_and_a_discount_posts_one_balanced_entry(db: Any,
     assert [(l["net"], l["tax"], l["total"]) for l in draft["lines"]] == [
         ("50.97", "5.10", "56.07"), ("200.00", "20.00", "220.00")]
     assert (draft["net_total"], draft["tax_total"], draft["total"]) == ("250.97", "25.10", "276.07")
-    assert draft["due_date"] == DAY  # no term anywhere: due on the day
+    assert draft["due_date"] == SALES_DAY  # no term anywhere: due on the day
     r = api.post(f"/api/v1/invoices/{draft['id']}/post", {"version": draft["version"]})
     assert r.status_code == 200, r.json
     inv = r.json
@@ -265,7 +182,7 @@ def test_cancel_is_refused_when_something_is_allocated_or_the_period_is_locked(d
                                                                                unchanged: Any) -> None:
     b = books_for(db, world, api)
     inv = b.posted([line("W-1", "2", "10.00")])
-    cn = api.post(f"/api/v1/invoices/{inv['id']}/credit-note", {"date": DAY, "lines": [
+    cn = api.post(f"/api/v1/invoices/{inv['id']}/credit-note", {"date": SALES_DAY, "lines": [
         {"product_id": b.products["W-1"], "qty": "1"}]}).json
     api.post(f"/api/v1/invoices/{cn['id']}/post", {"version": cn["version"]})
     inv = api.get(f"/api/v1/invoices/{inv['id']}").json
@@ -323,7 +240,7 @@ def test_a_credit_note_offsets_its_original(db: Any, world: Any, api: Any) -> No
 def test_a_khr_credit_note_uses_the_original_rate(db: Any, world: Any, api: Any) -> None:
     b = books_for(db, world, api)
     inv = b.posted([line("BK", "3", "10000")], currency="KHR")  # 30000 KHR = 7.50 USD at 0.00025
-    make_rate(db, world, rate="0.0002", on="2026-03-11")
+    make_khr_rate(db, world, rate="0.0002", on="2026-03-11")
     cn = api.post(f"/api/v1/invoices/{inv['id']}/credit-note", {"date": "2026-03-12", "lines": [
         {"product_id": b.products["BK"], "qty": "1"}]}).json
     assert cn["rate"] == "0.00025"
@@ -337,7 +254,7 @@ def test_a_bill_credit_mirrors_the_bill(db: Any, world: Any, api: Any) -> None:
     b = books_for(db, world, api)
     bill = b.posted([line("W-1", "10", "4.00")], kind="bill")
     cn = api.post(f"/api/v1/invoices/{bill['id']}/credit-note", {"lines": [
-        {"product_id": b.products["W-1"], "qty": "5"}], "date": DAY}).json
+        {"product_id": b.products["W-1"], "qty": "5"}], "date": SALES_DAY}).json
     cn = api.post(f"/api/v1/invoices/{cn['id']}/post", {"version": cn["version"]}).json
     assert (cn["kind"], cn["number"], cn["total"]) == ("bill_credit", "BCN-PP-2026-000001", "22.00")
     assert b.balance("payable") == D("-22.00") == -b.open_base(("bill", "bill_credit"))
@@ -381,7 +298,7 @@ def test_wrong_counterparties_currencies_and_rates(db: Any, world: Any, api: Any
         other, _, other_token = create_company(s, name="Other Co", country="KH", currency="USD", second_currency=None,
                                                language="en", owner_email="o@other.example", owner_name="O")
         other_id = other.id
-    from tests.conftest import Api
+    from tests.factories import Api
     stranger = make_party(Api(api.client.application, other_token), "Their Client")
     with unchanged():
         problem(b.invoice([line("W-1", "1", "1.00")], counterparty_id=b.supplier), 422, "validation_failed",
@@ -453,7 +370,7 @@ def test_the_batch_path_posts_like_the_single_one(db: Any, world: Any, api: Any)
     from server.sales import schemas, service
 
     b = books_for(db, world, api)
-    bodies = [{"kind": "sale_invoice", "branch_id": b.pp, "counterparty_id": b.client, "date": DAY,
+    bodies = [{"kind": "sale_invoice", "branch_id": b.pp, "counterparty_id": b.client, "date": SALES_DAY,
                "currency": cur, "post": post, "lines": [line("BK", "1", price), line("W-1", "3", "41000" if cur == "KHR" else "19.99", discount_percent="15")]}
               for cur, price, post in (("USD", "10.00", True), ("KHR", "10020", True), ("USD", "1.00", False),
                                        ("USD", "2.00", True))]
@@ -484,7 +401,7 @@ def test_the_batch_path_names_every_bad_item_and_writes_nothing(db: Any, world: 
     from server.sales import schemas, service
 
     b = books_for(db, world, api)
-    good = {"kind": "sale_invoice", "branch_id": b.pp, "counterparty_id": b.client, "date": DAY, "post": True,
+    good = {"kind": "sale_invoice", "branch_id": b.pp, "counterparty_id": b.client, "date": SALES_DAY, "post": True,
             "lines": [line("W-1", "1", "1.00")]}
     items = [schemas.InvoiceIn.model_validate_json(json.dumps(x)) for x in (
         good, dict(good, counterparty_id=b.supplier), dict(good, currency="RUB"), dict(good, lines=[line("NOPE", "1", "1")]))]

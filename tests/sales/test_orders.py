@@ -9,15 +9,14 @@ import pytest
 from server.sales.models import ORDER, Invoice
 from server.sales.service import sync_order_status
 
-from tests.conftest import problem
-from tests.sales.test_invoices import DAY, books_for, line
+from tests.factories import SALES_DAY, books_for, line, problem
 
 D = Decimal
 STATUSES = ("draft", "confirmed", "shipped", "invoiced", "paid", "closed", "cancelled")
 
 
 def _order(api: Any, b: Any, lines: list[dict[str, Any]] | None = None, **kw: Any) -> dict[str, Any]:
-    r = api.post("/api/v1/orders", {"branch_id": b.pp, "counterparty_id": b.client, "date": DAY,
+    r = api.post("/api/v1/orders", {"branch_id": b.pp, "counterparty_id": b.client, "date": SALES_DAY,
                                     "lines": lines or [line("W-1", "4", "25.00"), line("SVC", "2", "50.00")], **kw})
     assert r.status_code == 201, r.get_data(as_text=True)
     return r.json
@@ -166,7 +165,7 @@ def test_every_illegal_transition_is_refused(db: Any, world: Any, api: Any, unch
 def test_orders_bad_input_and_scope(db: Any, world: Any, api: Any, unchanged: Any) -> None:
     b = books_for(db, world, api)
     with unchanged():
-        r = api.post("/api/v1/orders", {"branch_id": b.pp, "counterparty_id": b.supplier, "date": DAY,
+        r = api.post("/api/v1/orders", {"branch_id": b.pp, "counterparty_id": b.supplier, "date": SALES_DAY,
                                         "lines": [line("NOPE", "1"), line("W-1", "1", "1.001")]})
         problem(r, 422, "validation_failed", fields={"counterparty_id": "wrong_counterparty_kind",
                                                       "lines.0.sku": "unknown_reference",

@@ -7,8 +7,7 @@ from typing import Any
 
 import openpyxl
 
-from tests.conftest import problem
-from tests.sales.test_invoices import books_for, line
+from tests.factories import books_for, line, problem
 
 D = Decimal
 

@@ -7,7 +7,7 @@ from typing import Any, Iterator
 import pytest
 from waitress import create_server, wasyncore
 
-from ..conftest import free_port, wait_healthy
+from tests.factories import free_port, wait_healthy
 
 
 @pytest.fixture
@@ -38,31 +38,3 @@ def served(app: Any, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
         assert not thread.is_alive()
 
 
-def press_sync(path: Any, main: Any) -> None:
-    """Press a workbook's Sync button: the workbook is the caller, as when its button runs `<module>.main()`."""
-    import xlwings as xw
-
-    book = xw.Book(str(path))
-    book.set_mock_caller()
-    try:
-        main()
-    finally:
-        book.close()
-
-
-def calc_pdf_text(path: Any, tmp_path: Any) -> str:
-    """The workbook converted to PDF by LibreOffice Calc (a private profile), its text read back with pypdf."""
-    import io
-    import shutil
-    import subprocess
-
-    from pypdf import PdfReader
-
-    soffice = shutil.which("soffice")
-    assert soffice, "LibreOffice is not installed: run `make system-packages`"
-    out = tmp_path / "pdf"
-    subprocess.run([soffice, f"-env:UserInstallation={(tmp_path / 'lo').as_uri()}", "--headless",
-                    "--convert-to", "pdf", "--outdir", str(out), str(path)], check=True, capture_output=True,
-                   timeout=180)
-    pdf = out / (path.stem + ".pdf")
-    return "\n".join(p.extract_text() for p in PdfReader(io.BytesIO(pdf.read_bytes())).pages)

@@ -11,10 +11,10 @@ import pytest
 import xlwings as xw
 from sqlalchemy import select
 
-from .conftest import calc_pdf_text, press_sync
+from tests.factories import calc_pdf_text, sync_clients_book
 
 from server.parties.models import Counterparty
-from workbook import clients, engine
+from workbook import engine
 from workbook.build import build, vba_project
 from workbook.layout import CLIENTS, CLIENTS_BOOK, FIRST_ROW, snapshot_sheet
 
@@ -32,10 +32,6 @@ def base(api: Any, world: Any, served: str, monkeypatch: pytest.MonkeyPatch, tmp
     path = build(CLIENTS_BOOK, tmp_path / "wb", "en", served, {"branches": ["PP", "SR", "MOW"]})
     engine.activate()
     yield path
-
-
-def sync(path: Path) -> Any:
-    press_sync(path, clients.main)
 
 
 def table(path: Path) -> list[dict[str, Any]]:
@@ -58,7 +54,7 @@ def server_clients(db: Any) -> dict[str, Counterparty]:
 
 
 def test_first_sync_pulls_the_base_and_keeps_the_macro_and_button(base: Path, db: Any) -> None:
-    sync(base)
+    sync_clients_book(base)
     rows = by_name(table(base))
     assert set(rows) == {"Angkor Foods", "Bayon Books", "Chenla Cafe", "Dara Design"}
     assert rows["Angkor Foods"]["phone"] == "+85512345678" and rows["Angkor Foods"]["phone2"] == "+85517222333"
@@ -74,7 +70,7 @@ def test_first_sync_pulls_the_base_and_keeps_the_macro_and_button(base: Path, db
 
 def test_a_users_edits_go_in_refusals_keep_the_typed_values_and_conflicts_show_both(base: Path, db: Any,
                                                                                     api: Any) -> None:
-    sync(base)
+    sync_clients_book(base)
     book = xw.Book(str(base))
     sheet = book.sheets[CLIENTS.sheet_name("en")]
     keys = CLIENTS.keys
@@ -102,7 +98,7 @@ def test_a_users_edits_go_in_refusals_keep_the_typed_values_and_conflicts_show_b
                                                     "emails": [{"email": "theirs@design.example"}]})
     assert r.status_code == 200, r.get_data(as_text=True)
 
-    sync(base)
+    sync_clients_book(base)
 
     server = server_clients(db)
     assert [p.e164 for p in server["Angkor Foods"].phones] == ["+85516999888", "+85517222333", "+85592111222"]
@@ -124,7 +120,7 @@ def test_a_users_edits_go_in_refusals_keep_the_typed_values_and_conflicts_show_b
     name_cell = next(c for c in ws[f"C{FIRST_ROW}":f"C{ws.max_row}"] if c[0].value == "=Khmer Kitchen")[0]
     assert name_cell.data_type == "s"                                # text, never a formula
 
-    sync(base)                                                         # pressing Sync again keeps "mine"
+    sync_clients_book(base)                                                         # pressing Sync again keeps "mine"
     server = server_clients(db)
     assert [e.email for e in server["Dara Design"].emails] == ["mine@design.example"]
     rows = by_name(table(base))
@@ -133,20 +129,20 @@ def test_a_users_edits_go_in_refusals_keep_the_typed_values_and_conflicts_show_b
 
 @pytest.mark.sqlite_only  # LibreOffice's output does not depend on the backend
 def test_the_workbook_opens_in_libreoffice(base: Path, tmp_path: Path) -> None:
-    sync(base)
+    sync_clients_book(base)
     text = calc_pdf_text(base, tmp_path)
     assert "Angkor Foods" in text and "Sync status" in text
 
 
 def test_a_row_pasted_with_an_unknown_id_is_kept_not_overwritten(base: Path, db: Any) -> None:
-    sync(base)
+    sync_clients_book(base)
     book = xw.Book(str(base))
     sheet = book.sheets[CLIENTS.sheet_name("en")]
     at = FIRST_ROW + len(table(base)) + 2
     sheet.range((at, 1)).value = [999, None, "Pasted From Elsewhere"]
     book.save()
     book.close()
-    sync(base)
+    sync_clients_book(base)
     rows = by_name(table(base))
     assert rows["Pasted From Elsewhere"]["id"] == 999
     assert rows["Pasted From Elsewhere"]["status"].startswith("Not sent: this ID was not in the last Sync")
@@ -154,7 +150,7 @@ def test_a_row_pasted_with_an_unknown_id_is_kept_not_overwritten(base: Path, db:
 
 
 def test_the_json_pull_takes_the_list_filters_and_names_a_bad_one(api: Any, world: Any) -> None:
-    from ..conftest import problem
+    from tests.factories import problem
 
     for name in ("Angkor Foods", "Bayon Books"):
         api.post("/api/v1/clients", {"name": name, "tags": ["vip"] if name == "Bayon Books" else []})

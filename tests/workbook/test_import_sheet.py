@@ -17,7 +17,7 @@ from workbook.build import build, list_name
 from workbook.layout import CLIENTS, CLIENTS_BOOK, FIRST_ROW, HEADER_ROW, IMPORTS, LABELLED_LISTS, LANGUAGES, \
     LISTS_SHEET, choice_code, choice_labels
 
-from .test_clients_workbook import sync
+from tests.factories import sync_clients_book
 
 # A client list as an accountant sends it: a title and a date line above Russian headers; row 7 has a
 # phone of two digits.
@@ -99,7 +99,7 @@ def typed(row: dict[str, Any]) -> dict[str, Any]:
 def test_dry_run_then_commit_then_undo_in_russian(ru_book: Path, db: Any) -> None:
     type_in(ru_book, "ru", FIRST_ROW, file="клиенты.xlsx", kind="клиенты", action="проверить")
 
-    sync(ru_book)
+    sync_clients_book(ru_book)
 
     row = import_row(ru_book, "ru")
     assert isinstance(row["import_id"], int) and row["action"] is None
@@ -115,7 +115,7 @@ def test_dry_run_then_commit_then_undo_in_russian(ru_book: Path, db: Any) -> Non
     # Commit without "skip errors": the server refuses, in Russian, naming the row and column.
     type_in(ru_book, "ru", FIRST_ROW, action="загрузить")
     before = typed(import_row(ru_book, "ru"))
-    sync(ru_book)
+    sync_clients_book(ru_book)
     row = import_row(ru_book, "ru")
     from server.core.i18n import translate
 
@@ -127,7 +127,7 @@ def test_dry_run_then_commit_then_undo_in_russian(ru_book: Path, db: Any) -> Non
     assert server_names(db) == set()
 
     type_in(ru_book, "ru", FIRST_ROW, skip_errors="да")
-    sync(ru_book)
+    sync_clients_book(ru_book)
     row = import_row(ru_book, "ru")
     assert row["status"].startswith("загружено: создано 3, обновлено 0"), row["status"]
     assert row["action"] is None and row["skip_errors"] == "да"
@@ -135,7 +135,7 @@ def test_dry_run_then_commit_then_undo_in_russian(ru_book: Path, db: Any) -> Non
     assert client_names(ru_book, "ru") == IMPORTED  # the same Sync's pull already shows them
 
     type_in(ru_book, "ru", FIRST_ROW, action="отменить")
-    sync(ru_book)
+    sync_clients_book(ru_book)
     row = import_row(ru_book, "ru")
     assert row["status"].startswith(f"отменено: созданное загрузкой {row['import_id']} удалено")
     assert row["action"] is None
@@ -161,7 +161,7 @@ def test_refused_rows_keep_what_was_typed_and_say_why(en_book: Path, db: Any, tm
     for number, values in rows.items():
         type_in(en_book, "en", number, **values)
 
-    sync(en_book)
+    sync_clients_book(en_book)
 
     status = {n: import_row(en_book, "en", n)["status"] for n in rows}
     assert status[FIRST_ROW] == f"Not done: there is no file {folder / 'missing.xlsx'}."
@@ -187,7 +187,7 @@ def test_refused_rows_keep_what_was_typed_and_say_why(en_book: Path, db: Any, tm
 
     # An Import ID the server does not know: its message, the row kept.
     type_in(en_book, "en", FIRST_ROW + 2, import_id=999)
-    sync(en_book)
+    sync_clients_book(en_book)
     row = import_row(en_book, "en", FIRST_ROW + 2)
     assert row["status"].startswith("Not done: ") and "999" in row["status"] and row["action"] == "commit"
 
@@ -196,7 +196,7 @@ def test_a_clients_workbook_built_before_the_import_sheet_still_syncs(en_book: P
     wb = openpyxl.load_workbook(en_book, keep_vba=True)
     del wb[IMPORTS.sheet_name("en")]
     wb.save(en_book)
-    sync(en_book)
+    sync_clients_book(en_book)
     assert openpyxl.load_workbook(en_book, keep_vba=True)[CLIENTS.sheet_name("en")]["A2"].value.startswith("Synced ")
 
 

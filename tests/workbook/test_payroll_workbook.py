@@ -16,14 +16,13 @@ import openpyxl
 import pytest
 import xlwings as xw
 
-from .conftest import calc_pdf_text, press_sync
+from tests.factories import calc_pdf_text, hire, press_sync
 
 from workbook import engine, payroll
 from workbook.build import build, vba_project
 from workbook.layout import (EMPLOYEES, FIRST_ROW, PAYROLL_BOOK, PAYROLL_FIRST_ROW, PAYROLL_HEADER_ROW, PAYROLL_RUN,
                              PAYSLIPS, TIMESHEET, UNITS, Grid, Table)
 
-from ..payroll.helpers import hire
 
 D = Decimal
 

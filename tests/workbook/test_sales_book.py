@@ -10,7 +10,7 @@ import pytest
 import xlwings as xw
 from sqlalchemy import select
 
-from .conftest import calc_pdf_text, press_sync
+from tests.factories import SalesBooks, calc_pdf_text, docx_text, line, press_sync
 
 from server.finance.models import Allocation, Payment
 from server.sales.models import Invoice
@@ -18,15 +18,12 @@ from workbook import engine, sales_book
 from workbook.build import build
 from workbook.layout import FIRST_ROW, PAYMENTS, RECEIVABLES, SALES, SALES_BOOK
 
-from ..documents.helpers import docx_text
-from tests.sales.test_invoices import Books, line
-
 
 @pytest.fixture
 def books(db: Any, world: Any, api: Any, served: str, monkeypatch: pytest.MonkeyPatch,
-          tmp_path: Path) -> Iterator[tuple[Books, Path, dict[str, Any]]]:
+          tmp_path: Path) -> Iterator[tuple[SalesBooks, Path, dict[str, Any]]]:
     monkeypatch.setenv("CLIENTBASE_TOKEN", world.tokens["owner"])
-    b = Books(db, world, api)
+    b = SalesBooks(db, world, api)
     inv = b.posted([line("W-1", "3", "20.00")], due_date="2026-03-20")
     r = api.post("/api/v1/cash-accounts", {"branch_id": b.pp, "kind": "cash", "code": "CASH-PP",
                                            "name": "Cash desk PP", "currency": "USD"})

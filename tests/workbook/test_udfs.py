@@ -11,20 +11,19 @@ from server.core import dates
 from workbook import udfs
 from workbook.connection import ClientBaseError, Connection
 
-from ..conftest import free_port
+from tests.factories import SalesBooks, free_port, line
 
-from tests.sales.test_invoices import Books, line
 
 E = udfs.PREFIX
 
 
 @pytest.fixture
-def books(db: Any, world: Any, api: Any, served: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[Books]:
+def books(db: Any, world: Any, api: Any, served: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[SalesBooks]:
     """Sokha Shop: INV-1 276.07 (net 250.97) due 03-10 and 40,000 riel (10.00) due 04-30; a bill of 99.00 from
     Mekong Supply; a price list for the widget (20.00, 18.00 from 10). All as of 2026-03-31, for the owner."""
     monkeypatch.setenv("CLIENTBASE_TOKEN", world.tokens["owner"])
     with dates.frozen(dt.datetime(2026, 3, 31, 9, 0, tzinfo=dt.timezone.utc)):
-        b = Books(db, world, api)
+        b = SalesBooks(db, world, api)
         b.posted([line("W-1", "3", "19.99", discount_percent="15"), line("G-1", "2", "100.00")])
         b.posted([line("BK", "1", "40000")], currency="KHR", due_date="2026-04-30")
         b.posted([line("W-1", "10", "4.00"), line("SVC", "1", "50.00")], kind="bill")
@@ -49,7 +48,7 @@ def requests_made(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     return made
 
 
-def test_one_client_per_formula(books: Books) -> None:
+def test_one_client_per_formula(books: SalesBooks) -> None:
     sokha = books.client
     for key in ("Sokha Shop", float(sokha), " sokha shop ", "K001-100200300", sokha):
         assert udfs.CB_BALANCE(key) == 286.07, key
@@ -66,7 +65,7 @@ def test_one_client_per_formula(books: Books) -> None:
     assert udfs.CB_PRICE("W-1", "Sokha Shop", 10.0) == 18.0
 
 
-def test_errors_read_as_sentences(books: Books) -> None:
+def test_errors_read_as_sentences(books: SalesBooks) -> None:
     assert udfs.CB_BALANCE("Nobody") == E + "client not found"
     assert udfs.CB_OVERDUE(None) == E + "no client given"
     assert udfs.CB_LAST_ORDER(999_999.0) == E + "client not found"
@@ -81,7 +80,7 @@ def test_errors_read_as_sentences(books: Books) -> None:
         E + "Some fields are not valid. (from: The period starts on 2026-03-31, after it ends on 2026-03-01.)")
 
 
-def test_a_column_in_one_request(books: Books, requests_made: list[str]) -> None:
+def test_a_column_in_one_request(books: SalesBooks, requests_made: list[str]) -> None:
     sokha = float(books.client)
     column = [["Sokha Shop"], ["Mekong Supply"], [None], ["Nobody"], [sokha], ["Sokha Shop"]]
     assert udfs.CB_BALANCES(column) == [[286.07], [-99.0], [""], [E + "client not found"], [286.07], [286.07]]
@@ -99,7 +98,7 @@ def test_a_column_in_one_request(books: Books, requests_made: list[str]) -> None
     assert requests_made == ["/figures/prices", "/figures/prices"]
 
 
-def test_a_column_longer_than_one_request_takes_several(books: Books, requests_made: list[str],
+def test_a_column_longer_than_one_request_takes_several(books: SalesBooks, requests_made: list[str],
                                                         monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(udfs, "MAX_CLIENTS", 2)
     assert udfs.CB_BALANCES([["Sokha Shop"], ["Mekong Supply"], ["Nobody"], ["Sokha Shop"]]) == [
@@ -107,7 +106,7 @@ def test_a_column_longer_than_one_request_takes_several(books: Books, requests_m
     assert requests_made == ["/figures/clients", "/figures/clients"]
 
 
-def test_server_down_bad_token_and_no_token(books: Books, served: str, monkeypatch: pytest.MonkeyPatch,
+def test_server_down_bad_token_and_no_token(books: SalesBooks, served: str, monkeypatch: pytest.MonkeyPatch,
                                            tmp_path: Path) -> None:
     down = f"http://127.0.0.1:{free_port()}"
     monkeypatch.setenv("CLIENTBASE_URL", down)
@@ -127,7 +126,7 @@ def test_server_down_bad_token_and_no_token(books: Books, served: str, monkeypat
     assert udfs.CB_BALANCE("Sokha Shop") == 286.07
 
 
-def test_the_connection_carries_the_problem_and_keeps_the_token_to_itself(books: Books, served: str) -> None:
+def test_the_connection_carries_the_problem_and_keeps_the_token_to_itself(books: SalesBooks, served: str) -> None:
     conn = Connection()
     assert conn.url == served and books.world.tokens["owner"] not in repr(conn)
     with pytest.raises(ClientBaseError) as caught:

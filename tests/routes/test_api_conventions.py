@@ -13,7 +13,7 @@ from server.core.messages import MESSAGES
 from server.org.models import User
 
 from .conftest import problem
-from .payroll.helpers import hire, open_run
+from tests.factories import hire, open_run
 from .test_invoices import books_for, line
 
 V1 = "/api/v1"

@@ -1,0 +1,1 @@
+"""Tests of the route framework and the API conventions every route follows."""
