@@ -109,10 +109,13 @@ def authenticate(session: Session, header: str | None, *, request_id: str | None
         raise Unauthorized("token_invalid")
     key = hash_token(text)
     now = dates.now()
-    item = cache.get(key)
+    # Keyed by database too: one process may serve two databases (tests do, one after another, with the same
+    # token texts), and a token of one must never resolve to a user of the other.
+    cached = f"{session.get_bind().url}#{key}"
+    item = cache.get(cached)
     if item is None:
         item = _resolve(session, key)
-        cache.put(key, item)
+        cache.put(cached, item)
     if item.expires_at is not None and item.expires_at <= now:
         raise Unauthorized("token_invalid")
     stale = item.last_used_at is None or now - item.last_used_at >= TOUCH_EVERY

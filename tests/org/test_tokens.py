@@ -4,13 +4,16 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import shutil
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import select
 
+from server import create_app
 from server.audit.models import Operation
 from server.core import dates
-from server.org.models import ApiToken
+from server.org.models import ApiToken, User
 
 from tests.factories import assert_problem
 
@@ -185,3 +188,28 @@ def test_last_used_is_recorded_and_throttled(app: Any, api: Any, db: Any) -> Non
         api.get("/api/v1/me")
         again = [t for t in api.get("/api/v1/me/tokens").json["items"] if t["name"] == "first token"][0]
     assert again["last_used_at"] == "2026-11-28T09:06:00Z"
+
+
+def test_one_token_text_in_two_databases_resolves_in_each_to_its_own_user(
+        sqlite_world_template: Any, tmp_path: Path) -> None:
+    """The token cache is per database: the same token text (two copies of one company) never crosses over."""
+    template, world = sqlite_world_template
+    apps = []
+    for name, language in (("one", "ru"), ("two", "km")):
+        path = tmp_path / f"{name}.sqlite3"
+        shutil.copy(template, path)
+        app = create_app({"DATABASE_URL": f"sqlite:///{path}", "TESTING": True, "DATA_DIR": str(tmp_path)})
+        with app.extensions["clientbase.db"].write_session() as s, s.begin():
+            s.get(User, world.users["owner"]).language = language
+        apps.append(app)
+    try:
+        headers = {"Authorization": f"Bearer {world.tokens['owner']}"}
+        for _ in range(2):  # the second round is answered from the cache
+            # An error speaks the acting user's language: the actor the token resolved to, not the row /me reads.
+            ru, km = (app.test_client().get("/api/v1/clients/999999", headers=headers) for app in apps)
+            assert ru.status_code == km.status_code == 404
+            assert any("\u0400" <= ch <= "\u04ff" for ch in ru.json["title"]), ru.json
+            assert any("\u1780" <= ch <= "\u17ff" for ch in km.json["title"]), km.json
+    finally:
+        for app in apps:
+            app.extensions["clientbase.db"].dispose()

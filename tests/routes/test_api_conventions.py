@@ -12,9 +12,7 @@ from server.core.i18n import catalog
 from server.core.messages import MESSAGES
 from server.org.models import User
 
-from .conftest import problem
-from tests.factories import hire, open_run
-from .test_invoices import books_for, line
+from tests.factories import books_for, hire, line, open_run, problem
 
 V1 = "/api/v1"
 
