@@ -43,31 +43,37 @@ def test_the_code_keeps_every_contract() -> None:
     assert "broken" not in done.stdout.lower().replace("0 broken", "")
 
 
-def test_a_lower_package_importing_an_upper_one_fails_naming_both(tree: Path) -> None:
-    target = tree / "server" / "sales" / "numbering.py"
+def lint_with(tree: Path, module: str, added: str) -> subprocess.CompletedProcess[str]:
+    """Lint the copy with `added` appended to one of its files, then put the file back."""
+    target = tree.joinpath(*module.split(".")).with_suffix(".py")
     original = target.read_text(encoding="utf-8")
-    # Inside a function, where a reader of the file's top would miss it: the contract still sees it.
-    target.write_text(original + "\n\ndef _peek():\n    from ..payroll import guard\n    return guard\n", encoding="utf-8")
+    target.write_text(original + added, encoding="utf-8")
     try:
-        done = lint(tree)
+        return lint(tree)
     finally:
         target.write_text(original, encoding="utf-8")
+
+
+def test_a_lower_package_importing_an_upper_one_fails_naming_both(tree: Path) -> None:
+    # Inside a function, where a reader of the file's top would miss it: the contract still sees it.
+    done = lint_with(tree, "server.sales.numbering", "\n\ndef _peek():\n    from ..payroll import guard\n    return guard\n")
     assert done.returncode != 0
     assert "server.sales.numbering imports server.payroll.guard" in done.stdout
     assert "server.sales does not depend on server.payroll (it declares catalog, ledger)" in done.stdout
 
 
 def test_the_server_importing_a_workbook_fails(tree: Path) -> None:
-    target = tree / "server" / "ledger" / "chart.py"
-    original = target.read_text(encoding="utf-8")
-    target.write_text(original + "\nimport workbook.layout  # noqa: E402,F401\n", encoding="utf-8")
-    try:
-        done = lint(tree)
-    finally:
-        target.write_text(original, encoding="utf-8")
+    done = lint_with(tree, "server.ledger.chart", "\nimport workbook.layout  # noqa: E402,F401\n")
     assert done.returncode != 0
     assert "The server never imports the workbooks BROKEN" in done.stdout
     assert "server.ledger.chart -> workbook.layout" in done.stdout
+
+
+def test_a_workbook_importing_the_server_fails(tree: Path) -> None:
+    done = lint_with(tree, "workbook.layout", "\n\ndef _peek():\n    from server.core import money\n    return money\n")
+    assert done.returncode != 0
+    assert "The workbooks, scanners and notations never import the server BROKEN" in done.stdout
+    assert "workbook.layout -> server.core.money" in done.stdout
 
 
 def test_the_rules_of_the_map() -> None:

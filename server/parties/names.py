@@ -1,7 +1,7 @@
 """Names beside ids in answers: `branch`, `manager`, `counterparty` filled for a page in one query per kind."""
 from __future__ import annotations
 
-from typing import Any, Iterable, Optional
+from typing import Any, Iterable, Optional, get_args
 
 from pydantic import BaseModel
 from sqlalchemy import select
@@ -35,7 +35,8 @@ def fill_names(session: Session, company_id: int, items: Iterable[BaseModel]) ->
     """
     items = list(items)
     for field, (id_field, model, columns) in _KINDS.items():
-        holders = [i for i in items if field in type(i).model_fields and getattr(i, id_field, None) is not None]
+        # Only a field declared as a NameRef is ours to fill: a report may carry `manager` as a plain name.
+        holders = [i for i in items if _names(type(i), field) and getattr(i, id_field, None) is not None]
         ids = {getattr(i, id_field) for i in holders}
         if not ids:
             continue
@@ -44,3 +45,9 @@ def fill_names(session: Session, company_id: int, items: Iterable[BaseModel]) ->
         refs = {r[0]: NameRef(id=r[0], **dict(zip(columns, r[1:]))) for r in rows}
         for item in holders:
             setattr(item, field, refs.get(getattr(item, id_field)))
+
+
+def _names(model: type[BaseModel], field: str) -> bool:
+    """Whether `model` declares `field` as a NameRef (optional or not)."""
+    info = model.model_fields.get(field)
+    return info is not None and NameRef in (info.annotation, *get_args(info.annotation))
