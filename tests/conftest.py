@@ -14,6 +14,7 @@ from sqlalchemy import create_engine, make_url, text
 from server import create_app
 from server.core import dates
 from server.migrate import upgrade
+from server.org.auth import cache as token_cache
 from server.models import metadata
 
 # The factories assert, and pytest explains a failed assert only in the modules it rewrites.
@@ -75,6 +76,9 @@ def _empty_pg(url: str) -> None:
     tables = [t.name for t in metadata.sorted_tables]
     try:
         with engine.begin() as conn:
+            # Every table is emptied, so the foreign-key triggers have nothing to protect: skip them (a superuser's
+            # setting, which the test server's postgres user is; if refused, the TRUNCATE below does it all).
+            conn.execute(text("SET LOCAL session_replication_role = replica"))
             conn.execute(text("; ".join(f"DELETE FROM {name}" for name in reversed(tables))))
             sequences = conn.execute(text(
                 "SELECT sequencename FROM pg_sequences WHERE schemaname = current_schema()")).scalars().all()
@@ -83,6 +87,36 @@ def _empty_pg(url: str) -> None:
     except Exception:  # noqa: BLE001 - the slow way is always right
         with engine.begin() as conn:
             conn.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
+
+
+# url → (the world's rows per table, its sequences' values, the World): built once per worker, restored per test.
+_pg_worlds: dict[str, tuple[list[tuple[Any, list[dict[str, Any]]]], dict[str, int], World]] = {}
+
+
+def _restore_pg_world(url: str) -> World:
+    """Put the `world` company into the emptied schema: built once, then its rows inserted again (as SQLite copies a file)."""
+    engine = _pg_engines.get(url) or _pg_engines.setdefault(url, create_engine(url))
+    if url not in _pg_worlds:
+        app = create_app({"DATABASE_URL": url, "TESTING": True})
+        try:
+            world = make_world(app.extensions["clientbase.db"])
+        finally:
+            app.extensions["clientbase.db"].dispose()
+        with engine.begin() as conn:
+            rows = [(t, [dict(r._mapping) for r in conn.execute(t.select())]) for t in metadata.sorted_tables]
+            sequences = dict(conn.execute(text("SELECT sequencename, last_value FROM pg_sequences "
+                                               "WHERE schemaname = current_schema() AND last_value IS NOT NULL")).all())
+        _pg_worlds[url] = ([(t, r) for t, r in rows if r], sequences, world)
+    else:
+        rows, sequences, world = _pg_worlds[url]
+        with engine.begin() as conn:
+            for table, table_rows in rows:
+                conn.execute(table.insert(), table_rows)
+            if sequences:
+                conn.execute(text("SELECT " + ", ".join(f"setval('{seq}', {value}, true)" for seq, value in sequences.items())))
+    # The same token texts come back in every test: what a test before did to its users must not be remembered.
+    token_cache.forget()
+    return world
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
@@ -119,6 +153,8 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
         return f"sqlite:///{path}"
     url = request.getfixturevalue("pg_migrated")
     _empty_pg(url)
+    if "world" in request.fixturenames:
+        _restore_pg_world(url)
     return url
 
 
@@ -138,7 +174,7 @@ def db(app: Any) -> Any:
 def world(request: pytest.FixtureRequest, database_url: str, db: Any) -> World:
     if database_url.startswith("sqlite"):
         return copy.deepcopy(request.getfixturevalue("sqlite_world_template")[1])
-    return make_world(db)
+    return copy.deepcopy(_pg_worlds[database_url][2])
 
 
 @pytest.fixture

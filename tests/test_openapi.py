@@ -188,7 +188,7 @@ def _run_schemathesis(server: Any, port: int, env: dict[str, str], log: Path) ->
     env = dict(env, SCHEMATHESIS_HOOKS="tests.schemathesis_hooks")
     result = subprocess.run(
         [str(Path(sys.executable).with_name("schemathesis")), "run", f"{base}/api/v1/openapi.json",
-         "-H", f"Authorization: Bearer {token}", "--checks", CHECKS, "--max-examples", "15",
+         "-H", f"Authorization: Bearer {token}", "--checks", CHECKS, "--max-examples", "5",
          "--phases", "examples,coverage,fuzzing", "--workers", "2", "--seed", "20261128",
          # Revoking would revoke the very token the fuzzer uses; tests/org/test_tokens.py covers it.
          "--exclude-path-regex", "/revoke$"],
