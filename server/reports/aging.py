@@ -248,12 +248,12 @@ class _Rounding:
         rounded, total = self.amounts(self.base, amounts)
         if not foreign:
             # All in the base currency: the same figures, rounded once.
-            return AgingRow(key, name, rounded, total, [CurrencyAmounts(self.base, rounded, total)])
+            return AgingRow.record(key, name, rounded, total, [CurrencyAmounts.record(self.base, rounded, total)])
         per_currency = dict(foreign)
         if own is not None and any(own):
             per_currency[self.base] = own
-        cur_rows = [CurrencyAmounts(code, *self.amounts(code, per_currency[code])) for code in sorted(per_currency)]
-        return AgingRow(key, name, rounded, total, cur_rows)
+        cur_rows = [CurrencyAmounts.record(code, *self.amounts(code, per_currency[code])) for code in sorted(per_currency)]
+        return AgingRow.record(key, name, rounded, total, cur_rows)
 
 
 def _group_names(session: Session, actor: Actor, group: str, keys: set[Optional[int]],
