@@ -4,6 +4,7 @@ from __future__ import annotations
 import base64
 import binascii
 import datetime as dt
+import functools
 import re
 from decimal import Decimal, InvalidOperation
 from itertools import islice
@@ -107,13 +108,20 @@ class Output(BaseModel):
         fields.update(zip(cls.model_fields, values))
         if len(fields) != len(cls.model_fields):
             return cls.model_construct(**fields)  # defaults to fill in: pydantic's own way
-        # Every field given: set them as model_construct would, without its per-call bookkeeping.
+        # Every field given: set them as model_construct would, without its per-call bookkeeping. All fields are
+        # set, so one set of their names serves every record of the class (setting a field again adds nothing to
+        # it), which spares the garbage collector a container per row.
         obj = cls.__new__(cls)
         object.__setattr__(obj, "__dict__", fields)
-        object.__setattr__(obj, "__pydantic_fields_set__", set(fields))
+        object.__setattr__(obj, "__pydantic_fields_set__", _all_fields(cls))
         object.__setattr__(obj, "__pydantic_extra__", None)
         object.__setattr__(obj, "__pydantic_private__", None)
         return obj
+
+
+@functools.lru_cache(maxsize=None)
+def _all_fields(cls: type[BaseModel]) -> set[str]:
+    return set(cls.model_fields)
 
 
 def _money_json(value: Decimal) -> str:
