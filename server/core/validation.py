@@ -125,6 +125,7 @@ def _all_fields(cls: type[BaseModel]) -> set[str]:
 
 
 def _money_json(value: Decimal) -> str:
+    # Not money_text itself: pydantic would hand its second parameter the serialisation info.
     return money_text(value)
 
 

@@ -38,11 +38,6 @@ class Workflow:
         self.moves = dict(moves)
         self.field = field
 
-    @property
-    def transitions(self) -> frozenset[tuple[str, str]]:
-        """Every (from, to) pair the moves allow; an action that keeps the state is a pair (s, s)."""
-        return frozenset((f, to if to is not None else f) for froms, to in self.moves.values() for f in froms)
-
     def allowed(self, state: str) -> list[str]:
         """The actions `state` allows, in the order they are declared."""
         return [action for action, (froms, _to) in self.moves.items() if state in froms]

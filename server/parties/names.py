@@ -1,6 +1,7 @@
 """Names beside ids in answers: `branch`, `manager`, `counterparty` filled for a page in one query per kind."""
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import Any, Iterable, Optional, get_args
 
 from pydantic import BaseModel
@@ -36,7 +37,9 @@ def fill_names(session: Session, company_id: int, items: Iterable[BaseModel]) ->
     items = list(items)
     for field, (id_field, model, columns) in _KINDS.items():
         # Only a field declared as a NameRef is ours to fill: a report may carry `manager` as a plain name.
-        holders = [i for i in items if _names(type(i), field) and getattr(i, id_field, None) is not None]
+        # An item named already (the client card reads its names in its own query) costs no second query.
+        holders = [i for i in items if _names(type(i), field) and getattr(i, id_field, None) is not None
+                   and getattr(i, field) is None]
         ids = {getattr(i, id_field) for i in holders}
         if not ids:
             continue
@@ -47,6 +50,7 @@ def fill_names(session: Session, company_id: int, items: Iterable[BaseModel]) ->
             setattr(item, field, refs.get(getattr(item, id_field)))
 
 
+@lru_cache(maxsize=None)
 def _names(model: type[BaseModel], field: str) -> bool:
     """Whether `model` declares `field` as a NameRef (optional or not)."""
     info = model.model_fields.get(field)

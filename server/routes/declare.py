@@ -117,8 +117,6 @@ def _add_alias(bp: Blueprint, fn: Callable[..., Any], meta: Endpoint, rule: str,
     bp.add_url_rule(alias, f"{fn.__name__}__deprecated{n}", view, methods=[meta.method])
 
 
-
-
 class Authenticator(Protocol):
     """Who is asking: the org package's tokens, handed over by the app factory (routes know no users)."""
 
