@@ -7,7 +7,6 @@ from pathlib import Path
 import click
 import xlwings as xw
 
-from . import engine
 from .addin import DEFAULT_OUT, LABELS, build_addin
 from .connection import ClientBaseError
 from .sync import config
@@ -41,6 +40,10 @@ def workbooks() -> None:
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 def sync(file: Path) -> None:
     """Run a workbook's Sync on the file, without Excel (the token: CLIENTBASE_TOKEN or the token file)."""
+    # The headless engine (openpyxl behind xlwings' API) is slow to import and only this command needs it;
+    # every `clientbase` command (serve, import, ...) loads this module.
+    from . import engine
+
     engine.activate()
     book = xw.Book(str(file))
     try:
