@@ -16,11 +16,12 @@ $(STAMP): pyproject.toml | $(BIN)/python
 
 install: $(STAMP)
 
+# The workbooks and the add-in are built only where none exists: one in use holds the user's work.
 run: $(STAMP)
 	$(BIN)/clientbase db upgrade
 	$(BIN)/clientbase demo --if-empty
-	$(BIN)/clientbase workbooks build --out build/workbooks
-	$(BIN)/clientbase addin build --out build/workbooks/clientbase_addin.xlam
+	$(BIN)/clientbase workbooks build --out build/workbooks --only-missing
+	$(BIN)/clientbase addin build --out build/workbooks/clientbase_addin.xlam --only-missing
 	$(BIN)/clientbase serve --host 127.0.0.1 --port 5000 --processes 2
 
 # LibreOffice (PDF of documents; Calc opens the workbooks in the tests), a Khmer font (so Khmer PDFs show glyphs, not boxes) and zbar (the

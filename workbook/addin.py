@@ -9,10 +9,14 @@ openpyxl is not used on purpose: its save drops the ribbon's relationship and th
 """
 from __future__ import annotations
 
+import io
 import zipfile
 from pathlib import Path
+
 import defusedxml.minidom
 import xlwings
+
+from .existing import HoldsData
 
 TEMPLATE = Path(xlwings.__file__).parent / "quickstart_addin_ribbon.xlam"
 DEFAULT_OUT = Path("build") / "clientbase_addin.xlam"
@@ -52,8 +56,13 @@ def ribbon(template_xml: bytes, language: str) -> bytes:
     return doc.toxml(encoding="utf-8")
 
 
-def build_addin(out: Path = DEFAULT_OUT, language: str = "en") -> Path:
-    """Write the add-in to `out` (default build/clientbase_addin.xlam) and its module beside it; return `out`."""
+def build_addin(out: Path = DEFAULT_OUT, language: str = "en", replace: bool = False) -> Path:
+    """Write the add-in to `out` (default build/clientbase_addin.xlam) and its module beside it; return `out`.
+
+    An existing `out` that is not byte for byte an add-in this function writes (in any language) was changed
+    after it was built (Excel saved it, someone added a module): it is replaced only with `replace` (the CLI's
+    --force, after it has saved a dated copy); otherwise `HoldsData` says which file and why.
+    """
     if language not in LABELS:
         raise ValueError(f"language must be one of {', '.join(LABELS)}")
     out = Path(out)
@@ -62,12 +71,41 @@ def build_addin(out: Path = DEFAULT_OUT, language: str = "en") -> Path:
     if not out.stem.isidentifier():
         # The macro imports the add-in's file name as a Python module.
         raise ValueError(f"{out.name}: the name before .xlam must be a Python module name (letters, digits, _)")
+    content = addin_bytes(language)
+    if not replace and out.exists():
+        reason = changed(out)
+        if reason:
+            raise HoldsData(out, reason)
     out.parent.mkdir(parents=True, exist_ok=True)
-    with zipfile.ZipFile(TEMPLATE) as src, zipfile.ZipFile(out, "w") as dst:
+    # Written beside it and moved over it when whole: a failed write leaves the old file as it was.
+    part = out.with_name(f".{out.name}.building")
+    try:
+        part.write_bytes(content)
+        part.replace(out)
+    finally:
+        part.unlink(missing_ok=True)
+    out.with_suffix(".py").write_text(MODULE, encoding="utf-8")
+    return out
+
+
+def addin_bytes(language: str) -> bytes:
+    """The add-in's file: the template's parts with the ribbon relabelled (the same bytes on every build)."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(TEMPLATE) as src, zipfile.ZipFile(buffer, "w") as dst:
         for info in src.infolist():
             data = src.read(info)
             if info.filename == CUSTOM_UI:
                 data = ribbon(data, language)
             dst.writestr(info, data)  # same name, date and compression as the template's part
-    out.with_suffix(".py").write_text(MODULE, encoding="utf-8")
-    return out
+    return buffer.getvalue()
+
+
+def changed(path: Path) -> str | None:
+    """Why `path` is not an add-in as built (None when it is one, in some language)."""
+    try:
+        content = path.read_bytes()
+    except OSError as exc:
+        return f"something that cannot be read ({exc.strerror or exc})"
+    if any(content == addin_bytes(language) for language in LABELS):
+        return None
+    return "changes made since it was built (it is not the file `clientbase addin build` writes)"

@@ -11,10 +11,12 @@ from pathlib import Path
 from typing import Any, Iterable
 
 import xlsxwriter
+import xlsxwriter.exceptions
 import xlwings
 
+from .existing import HoldsData, holds
 from .layout import (CONFIG_SHEET, FIRST_ROW, FIXED_LISTS, HEADER_ROW, LANGUAGES, LISTS_SHEET, PAYROLL_HEADER_ROW,
-                     Grid, Table, Workbook, choice_labels, snapshot_sheet, word)
+                     XLWINGS_SETTINGS, Grid, Table, Workbook, choice_labels, snapshot_sheet, word)
 
 XLWINGS_DIR = Path(xlwings.__file__).resolve().parent
 MACRO = "SampleCall"
@@ -34,16 +36,27 @@ def list_name(name: str) -> str:
     return f"list_{name}"
 
 
-def build(book: Workbook, out_dir: Path, language: str, url: str, lists: dict[str, Iterable[str]]) -> Path:
-    """Write `<stem>.xlsm` and its `<stem>.py` into `out_dir`; `lists` fills the company's dropdowns."""
+def build(book: Workbook, out_dir: Path, language: str, url: str, lists: dict[str, Iterable[str]],
+          replace: bool = False) -> Path:
+    """Write `<stem>.xlsm` and its `<stem>.py` into `out_dir`; `lists` fills the company's dropdowns.
+
+    An existing workbook that holds anything of the user's is replaced only with `replace` (the CLI's
+    --force, after it has saved a dated copy): otherwise `existing.HoldsData` says which file and why.
+    """
     if language not in LANGUAGES:
         raise ValueError(f"unknown language {language!r}; one of {', '.join(LANGUAGES)}")
     out_dir.mkdir(parents=True, exist_ok=True)
     path = out_dir / f"{book.stem}.xlsm"
+    if not replace and path.exists():
+        reason = holds(book, path)
+        if reason:
+            raise HoldsData(path, reason)
     vba = out_dir / ".vbaProject.bin"
     vba.write_bytes(vba_project())
+    # Written beside it and moved over it when whole: a build that fails half-way leaves the old file as it was.
+    part = out_dir / f".{book.stem}.building.xlsm"
     # Text stays text: a client called "=1+1" or "+855…" must never become a formula or a number.
-    wb = xlsxwriter.Workbook(str(path), {"strings_to_formulas": False, "strings_to_numbers": False,
+    wb = xlsxwriter.Workbook(str(part), {"strings_to_formulas": False, "strings_to_numbers": False,
                                          "strings_to_urls": False})
     try:
         wb.set_vba_name("ThisWorkbook")
@@ -57,9 +70,14 @@ def build(book: Workbook, out_dir: Path, language: str, url: str, lists: dict[st
         _lists_sheet(wb, book, lists, language)
         _snapshot_sheets(wb, book)
         _config_sheet(wb, url, language, book.stem)
+        try:
+            wb.close()
+        except xlsxwriter.exceptions.FileCreateError as exc:   # a folder it may not write in
+            raise OSError(str(exc)) from None
+        part.replace(path)
     finally:
-        wb.close()
         vba.unlink(missing_ok=True)
+        part.unlink(missing_ok=True)
     (out_dir / f"{book.stem}.py").write_text(STUB.format(stem=book.stem), encoding="utf-8")
     return path
 
@@ -185,9 +203,7 @@ def _config_sheet(wb: Any, url: str, language: str, stem: str) -> None:
     """xlwings' settings sheet, plus ours. The token is never here: see workbook/connection.py."""
     ws = wb.add_worksheet(CONFIG_SHEET)
     ws.set_vba_name(f"Sheet{len(wb.worksheets())}")
-    rows = [("Interpreter_Win", ""), ("Interpreter_Mac", ""), ("PYTHONPATH", ""), ("Conda Path", ""),
-            ("Conda Env", ""), ("UDF Modules", "workbook.udfs"), ("Debug UDFs", False), ("Use UDF Server", False),
-            ("Show Console", False),
+    rows = [*XLWINGS_SETTINGS,
             ("ClientBase URL", url), ("ClientBase Language", language), ("ClientBase Workbook", stem),
             ("ClientBase Token", "not kept here: %APPDATA%\\ClientBase\\token (Windows), "
                                  "~/.config/clientbase/token (macOS), or CLIENTBASE_TOKEN")]

@@ -8,7 +8,9 @@ import click
 import xlwings as xw
 
 from .addin import DEFAULT_OUT, LABELS, build_addin
+from .addin import changed as addin_changed
 from .connection import ClientBaseError
+from .existing import HoldsData, dated_copy
 from .sync import config
 
 
@@ -22,12 +24,31 @@ def addin() -> None:
               help="The .xlam to write; its Python module is written beside it.")
 @click.option("--language", type=click.Choice(sorted(LABELS)), default="en", show_default=True,
               help="The language of the ribbon's labels.")
-def build(out: Path, language: str) -> None:
-    """Build the add-in from xlwings' ribbon add-in template."""
+@click.option("--force", is_flag=True, help="Replace an add-in changed since it was built, after saving a dated "
+                                            "copy of it beside it.")
+@click.option("--only-missing", is_flag=True, help="Build only if there is no add-in at --out; keep one that is "
+                                                   "there as it is (`make run`).")
+def build(out: Path, language: str, force: bool, only_missing: bool) -> None:
+    """Build the add-in from xlwings' ribbon add-in template.
+
+    An add-in at --out that was changed since it was built is not replaced (exit status 1, saying why)
+    unless --force is given, which first saves a dated copy of it beside it.
+    """
+    if only_missing and out.exists():
+        click.echo(f"{out}  (kept: it exists)")
+        return
     try:
-        path = build_addin(out, language)
+        if force and out.exists() and addin_changed(out):
+            click.echo(f"{dated_copy(out)}  (a copy of {out.name} as it was)")
+            path = build_addin(out, language, replace=True)
+        else:
+            path = build_addin(out, language)
+    except HoldsData as exc:
+        raise click.ClickException(str(exc)) from None
     except ValueError as exc:
         raise click.BadParameter(str(exc), param_hint="--out") from None
+    except OSError as exc:
+        raise click.ClickException(f"{out}: cannot be written ({exc.strerror or exc}); is it open in Excel?") from None
     click.echo(f"{path}  (and {path.with_suffix('.py').name} beside it: keep them together)")
 
 

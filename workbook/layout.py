@@ -14,6 +14,11 @@ LANGUAGES = ("en", "km", "ru")
 SNAPSHOT_PREFIX = "_snap_"
 LISTS_SHEET = "_lists"
 CONFIG_SHEET = "xlwings.conf"
+# xlwings' own settings, as the builder writes them on the settings sheet; the user sets the interpreter there
+# (README), so a rebuild must not wipe them.
+XLWINGS_SETTINGS: tuple[tuple[str, object], ...] = (
+    ("Interpreter_Win", ""), ("Interpreter_Mac", ""), ("PYTHONPATH", ""), ("Conda Path", ""), ("Conda Env", ""),
+    ("UDF Modules", "workbook.udfs"), ("Debug UDFs", False), ("Use UDF Server", False), ("Show Console", False))
 HEADER_ROW = 3          # rows 1–2: title and the last Sync's summary
 FIRST_ROW = HEADER_ROW + 1
 
