@@ -27,6 +27,7 @@ from .sync import (
     is_yes,
     read_rows,
     read_snapshot,
+    save,
     table_sheet,
     text,
     write_list,
@@ -79,7 +80,7 @@ def sync(book: Any, connection: Any = None) -> Summary:
     # the book is saved at once, so a committed import is on record even if the rest fails.
     if imports.run(book, connection or Connection(url=cfg.url, language=cfg.language, timeout=imports.TIMEOUT),
                    cfg.language, summary):
-        book.save()
+        save(book)
     t = summary.timed("imports", t)
     sheet = table_sheet(book, CLIENTS)
     refs = References.pull(conn)
@@ -106,7 +107,7 @@ def sync(book: Any, connection: Any = None) -> Summary:
         write_list(book, name, values)
     sheet.range((2, 1)).value = summary.line(cfg.language)
     t = summary.timed("write", t)
-    book.save()
+    save(book)
     summary.timed("save", t)
     return summary
 
@@ -163,6 +164,7 @@ def _diff(rows: list[Row], snapshot: dict[int, dict[str, Any]], refs: References
             # An id the last pull did not write (pasted from another copy): nothing to compare it with,
             # so it is not sent, and it stays as typed with the reason.
             by_ref[f"stray {row.number}"] = ("stray", row)
+            summary.refused += 1
             continue
         changed = [k for k in EDITABLE if text(row.values.get(k)) != text(before.get(k))]
         if changed:

@@ -42,6 +42,7 @@ from .sync import (
     Summary,
     config,
     safe_cell,
+    save,
     table_sheet,
     text,
     write_list,
@@ -147,6 +148,11 @@ class PayrollSummary(Summary):
     saved: int = 0
     cleared: int = 0
     days_refused: int = 0
+
+    @property
+    def refusals(self) -> int:
+        """Days refused, and the period, branch, action or rows refused (in `refused`)."""
+        return super().refusals + self.days_refused
 
     def line(self, language: str) -> str:
         now = dt.datetime.now().strftime("%Y-%m-%d %H:%M")
@@ -275,7 +281,7 @@ def sync(book: Any, connection: Any = None) -> PayrollSummary:
     line = ctx.summary.line(ctx.lang)
     for s in sheets.values():
         s.range((2, 1)).value = line
-    book.save()
+    save(book)
     return ctx.summary
 
 
@@ -295,6 +301,7 @@ def _settings(ctx: Context, sheet: Any) -> Optional[tuple[str, str]]:
             period = f"{found.group(1)}-{int(found.group(2)):02d}"
     if period is None:
         ctx.summary.messages.append(_say("bad_period", ctx.lang, value=text(value)))
+        ctx.summary.refused += 1
     elif text(value) != period:
         cell.value = period
     branch_cell = _field(sheet, PAYROLL_RUN, "branch")
@@ -312,6 +319,7 @@ def _settings(ctx: Context, sheet: Any) -> Optional[tuple[str, str]]:
             branch_cell.value = code
         else:
             ctx.summary.messages.append(_say("bad_branch", ctx.lang, value=code, codes=codes))
+            ctx.summary.refused += 1
             code = None
     return (period, code) if period and code else None
 
@@ -335,6 +343,7 @@ def _timesheet_changes(ctx: Context, book: Any, days_sheet: Any, units_sheet: An
                 typed[grid.name][emp] = row
             elif any(c not in (None, "") for c in row.cells[first:first + len(dates)]):
                 sheet.strays.setdefault(grid.name, []).append(row)
+                ctx.summary.refused += 1
     for emp, snap_row in sheet.snap.items():
         days_row, units_row = typed[TIMESHEET.name].get(emp), typed[UNITS.name].get(emp)
         for j, date in enumerate(dates):
@@ -440,15 +449,17 @@ def _action(ctx: Context, sheet: Any, chosen: Optional[tuple[str, str]], shown: 
         status.value = None
         return
     action = choice_code("run_actions", typed)
+
+    def refuse(reason: str) -> None:   # the word stays in Action, the reason beside it
+        status.value = reason
+        ctx.summary.refused += 1
+
     if action is None:
-        status.value = _say("unknown_action", ctx.lang, value=typed)
-        return
+        return refuse(_say("unknown_action", ctx.lang, value=typed))
     if chosen is None:
-        status.value = _say("not_done", ctx.lang, reason=" ".join(ctx.summary.messages))
-        return
+        return refuse(_say("not_done", ctx.lang, reason=" ".join(ctx.summary.messages)))
     if timesheet_refused:
-        status.value = _say("not_done", ctx.lang, reason=_say("timesheet_first", ctx.lang))
-        return
+        return refuse(_say("not_done", ctx.lang, reason=_say("timesheet_first", ctx.lang)))
     period, branch = chosen
     try:
         run = _regular_run(ctx, period, ctx.branches[branch])
@@ -460,8 +471,7 @@ def _action(ctx: Context, sheet: Any, chosen: Optional[tuple[str, str]], shown: 
             version = shown["version"]
         run = ctx.conn.post(f"/api/v1/payroll-runs/{run['id']}/{action}", {"version": version})
     except ClientBaseError as exc:
-        status.value = _say("not_done", ctx.lang, reason=_reason(exc))
-        return
+        return refuse(_say("not_done", ctx.lang, reason=_reason(exc)))
     cell.value = None
     status.value = _say("done", ctx.lang, action=typed, run=run["number"],
                         status=_word(RUN_STATES, run["status"], ctx.lang))

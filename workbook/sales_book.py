@@ -23,12 +23,16 @@ from .sync import (
     decimal,
     read_rows,
     read_snapshot,
+    save,
     table_sheet,
     text,
     write_list,
     write_rows,
     write_snapshot,
 )
+
+# Items asked for per request when pulling a list: the most the server gives (its MAX_LIMIT).
+PAGE = 1000
 
 MESSAGES = {
     "refused": ("Not saved: {reasons}", "មិនបានរក្សាទុក៖ {reasons}", "Не сохранено: {reasons}"),
@@ -100,16 +104,18 @@ def sync(book: Any, connection: Any = None) -> Summary:
     notes[PAYMENTS.name] = {}
     names = _names(ctx)
     for table, kind in ((SALES, "sale_invoice"), (BILLS, "bill")):
-        _write(book, sheets[table.name], table, _pull_documents(ctx, kind, names), read[table.name],
-               kept[table.name], notes[table.name])
-    _write(book, sheets[PAYMENTS.name], PAYMENTS, _pull_payments(ctx, names), read[PAYMENTS.name],
-           kept[PAYMENTS.name], {})
+        pulled = _pull_documents(ctx, kind, names)
+        ctx.summary.pulled += len(pulled)
+        _write(book, sheets[table.name], table, pulled, read[table.name], kept[table.name], notes[table.name])
+    pulled = _pull_payments(ctx, names)
+    ctx.summary.pulled += len(pulled)
+    _write(book, sheets[PAYMENTS.name], PAYMENTS, pulled, read[PAYMENTS.name], kept[PAYMENTS.name], {})
     _receivables(ctx, sheets[RECEIVABLES.name])
     write_list(book, "branches", sorted(ctx.branches))
     write_list(book, "cash_accounts", sorted(ctx.cash))
     for sheet in sheets.values():
         sheet.range((2, 1)).value = ctx.summary.line(ctx.lang)
-    book.save()
+    save(book)
     return ctx.summary
 
 
@@ -203,7 +209,7 @@ def _names(ctx: Context) -> dict[int, str]:
 def _pull_documents(ctx: Context, kind: str, names: dict[int, str]) -> list[dict[str, Any]]:
     """This year's documents of a kind (and older ones still open), one row each."""
     today = dt.date.today()
-    items = _pages(ctx, "/api/v1/invoices", {"kind": kind, "date_from": f"{today.year}-01-01"}, 1000)
+    items = _pages(ctx, "/api/v1/invoices", {"kind": kind, "date_from": f"{today.year}-01-01"}, PAGE)
     out = []
     branch_codes = {v: k for k, v in ctx.branches.items()}
     for inv in items:
@@ -269,7 +275,7 @@ def _find_document(ctx: Context, number: str) -> Optional[dict[str, Any]]:
     if ctx.open_documents is None:
         ctx.open_documents = {}
         for kind in ("sale_invoice", "bill"):
-            for inv in _pages(ctx, "/api/v1/invoices", {"kind": kind, "status": "posted"}, 1000):
+            for inv in _pages(ctx, "/api/v1/invoices", {"kind": kind, "status": "posted"}, PAGE):
                 ctx.open_documents[inv["number"]] = inv
     return ctx.open_documents.get(number)
 
@@ -286,7 +292,7 @@ def _pages(ctx: Context, path: str, params: dict[str, Any], limit: int) -> list[
 
 def _pull_payments(ctx: Context, names: dict[int, str]) -> list[dict[str, Any]]:
     today = dt.date.today()
-    items = _pages(ctx, "/api/v1/payments", {"date_from": f"{today.year}-01-01"}, 500)
+    items = _pages(ctx, "/api/v1/payments", {"date_from": f"{today.year}-01-01"}, PAGE)
     codes = {c["id"]: code for code, c in ctx.cash.items()}
     return [{"id": p["id"], "number": p["number"], "kind": p["kind"], "date": dt.date.fromisoformat(p["date"]),
              "client": names.get(p["counterparty_id"], ""), "cash_account": codes.get(p["cash_account_id"]),
