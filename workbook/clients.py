@@ -25,6 +25,7 @@ from .sync import (
     Summary,
     config,
     is_yes,
+    is_yes_or_no,
     read_rows,
     read_snapshot,
     save,
@@ -51,6 +52,15 @@ MESSAGES = {
     "yours_theirs": ("{field}: yours «{yours}», theirs «{theirs}»", "{field}៖ របស់អ្នក «{yours}» របស់គេ «{theirs}»",
                      "{field}: ваше «{yours}», коллеги «{theirs}»"),
     "archive_refused": ("Not archived: {reasons}", "មិនបានទុកក្នុងបណ្ណសារ៖ {reasons}", "Не архивировано: {reasons}"),
+    "not_yes_no": ("Not saved: {field}: «{value}» is neither yes nor no.",
+                   "មិនបានរក្សាទុក៖ {field}៖ «{value}» មិនមែន បាទ/ចាស ឬ ទេ។",
+                   "Не сохранено: {field}: «{value}» — не «да» и не «нет»."),
+    "held_archives": ("Rows deleted since the last Sync were not archived: a row shows an ID this workbook did not "
+                      "pull ({ids}), and may be one of them with its ID typed over.",
+                      "ជួរដែលបានលុបតាំងពីការធ្វើសមកាលកម្មចុងក្រោយមិនត្រូវបានទុកក្នុងបណ្ណសារទេ៖ មានជួរមួយបង្ហាញលេខសម្គាល់ "
+                      "ដែលសៀវភៅនេះមិនបានទាញ ({ids}) ហើយអាចជាជួរមួយក្នុងចំណោមនោះដែលលេខសម្គាល់ត្រូវបានវាយជាន់។",
+                      "Строки, удалённые после синхронизации, не архивированы: в строке ID, которого не было в "
+                      "синхронизации ({ids}), — возможно, это одна из них с изменённым ID."),
     "stray": ("Not sent: this ID was not in the last Sync of this workbook. Clear the ID to add the row as a new "
               "client.", "មិនបានផ្ញើ៖ លេខសម្គាល់នេះមិនមាននៅក្នុងការធ្វើសមកាលកម្មចុងក្រោយ។ លុបលេខសម្គាល់ចេញ "
               "ដើម្បីបន្ថែមជាអតិថិជនថ្មី។", "Не отправлено: этого ID не было в последней синхронизации. Очистите ID, "
@@ -88,10 +98,9 @@ def sync(book: Any, connection: Any = None) -> Summary:
     rows = read_rows(sheet, CLIENTS)
     snapshot = read_snapshot(book, CLIENTS)
     t = summary.timed("read", t)
-    ops, by_ref = _diff(rows, snapshot, refs, cfg, summary)
+    ops, by_ref, local = _diff(rows, snapshot, refs, cfg, summary)
     t = summary.timed("diff", t)
-    kept: dict[str, tuple[Row, str]] = {ref: (row, _say("stray", cfg.language))  # ref → (the user's row, status)
-                                        for ref, (op, row) in by_ref.items() if op == "stray"}
+    kept: dict[str, tuple[Row, str]] = dict(local)   # ref → (the user's row, status)
     if ops:
         answer = conn.post("/api/v1/clients/batch", {"rows": ops})
         t = summary.timed("request", t)
@@ -148,13 +157,22 @@ class References:
 # --- sheet rows → batch rows -----------------------------------------------------------------------
 
 def _diff(rows: list[Row], snapshot: dict[int, dict[str, Any]], refs: References, cfg: Config,
-          summary: Summary) -> tuple[list[dict[str, Any]], dict[str, tuple[str, Row | dict[str, Any]]]]:
+          summary: Summary) -> tuple[list[dict[str, Any]], dict[str, tuple[str, Row | dict[str, Any]]],
+                                     dict[str, tuple[Row, str]]]:
+    """The batch to send, what each of its refs stands for, and the rows refused before sending (ref → the
+    row and its status)."""
     ops: list[dict[str, Any]] = []
     by_ref: dict[str, tuple[str, Row | dict[str, Any]]] = {}
+    local: dict[str, tuple[Row, str]] = {}
     seen: set[int] = set()
     for row in rows:
         ref = f"row {row.number}"
         if row.id is None:
+            bad = _not_yes_no(row, EDITABLE, cfg.language)
+            if bad:
+                local[f"flag {row.number}"] = (row, bad)
+                summary.refused += 1
+                continue
             ops.append({"op": "create", "ref": ref, "data": _data(row.values, None, refs)})
             by_ref[ref] = ("create", row)
             continue
@@ -163,20 +181,43 @@ def _diff(rows: list[Row], snapshot: dict[int, dict[str, Any]], refs: References
         if before is None:
             # An id the last pull did not write (pasted from another copy): nothing to compare it with,
             # so it is not sent, and it stays as typed with the reason.
-            by_ref[f"stray {row.number}"] = ("stray", row)
+            local[f"stray {row.number}"] = (row, _say("stray", cfg.language))
             summary.refused += 1
             continue
         changed = [k for k in EDITABLE if text(row.values.get(k)) != text(before.get(k))]
+        bad = _not_yes_no(row, changed, cfg.language)
+        if bad:
+            local[f"flag {row.number}"] = (row, bad)
+            summary.refused += 1
+            continue
         if changed:
             ops.append({"op": "update", "ref": ref, "id": row.id, "version": row.version or before.get("version"),
                         "data": _data(row.values, before, refs, changed)})
             by_ref[ref] = ("update", row)
+    strays = [ref for ref in local if ref.startswith("stray")]
+    if strays:
+        # A row whose ID was typed over looks like a deleted row plus a stray one: archive nothing this time.
+        if any(i not in seen for i in snapshot):
+            held = _say("held_archives", cfg.language, ids=", ".join(text(local[r][0].values.get("id")) or ""
+                                                                      for r in strays))
+            for ref in strays:
+                local[ref] = (local[ref][0], f"{local[ref][1]} {held}")
+        return ops, by_ref, local
     for client_id, before in snapshot.items():
         if client_id not in seen:
             ref = f"archive {client_id}"
             ops.append({"op": "archive", "ref": ref, "id": client_id, "version": int(before["version"])})
             by_ref[ref] = ("archive", before)
-    return ops, by_ref
+    return ops, by_ref, local
+
+
+def _not_yes_no(row: Row, keys: list[str], language: str) -> Optional[str]:
+    """Why a yes/no cell among `keys` is refused: a word other than yes or no would be saved as no."""
+    for c in CLIENTS.columns:
+        value = text(row.values.get(c.key))
+        if c.kind == "flag" and c.key in keys and value is not None and not is_yes_or_no(value):
+            return _say("not_yes_no", language, field=c.label(language), value=value)
+    return None
 
 
 def _data(values: dict[str, Any], before: Optional[dict[str, Any]], refs: References,

@@ -15,7 +15,7 @@ from typing import Any
 
 from .connection import ClientBaseError
 from .layout import IMPORTS, LABELLED_LISTS, LANGUAGES, choice_code, choice_labels
-from .sync import Row, Summary, is_yes, read_rows, safe_cell, table_sheet, text
+from .sync import Row, Summary, is_yes, is_yes_or_no, read_rows, safe_cell, table_sheet, text
 
 # The largest file sent: the server's upload limit (server/imports/schemas.py MAX_UPLOAD, also its
 # IMPORT_MAX_BYTES default). A test keeps the two equal; past it the file is not even read.
@@ -67,6 +67,8 @@ MESSAGES = {
     "bad_action": ("there is no action «{value}»: choose {actions}.",
                    "មិនមានសកម្មភាព «{value}» ទេ៖ សូមជ្រើស {actions}។",
                    "действия «{value}» нет: выберите {actions}."),
+    "not_yes_no": ("{field}: «{value}» is neither yes nor no.", "{field}៖ «{value}» មិនមែន បាទ/ចាស ឬ ទេ។",
+                   "{field}: «{value}» — не «да» и не «нет»."),
     "row_error": ("row {row}, column {column}: {message}", "ជួរ {row} ជួរឈរ {column}៖ {message}",
                   "строка {row}, столбец {column}: {message}"),
     "row_only": ("row {row}: {message}", "ជួរ {row}៖ {message}", "строка {row}: {message}"),
@@ -120,6 +122,9 @@ def _one(row: Row, answer: dict[str, Any], conn: Any, lang: str, folder: Path) -
         if action is None:
             actions = ", ".join(f"«{label}»" for label in choice_labels("import_actions", lang))
             raise Refused(_say("bad_action", lang, value=typed, actions=actions))
+        if not is_yes_or_no(v.get("skip_errors")):     # read as "no", it would commit without the rows asked for
+            column = IMPORTS.columns[IMPORTS.index("skip_errors")]
+            raise Refused(_say("not_yes_no", lang, field=column.label(lang), value=text(v.get("skip_errors"))))
         if action == "dry_run":
             _dry_run(v, answer, conn, lang, folder)
             return True

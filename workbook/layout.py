@@ -49,6 +49,9 @@ class Table:
     # False for a request list (the Import sheet): no hidden snapshot, rows are never diffed or pulled.
     snapshot: bool = True
     hint: tuple[str, str, str] = ("", "", "")  # row 2 before the first Sync; "never synced" when blank
+    # A report (receivables, payslips, employees): every pull rewrites it, nothing typed there is sent; a cell
+    # typed over is kept with the reason in Sync status (sync.typed_on_read_only).
+    read_only: bool = False
 
     def sheet_name(self, language: str) -> str:
         return self.sheet[LANGUAGES.index(language)]
@@ -238,7 +241,7 @@ PAYMENTS = Table(
 RECEIVABLES = Table(
     sheet=("Receivables", "បំណុលត្រូវទទួល", "Дебиторка"), name="Receivables",
     title=("ClientBase — receivables by age", "ClientBase — បំណុលតាមអាយុកាល", "ClientBase — дебиторка по срокам"),
-    key="client",
+    key="client", read_only=True,
     columns=(
         Column("client", ("Client", "អតិថិជន", "Клиент"), 30, "readonly"),
         Column("current", ("Not due", "មិនទាន់ដល់កំណត់", "Не просрочено"), 13, "readonly"),
@@ -247,6 +250,7 @@ RECEIVABLES = Table(
         Column("d61_90", ("61–90 days", "៦១–៩០ ថ្ងៃ", "61–90 дн."), 12, "readonly"),
         Column("d90", ("Over 90 days", "លើស ៩០ ថ្ងៃ", "Свыше 90 дн."), 12, "readonly"),
         Column("total", ("Total", "សរុប", "Итого"), 13, "readonly"),
+        STATUS,
     ),
 )
 SALES_BOOK = Workbook("sales_book", (SALES, BILLS, PAYMENTS, RECEIVABLES),
@@ -443,7 +447,7 @@ UNITS = Grid(
 )
 
 PAYSLIPS = Table(
-    sheet=("Payslips", "បង្កាន់ដៃប្រាក់ខែ", "Расчётные листки"), name="Payslips", key="employee_id", snapshot=False,
+    sheet=("Payslips", "បង្កាន់ដៃប្រាក់ខែ", "Расчётные листки"), name="Payslips", key="employee_id", read_only=True,
     title=("ClientBase — payslips of the period (read-only)", "ClientBase — បង្កាន់ដៃប្រាក់ខែនៃរយៈពេល (អានតែប៉ុណ្ណោះ)",
            "ClientBase — расчётные листки периода (только чтение)"),
     columns=(
@@ -458,11 +462,12 @@ PAYSLIPS = Table(
         Column("net", ("Net", "ប្រាក់ទទួលបាន", "К выплате"), 12, "number"),
         Column("paid", ("Paid", "បានបើក", "Выплачено"), 8, "readonly"),
         Column("paid_on", ("Paid on", "ថ្ងៃបើក", "Дата выплаты"), 11, "date"),
+        STATUS,
     ),
 )
 
 EMPLOYEES = Table(
-    sheet=("Employees", "បុគ្គលិក", "Сотрудники"), name="Employees", snapshot=False,
+    sheet=("Employees", "បុគ្គលិក", "Сотрудники"), name="Employees", read_only=True,
     title=("ClientBase — employees (read-only: hire and change terms in ClientBase)",
            "ClientBase — បុគ្គលិក (អានតែប៉ុណ្ណោះ៖ ជ្រើសរើស និងកែលក្ខខណ្ឌនៅក្នុង ClientBase)",
            "ClientBase — сотрудники (только чтение: приём и условия меняются в ClientBase)"),
@@ -481,6 +486,7 @@ EMPLOYEES = Table(
         Column("hired_on", ("Hired", "ថ្ងៃចូលធ្វើការ", "Принят"), 11, "date"),
         Column("dismissed_on", ("Dismissed", "ថ្ងៃឈប់", "Уволен"), 11, "date"),
         Column("employee_status", ("Status", "ស្ថានភាព", "Статус"), 10, "readonly"),
+        STATUS,
     ),
 )
 

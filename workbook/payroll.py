@@ -45,13 +45,17 @@ from .sync import (
     save,
     table_sheet,
     text,
+    typed_on_read_only,
     write_list,
+    write_read_only,
     write_rows,
     write_snapshot,
 )
 
 D = Decimal
 ZERO = Decimal(0)
+# A payslip row is an employee's in a run (an adjustment run may pay the same employee again).
+PAYSLIP_KEY = ("employee_id", "run")
 
 
 from notation.timesheet import BadCell, Day, plain, read_day, read_units, show_day  # noqa: E402,F401
@@ -72,6 +76,15 @@ MESSAGES = {
               "Не отправлено: здесь только сотрудники периода (примите сотрудника в ClientBase и синхронизируйте)."),
     "posted_row": ("Posted in run {run}: read-only.", "បានកត់ត្រាក្នុង {run}៖ អានតែប៉ុណ្ណោះ។",
                    "Проведено в ведомости {run}: только чтение."),
+    "computed": ("{fields}: ClientBase computes it; not saved, your value stays until you clear it.",
+                 "{fields}៖ ClientBase គណនាវា មិនត្រូវបានរក្សាទុកទេ តម្លៃរបស់អ្នកនៅដដែលរហូតដល់អ្នកលុបវា។",
+                 "{fields}: вычисляет ClientBase; не сохранено, ваше значение останется, пока вы его не очистите."),
+    "run_typed": ("The Payroll sheet is computed by ClientBase: {cells} not saved; your values stay until you clear "
+                  "them.",
+                  "សន្លឹកប្រាក់បៀវត្សរ៍ត្រូវបានគណនាដោយ ClientBase៖ {cells} មិនត្រូវបានរក្សាទុកទេ "
+                  "តម្លៃរបស់អ្នកនៅដដែលរហូតដល់អ្នកលុបវា។",
+                  "Лист «Зарплата» вычисляет ClientBase: {cells} не сохранено; ваши значения останутся, пока вы их "
+                  "не очистите."),
     "kept_period": ("The timesheet stays on {period} until its refused days are fixed.",
                     "តារាងម៉ោងនៅតែ {period} រហូតដល់ថ្ងៃដែលបានបដិសេធត្រូវបានកែ។",
                     "Табель остаётся за {period}, пока отклонённые дни не исправлены."),
@@ -234,6 +247,8 @@ class Timesheet:
     pending: list[Pending] = field(default_factory=list)
     status: dict[tuple[str, int], list[str]] = field(default_factory=dict)  # (grid name, employee id) → reasons
     strays: dict[str, list[GridRow]] = field(default_factory=dict)
+    # (grid name, employee id) → {0-based column: typed}: read-only cells typed over, kept and said, never sent.
+    fixed: dict[tuple[str, int], dict[int, Any]] = field(default_factory=dict)
     refused: bool = False
 
     def say(self, grid: Grid, employee_id: int, reason: str) -> None:
@@ -276,7 +291,7 @@ def sync(book: Any, connection: Any = None) -> PayrollSummary:
         if exc.status != 422:      # the server refusing the period itself ("2100-13"…) is said, not raised
             raise
         ctx.summary.messages.append(_reason(exc))
-    _pull_employees(ctx, sheets[EMPLOYEES.name])
+    _pull_employees(ctx, book, sheets[EMPLOYEES.name])
     write_list(book, "branches", sorted(ctx.branches))
     line = ctx.summary.line(ctx.lang)
     for s in sheets.values():
@@ -341,7 +356,8 @@ def _timesheet_changes(ctx: Context, book: Any, days_sheet: Any, units_sheet: An
             emp = row.employee_id()
             if emp in sheet.snap:
                 typed[grid.name][emp] = row
-            elif any(c not in (None, "") for c in row.cells[first:first + len(dates)]):
+                _typed_over(ctx, sheet, grid, emp, row)
+            else:   # an employee ID typed over, or a row typed below: kept as typed, never sent
                 sheet.strays.setdefault(grid.name, []).append(row)
                 ctx.summary.refused += 1
     for emp, snap_row in sheet.snap.items():
@@ -380,6 +396,24 @@ def _timesheet_changes(ctx: Context, book: Any, days_sheet: Any, units_sheet: An
                         "overtime_hours": str(day.overtime), "units": str(units)}
             sheet.pending.append(Pending(item, emp, j + 1, units_changed and not day_changed))
     return sheet
+
+
+# The read-only columns of the Timesheet and Units sheets the snapshot keeps: the staff number and name
+# (its row's items 1 and 2), and the totals on the right (item 5, in this order).
+TOTALS = {TIMESHEET.name: ("worked_days", "worked_hours", "overtime_hours"), UNITS.name: ("units",)}
+
+
+def _typed_over(ctx: Context, sheet: Timesheet, grid: Grid, emp: int, row: GridRow) -> None:
+    """Note the read-only cells of an employee's row typed over since the last pull (emptied ones are not)."""
+    snap_row = sheet.snap[emp]
+    pulled = {grid.column("number") - 1: snap_row[1], grid.column("full_name") - 1: snap_row[2]}
+    if len(snap_row) > 5:      # a snapshot written before the totals were kept has only the names to compare
+        totals = dict(zip(TOTALS[TIMESHEET.name] + TOTALS[UNITS.name], snap_row[5]))
+        pulled.update({grid.column(k) - 1: totals.get(k) for k in TOTALS[grid.name]})
+    cells = {i: row.cells[i] for i, before in pulled.items() if text(row.cells[i]) not in (None, text(before))}
+    if cells:
+        sheet.fixed[(grid.name, emp)] = cells
+        ctx.summary.refused += 1
 
 
 def _changed_day(cell: Any, before: Optional[str], language: str) -> bool:
@@ -500,8 +534,10 @@ def _pull_timesheet(ctx: Context, book: Any, days_sheet: Any, units_sheet: Any, 
             cells[index[d["date"]]] = [show_day(d), plain(D(d["units"])) if D(d["units"]) else None]
         days = [c[0] if c else None for c in cells]
         units: list[Any] = [float(D(c[1])) if c and c[1] else None for c in cells]
+        totals = [emp["worked_days"], float(D(emp["worked_hours"])), float(D(emp["overtime_hours"])),
+                  float(D(emp["units"])) or None]
         snap.append([emp["employee_id"], emp["number"], emp["full_name"], emp["posted_run"],
-                     [c or [None, None] for c in cells]])
+                     [c or [None, None] for c in cells], totals])
         eid = emp["employee_id"]
         if keep:
             for j in range(len(dates)):
@@ -512,13 +548,14 @@ def _pull_timesheet(ctx: Context, book: Any, days_sheet: Any, units_sheet: Any, 
         posted = _say("posted_row", ctx.lang, run=emp["posted_run"]) if emp["posted_run"] else None
         head = [eid, emp["number"], emp["full_name"]]
         pad = [None] * (TIMESHEET.days - len(dates))
-        days_body.append([*head, _status(sheet, TIMESHEET, eid, ctx.lang) or posted, *days, *pad,
-                          emp["worked_days"], float(D(emp["worked_hours"])), float(D(emp["overtime_hours"]))])
-        units_body.append([*head, _status(sheet, UNITS, eid, ctx.lang), *units, *pad,
-                           float(D(emp["units"])) or None])
+        days_body.append([*head, _status(sheet, TIMESHEET, eid, ctx.lang) or posted, *days, *pad, *totals[:3]])
+        units_body.append([*head, _status(sheet, UNITS, eid, ctx.lang), *units, *pad, totals[3]])
+        for grid, body in ((TIMESHEET, days_body), (UNITS, units_body)):
+            for i, value in sheet.fixed.get((grid.name, eid), {}).items():
+                body[-1][i] = value
     for grid, body in ((TIMESHEET, days_body), (UNITS, units_body)):
         for row in sheet.strays.get(grid.name, []):
-            body.append([None, *row.cells[1:3], _say("stray", ctx.lang), *row.cells[first:]])
+            body.append([*row.cells[:3], _say("stray", ctx.lang), *row.cells[first:]])
     for s, grid, body in ((days_sheet, TIMESHEET, days_body), (units_sheet, UNITS, units_body)):
         _day_header(s, grid, data["calendar"], ctx.lang)
         _field(s, grid, "period").value = period
@@ -531,10 +568,16 @@ def _pull_timesheet(ctx: Context, book: Any, days_sheet: Any, units_sheet: Any, 
 
 def _status(sheet: Timesheet, grid: Grid, employee_id: int, language: str) -> Optional[str]:
     reasons = sheet.status.get((grid.name, employee_id))
-    if not reasons:
-        return None
-    held = _say("held", language)
-    return held if reasons == [held] else _say("refused", language, reasons="; ".join(reasons))
+    fixed = sheet.fixed.get((grid.name, employee_id))
+    said = []
+    if reasons:
+        held = _say("held", language)
+        said.append(held if reasons == [held] else _say("refused", language, reasons="; ".join(reasons)))
+    if fixed:
+        labels = [c.label(language) for i in fixed for c in (*grid.left, *grid.right)
+                  if grid.column(c.key) - 1 == i]
+        said.append(_say("computed", language, fields=", ".join(labels)))
+    return " ".join(said) or None
 
 
 def _day_header(sheet: Any, grid: Grid, calendar: list[dict[str, Any]], language: str) -> None:
@@ -596,7 +639,7 @@ def _pull_run(ctx: Context, book: Any, sheet: Any, payslips_sheet: Any, chosen: 
     write_grid(sheet, PAYROLL_RUN, body, len(header))
     write_snap(book, PAYROLL_RUN, {"period": period, "branch": branch, "id": run["id"] if run else None,
                                    "version": run["version"] if run else None}, [])
-    _payslips(ctx, payslips_sheet, views)
+    _payslips(ctx, book, payslips_sheet, views)
 
 
 def _pay_columns(columns: list[dict[str, str]], language: str) -> list[tuple[tuple[str, str], str]]:
@@ -626,7 +669,9 @@ def _amounts(slip: dict[str, Any], columns: list[dict[str, str]]) -> dict[tuple[
     return out
 
 
-def _payslips(ctx: Context, sheet: Any, views: list[dict[str, Any]]) -> None:
+def _payslips(ctx: Context, book: Any, sheet: Any, views: list[dict[str, Any]]) -> None:
+    """Every payslip of the period's runs (read-only: a cell typed over is kept and said)."""
+    typed = typed_on_read_only(book, sheet, PAYSLIPS, PAYSLIP_KEY)
     lang = ctx.lang
     at = LANGUAGES.index(lang)
     rows = []
@@ -638,11 +683,14 @@ def _payslips(ctx: Context, sheet: Any, views: list[dict[str, Any]]) -> None:
                          _word(RUN_KINDS, run["kind"], lang), _word(RUN_STATES, run["status"], lang),
                          float(D(slip["gross"])), float(D(slip["deductions"])), float(D(slip["net"])),
                          YES_NO[0 if paid else 1][at], paid_on])
-    write_rows(sheet, PAYSLIPS, rows, sheet.used_range.last_cell.row)
+    write_read_only(book, sheet, PAYSLIPS, [dict(zip(PAYSLIPS.keys, r)) for r in rows], PAYSLIP_KEY, typed,
+                    lang, ctx.summary)
 
 
-def _pull_employees(ctx: Context, sheet: Any) -> None:
-    """Every employee of the company, dismissed ones too (the sheet is a read-only copy)."""
+def _pull_employees(ctx: Context, book: Any, sheet: Any) -> None:
+    """Every employee of the company, dismissed ones too (the sheet is a read-only copy: a cell typed over is
+    kept and said)."""
+    typed = typed_on_read_only(book, sheet, EMPLOYEES, ("id",))
     lang = ctx.lang
     items: list[dict[str, Any]] = []
     while True:
@@ -670,5 +718,6 @@ def _pull_employees(ctx: Context, sheet: Any) -> None:
                      dt.date.fromisoformat(e["hired_on"]),
                      dt.date.fromisoformat(e["dismissed_on"]) if e["dismissed_on"] else None,
                      _word(EMPLOYEE_STATES, e["status"], lang)])
-    write_rows(sheet, EMPLOYEES, rows, sheet.used_range.last_cell.row)
+    write_read_only(book, sheet, EMPLOYEES, [dict(zip(EMPLOYEES.keys, r)) for r in rows], ("id",), typed, lang,
+                    ctx.summary)
     ctx.summary.pulled = len(items)

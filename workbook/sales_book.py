@@ -27,7 +27,9 @@ from .sync import (
     save,
     table_sheet,
     text,
+    typed_on_read_only,
     write_list,
+    write_read_only,
     write_rows,
     write_snapshot,
 )
@@ -138,7 +140,7 @@ def sync(book: Any, connection: Any = None) -> Summary:
     ctx.summary.pulled += len(pulled)
     _write(book, sheets[PAYMENTS.name], PAYMENTS, pulled, read[PAYMENTS.name], kept[PAYMENTS.name],
            notes[PAYMENTS.name])
-    _receivables(ctx, sheets[RECEIVABLES.name])
+    _receivables(ctx, book, sheets[RECEIVABLES.name])
     write_list(book, "branches", sorted(ctx.branches))
     write_list(book, "cash_accounts", sorted(ctx.cash))
     for sheet in sheets.values():
@@ -448,8 +450,11 @@ def _write(book: Any, sheet: Any, table: Table, pulled: list[dict[str, Any]], ro
     write_snapshot(book, table, snap)
 
 
-def _receivables(ctx: Context, sheet: Any) -> None:
+def _receivables(ctx: Context, book: Any, sheet: Any) -> None:
+    """The aging report, one row per client; cells typed over it are kept, and said (the sheet is read-only)."""
+    typed = typed_on_read_only(book, sheet, RECEIVABLES, ("client",))
     report = ctx.conn.get("/api/v1/reports/aging", params={"as_of": dt.date.today().isoformat()})
-    rows = [[r["name"], *[float(decimal(b) or 0) for b in r["buckets"]], float(decimal(r["total"]) or 0)]
-            for r in report["rows"]]
-    write_rows(sheet, RECEIVABLES, rows, sheet.used_range.last_cell.row)
+    buckets = ("current", "d1_30", "d31_60", "d61_90", "d90")
+    rows = [{"client": r["name"], **{k: float(decimal(b) or 0) for k, b in zip(buckets, r["buckets"])},
+             "total": float(decimal(r["total"]) or 0)} for r in report["rows"]]
+    write_read_only(book, sheet, RECEIVABLES, rows, ("client",), typed, ctx.lang, ctx.summary)

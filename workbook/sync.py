@@ -79,6 +79,16 @@ def is_yes(value: Any) -> bool:
     return (text(value) or "").lower() in YES
 
 
+# And no, in the same languages.
+NO = ("no", "false", "0", "нет", "ទេ")
+
+
+def is_yes_or_no(value: Any) -> bool:
+    """Whether a yes/no cell says one of the two (blank is no): anything else is refused, not read as no."""
+    said = (text(value) or "").lower()
+    return not said or said in YES or said in NO
+
+
 def read_rows(sheet: Any, table: Table) -> list[Row]:
     """Every non-blank row under the header, by column key; blank rows in between are skipped."""
     width = len(table.columns)
@@ -205,6 +215,85 @@ def write_list(book: Any, name: str, values: list[str]) -> None:
     sheet.range((2, col), (bottom, col)).clear_contents()
     if values:
         sheet.range((2, col)).options(transpose=True).value = [safe_cell(v) for v in values]
+
+
+# --- read-only sheets ------------------------------------------------------------------------------
+# A report sheet (receivables, payslips, employees) is rewritten by every pull; a cell typed over there is
+# kept as typed, over the fresh pull, with the reason in the row's status, until the user clears it.
+
+READ_ONLY = {
+    "typed": ("Read-only here: {fields} not saved (ClientBase fills this sheet in); your value stays until you "
+              "clear it.",
+              "អានតែប៉ុណ្ណោះនៅទីនេះ៖ {fields} មិនត្រូវបានរក្សាទុកទេ (ClientBase បំពេញសន្លឹកនេះ)៖ "
+              "តម្លៃរបស់អ្នកនៅដដែលរហូតដល់អ្នកលុបវា។",
+              "Только чтение: {fields} не сохранено (этот лист заполняет ClientBase); ваше значение останется, "
+              "пока вы его не очистите."),
+    "row": ("Read-only here: this row is not ClientBase's and was not saved; it stays until you delete it.",
+            "អានតែប៉ុណ្ណោះនៅទីនេះ៖ ជួរនេះមិនមែនមកពី ClientBase ហើយមិនត្រូវបានរក្សាទុកទេ៖ វានៅដដែលរហូតដល់អ្នកលុបវា។",
+            "Только чтение: этой строки нет в ClientBase, она не сохранена; она останется, пока вы её не удалите."),
+}
+
+
+@dataclass
+class Typed:
+    """What a user typed on a read-only sheet since the last pull: cells over pulled rows (by row key), and
+    rows that match none."""
+    cells: dict[tuple[Optional[str], ...], dict[str, Any]] = field(default_factory=dict)
+    strays: list[Row] = field(default_factory=list)
+
+
+def _has_sheet(book: Any, name: str) -> bool:
+    return name.casefold() in {s.name.casefold() for s in book.sheets}
+
+
+def typed_on_read_only(book: Any, sheet: Any, table: Table, key: tuple[str, ...]) -> Typed:
+    """Compare a read-only sheet with what the last Sync wrote there. A cell emptied is not an edit (the pull
+    fills it in again); a workbook built before this sheet had a snapshot has nothing to compare with."""
+    typed = Typed()
+    if not _has_sheet(book, snapshot_sheet(table)):
+        return typed
+    pulled = {}
+    snap = book.sheets[snapshot_sheet(table)]
+    bottom = snap.used_range.last_cell.row
+    if bottom >= 2:
+        for chunk in snap.range((2, 1), (bottom, 1)).options(ndim=1).value:
+            for cells in json.loads(chunk) if chunk else ():
+                row = dict(zip(table.keys, cells))
+                pulled[tuple(text(row.get(k)) for k in key)] = row
+    for row in read_rows(sheet, table):
+        before = pulled.get(tuple(text(row.values.get(k)) for k in key))
+        if before is None:
+            typed.strays.append(row)
+            continue
+        cells = {c.key: row.values[c.key] for c in table.columns if c.key != "status"
+                 and text(row.values.get(c.key)) not in (None, text(before.get(c.key)))}
+        if cells:
+            typed.cells[tuple(text(row.values.get(k)) for k in key)] = cells
+    return typed
+
+
+def write_read_only(book: Any, sheet: Any, table: Table, rows: list[dict[str, Any]], key: tuple[str, ...],
+                    typed: Typed, language: str, summary: "Summary") -> None:
+    """The pulled rows, with the cells typed over them kept and said in their status, then the rows that
+    match none as typed; the snapshot is what was pulled."""
+    at = LANGUAGES.index(language)
+    body = []
+    for row in rows:
+        cells = typed.cells.get(tuple(text(row.get(k)) for k in key))
+        values = dict(row)
+        if cells:
+            values.update(cells)
+            fields = ", ".join(table.columns[table.index(k)].label(language) for k in cells)
+            values["status"] = READ_ONLY["typed"][at].format(fields=fields)
+            summary.refused += 1
+        body.append([values.get(k) for k in table.keys])
+    for row in typed.strays:
+        body.append([{**row.values, "status": READ_ONLY["row"][at]}.get(k) for k in table.keys])
+        summary.refused += 1
+    bottom = sheet.used_range.last_cell.row
+    write_rows(sheet, table, body, bottom)
+    if _has_sheet(book, snapshot_sheet(table)):
+        write_snapshot(book, table, [[row.get(k) for k in table.keys] for row in rows])
 
 
 @dataclass
