@@ -273,7 +273,8 @@ def sync(book: Any, connection: Any = None) -> PayrollSummary:
     chosen = _settings(ctx, run_sheet)
     sheet = _timesheet_changes(ctx, book, sheets[TIMESHEET.name], sheets[UNITS.name])
     _push(ctx, sheet)
-    run_meta, _rows = read_snap(book, PAYROLL_RUN)
+    run_meta, run_rows = read_snap(book, PAYROLL_RUN)
+    run_typed = _run_typed(run_sheet, run_meta, run_rows)
     _action(ctx, run_sheet, chosen, run_meta, sheet.refused)
     # The timesheet shows the chosen month, unless refused days keep it on the one they were typed in (or
     # the choice is wrong: then it shows its month afresh).
@@ -286,7 +287,7 @@ def sync(book: Any, connection: Any = None) -> PayrollSummary:
         if shown is not None:
             _pull_timesheet(ctx, book, sheets[TIMESHEET.name], sheets[UNITS.name], shown, sheet)
         if chosen is not None:
-            _pull_run(ctx, book, run_sheet, sheets[PAYSLIPS.name], chosen)
+            _pull_run(ctx, book, run_sheet, sheets[PAYSLIPS.name], chosen, run_typed)
     except ClientBaseError as exc:
         if exc.status != 422:      # the server refusing the period itself ("2100-13"…) is said, not raised
             raise
@@ -601,8 +602,59 @@ def _day_header(sheet: Any, grid: Grid, calendar: list[dict[str, Any]], language
                     (PAYROLL_HEADER_ROW, first + grid.days - 1)).color = DAY_COLORS["weekend"]
 
 
-def _pull_run(ctx: Context, book: Any, sheet: Any, payslips_sheet: Any, chosen: tuple[str, str]) -> None:
-    """The regular run of the period (a column per pay line) and every payslip of the period's runs."""
+@dataclass
+class RunTyped:
+    """The Payroll sheet's cells typed over since the last pull (it is computed: nothing there is sent)."""
+    fields: dict[str, Any] = field(default_factory=dict)                     # field key → typed
+    cells: dict[tuple[Optional[str], str], Any] = field(default_factory=dict)  # (employee id, column label) → typed
+    names: dict[Optional[str], str] = field(default_factory=dict)            # employee id → name, to say where
+
+
+def _run_typed(sheet: Any, meta: dict[str, Any], rows: list[Any]) -> RunTyped:
+    """Compare the run's figures and table with what the last Sync wrote (an emptied cell is not an edit)."""
+    typed = RunTyped()
+    for key, before in (meta.get("fields") or {}).items():
+        now = _field(sheet, PAYROLL_RUN, key).value
+        if text(now) not in (None, text(before)):
+            typed.fields[key] = now
+    header = meta.get("header") or []
+    if not header or not rows:
+        return typed
+    bottom = sheet.used_range.last_cell.row
+    if bottom < PAYROLL_FIRST_ROW:
+        return typed
+    pulled = {text(r[0]): r for r in rows}
+    for cells in sheet.range((PAYROLL_FIRST_ROW, 1), (bottom, len(header))).options(ndim=2).value:
+        before = pulled.get(text(cells[0]))
+        if before is None:
+            continue
+        typed.names[text(cells[0])] = str(before[2])
+        for label, now, then in zip(header[1:], cells[1:], before[1:]):
+            if text(now) not in (None, text(then)):
+                typed.cells[(text(cells[0]), label)] = now
+    return typed
+
+
+def _keep_run_typed(ctx: Context, sheet: Any, typed: RunTyped, header: list[str], body: list[list[Any]]) -> None:
+    """Put the typed cells back over the fresh run where they still have a place, and say so once."""
+    said = []
+    for key, value in typed.fields.items():
+        _field(sheet, PAYROLL_RUN, key).value = safe_cell(value)
+        said.append(f"{PAYROLL_RUN.field(key).label(ctx.lang)} «{text(value)}»")
+    at = {text(row[0]): i for i, row in enumerate(body)}
+    for (emp, label), value in typed.cells.items():
+        if emp in at and label in header:
+            sheet.range((PAYROLL_FIRST_ROW + at[emp], header.index(label) + 1)).value = safe_cell(value)
+            said.append(f"{typed.names.get(emp, emp)} — {label} «{text(value)}»")
+    if said:
+        ctx.summary.messages.append(_say("run_typed", ctx.lang, cells="; ".join(said)))
+        ctx.summary.refused += 1
+
+
+def _pull_run(ctx: Context, book: Any, sheet: Any, payslips_sheet: Any, chosen: tuple[str, str],
+              typed: Optional[RunTyped] = None) -> None:
+    """The regular run of the period (a column per pay line) and every payslip of the period's runs; cells
+    typed over the last pull stay as typed."""
     period, branch = chosen
     runs = ctx.conn.get("/api/v1/payroll-runs", params={"period": period, "branch_id": ctx.branches[branch]})["items"]
     runs.sort(key=lambda r: (r["kind"] != "regular", r["id"]))
@@ -638,7 +690,10 @@ def _pull_run(ctx: Context, book: Any, sheet: Any, payslips_sheet: Any, chosen: 
         sheet.range((PAYROLL_HEADER_ROW, max(len(header), pay - 1) + 1), (PAYROLL_HEADER_ROW, used)).color = None
     write_grid(sheet, PAYROLL_RUN, body, len(header))
     write_snap(book, PAYROLL_RUN, {"period": period, "branch": branch, "id": run["id"] if run else None,
-                                   "version": run["version"] if run else None}, [])
+                                   "version": run["version"] if run else None, "header": header,
+                                   "fields": values}, body)
+    if typed is not None:
+        _keep_run_typed(ctx, sheet, typed, header, body)
     _payslips(ctx, book, payslips_sheet, views)
 
 
