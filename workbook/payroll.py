@@ -85,6 +85,12 @@ MESSAGES = {
                   "តម្លៃរបស់អ្នកនៅដដែលរហូតដល់អ្នកលុបវា។",
                   "Лист «Зарплата» вычисляет ClientBase: {cells} не сохранено; ваши значения останутся, пока вы их "
                   "не очистите."),
+    "shown_typed": ("These cells only show what Sync pulled (choose the period and branch on the Payroll sheet): "
+                    "{cells} not saved; your values stay until you clear them.",
+                    "ក្រឡាទាំងនេះគ្រាន់តែបង្ហាញអ្វីដែលបានទាញមក (ជ្រើសរយៈពេល និងសាខានៅសន្លឹកប្រាក់បៀវត្សរ៍)៖ "
+                    "{cells} មិនត្រូវបានរក្សាទុកទេ តម្លៃរបស់អ្នកនៅដដែលរហូតដល់អ្នកលុបវា។",
+                    "Эти ячейки только показывают полученное (период и филиал выбираются на листе «Зарплата»): "
+                    "{cells} не сохранено; ваши значения останутся, пока вы их не очистите."),
     "kept_period": ("The timesheet stays on {period} until its refused days are fixed.",
                     "តារាងម៉ោងនៅតែ {period} រហូតដល់ថ្ងៃដែលបានបដិសេធត្រូវបានកែ។",
                     "Табель остаётся за {period}, пока отклонённые дни не исправлены."),
@@ -272,6 +278,7 @@ def sync(book: Any, connection: Any = None) -> PayrollSummary:
     run_sheet = sheets[PAYROLL_RUN.name]
     chosen = _settings(ctx, run_sheet)
     sheet = _timesheet_changes(ctx, book, sheets[TIMESHEET.name], sheets[UNITS.name])
+    shown_typed = {g.name: _shown_typed(sheets[g.name], g, sheet.meta.get("fields") or {}) for g in (TIMESHEET, UNITS)}
     _push(ctx, sheet)
     run_meta, run_rows = read_snap(book, PAYROLL_RUN)
     run_typed = _run_typed(run_sheet, run_meta, run_rows)
@@ -286,6 +293,7 @@ def sync(book: Any, connection: Any = None) -> PayrollSummary:
     try:
         if shown is not None:
             _pull_timesheet(ctx, book, sheets[TIMESHEET.name], sheets[UNITS.name], shown, sheet)
+            _keep_shown_typed(ctx, sheets, shown_typed)
         if chosen is not None:
             _pull_run(ctx, book, run_sheet, sheets[PAYSLIPS.name], chosen, run_typed)
     except ClientBaseError as exc:
@@ -564,7 +572,32 @@ def _pull_timesheet(ctx: Context, book: Any, days_sheet: Any, units_sheet: Any, 
         write_grid(s, grid, body, grid.width)
     _field(days_sheet, TIMESHEET, "norm_days").value = data["norm_days"]
     _field(days_sheet, TIMESHEET, "norm_hours").value = float(D(data["norm_hours"]))
-    write_snap(book, TIMESHEET, {"period": period, "branch": branch, "dates": dates}, snap)
+    shown_fields = {"period": period, "branch": branch, "norm_days": data["norm_days"],
+                    "norm_hours": float(D(data["norm_hours"]))}
+    write_snap(book, TIMESHEET, {"period": period, "branch": branch, "dates": dates, "fields": shown_fields}, snap)
+
+
+def _shown_typed(sheet: Any, grid: Grid, written: dict[str, Any]) -> dict[str, Any]:
+    """The Timesheet's and Units' top cells (period and branch shown, the month's norms) typed over since the
+    last pull: they only show what Sync wrote (the period is chosen on the Payroll sheet)."""
+    typed = {}
+    for f in grid.fields:
+        if f.key in written:
+            now = _field(sheet, grid, f.key).value
+            if text(now) not in (None, text(written[f.key])):
+                typed[f.key] = now
+    return typed
+
+
+def _keep_shown_typed(ctx: Context, sheets: dict[str, Any], typed: dict[str, dict[str, Any]]) -> None:
+    said = []
+    for grid in (TIMESHEET, UNITS):
+        for key, value in typed[grid.name].items():
+            _field(sheets[grid.name], grid, key).value = safe_cell(value)
+            said.append(f"{grid.sheet_name(ctx.lang)} — {grid.field(key).label(ctx.lang)} «{text(value)}»")
+    if said:
+        ctx.summary.messages.append(_say("shown_typed", ctx.lang, cells="; ".join(said)))
+        ctx.summary.refused += 1
 
 
 def _status(sheet: Timesheet, grid: Grid, employee_id: int, language: str) -> Optional[str]:

@@ -22,6 +22,7 @@ from .sync import (
     Summary,
     config,
     decimal,
+    is_yes,
     read_rows,
     read_snapshot,
     save,
@@ -74,6 +75,9 @@ MESSAGES = {
     "unknown_cash": ("No such cash desk or bank account: {code}", "មិនមានបេឡា ឬគណនី៖ {code}",
                      "Нет такой кассы или счёта: {code}"),
     "unknown_invoice": ("No such open document: {number}", "មិនមានឯកសារ៖ {number}", "Нет такого документа: {number}"),
+    "not_print": ("Print: «{value}» is not «print»; write print to print the invoice.",
+                  "បោះពុម្ព៖ «{value}» មិនមែន «print» ទេ សរសេរ print ដើម្បីបោះពុម្ពវិក្កយបត្រ។",
+                  "Печать: «{value}» — не «print»; напишите print, чтобы напечатать счёт."),
     "printed": ("Printed: {file}", "បានបោះពុម្ព៖ {file}", "Напечатано: {file}"),
     "no_print": ("Only sales invoices print here.", "មានតែវិក្កយបត្រលក់ទេដែលបោះពុម្ពនៅទីនេះ។",
                  "Отсюда печатаются только счета покупателям."),
@@ -166,6 +170,15 @@ class Note:
     cells: dict[str, Any] = field(default_factory=dict)
 
 
+# What a Print cell may say: the dropdown's word, or the column's name in the workbooks' languages.
+PRINT_WORDS = ("print", "печать", "បោះពុម្ព")
+
+
+def is_print(mark: Any) -> bool:
+    """Whether a Print cell asks to print (its dropdown says "print"); a typo is refused, not printed."""
+    return (text(mark) or "").casefold() in PRINT_WORDS or is_yes(mark)
+
+
 def typed_over(table: Table, row: Row, before: dict[str, Any]) -> list[str]:
     """The columns of a pulled row whose cells differ from the last pull. A read-only cell emptied is not
     an edit: ClientBase fills it in again."""
@@ -211,6 +224,8 @@ def _documents(ctx: Context, book: Any, table: Table, kind: str,
             ctx.summary.refused += 1
         elif text(row.values.get("print")):
             notes[row.id] = _print(ctx, kind, row.id, row.values.get("print"))
+            if "print" in notes[row.id].cells:
+                ctx.summary.refused += 1
     for doc_id, before in snapshot.items():
         if doc_id not in seen:
             notes[doc_id] = Note(_say("not_deleted", ctx.lang, number=text(before.get("number")) or doc_id))
@@ -226,6 +241,8 @@ def _documents(ctx: Context, book: Any, table: Table, kind: str,
         mark = next((line.values.get("print") for line in lines if text(line.values.get("print"))), None)
         if mark is not None and created is not None:
             notes[created] = _print(ctx, kind, created, mark)
+            if "print" in notes[created].cells:
+                ctx.summary.refused += 1
     return kept, notes
 
 
@@ -236,6 +253,11 @@ def _create_document(ctx: Context, table: Table, kind: str, ref: str,
               and c.kind != "hidden" and any(text(line.values.get(c.key)) is not None for line in lines)]
     if filled:
         return _say("filled", ctx.lang, fields=_labels(table, filled, ctx.lang)), None
+    marks = [line.values.get("print") for line in lines if text(line.values.get("print"))]
+    if any(not is_print(m) for m in marks):
+        return _say("not_print", ctx.lang, value=text(next(m for m in marks if not is_print(m)))), None
+    if marks and kind != "sale_invoice":
+        return _say("no_print", ctx.lang), None
     head = lines[0].values
     differ = [k for k in HEAD if any(text(line.values.get(k)) not in (None, text(head.get(k))) for line in lines[1:])]
     if differ:
@@ -276,8 +298,9 @@ def _create_document(ctx: Context, table: Table, kind: str, ref: str,
 def _print(ctx: Context, kind: str, invoice_id: int, mark: Any) -> Note:
     """The invoice document registered and saved beside the workbook, in the workbook's language. Refused,
     the Print mark stays (the next Sync tries again) with the reason."""
+    if not is_print(mark):
+        return Note(_say("not_print", ctx.lang, value=text(mark)), {"print": mark})
     if kind != "sale_invoice":
-        ctx.summary.refused += 1
         return Note(_say("no_print", ctx.lang), {"print": mark})
     try:
         doc = ctx.conn.post("/api/v1/documents", {"kind": "invoice", "source_id": invoice_id,
@@ -287,7 +310,6 @@ def _print(ctx: Context, kind: str, invoice_id: int, mark: Any) -> Note:
         folder.mkdir(exist_ok=True)
         (folder / doc["filename"]).write_bytes(content)
     except (ClientBaseError, OSError) as exc:   # OSError: the folder not writable, a file of that name open in Word
-        ctx.summary.refused += 1
         reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
         return Note(_say("refused", ctx.lang, reasons=reason), {"print": mark})
     name = f"documents/{doc['filename']}"
