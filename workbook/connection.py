@@ -107,6 +107,10 @@ class Connection:
         """PUT a JSON body (the timesheet's changed days) and return the parsed answer."""
         return self._request("PUT", path, json, {})
 
+    def patch(self, path: str, json: Any = None) -> Any:
+        """PATCH a JSON body (a posted payment's memo) and return the parsed answer."""
+        return self._request("PATCH", path, json, {})
+
     def endpoint(self, path: str) -> str:
         if not path.startswith("/"):
             path = "/" + path

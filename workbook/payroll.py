@@ -657,14 +657,17 @@ def _run_typed(sheet: Any, meta: dict[str, Any], rows: list[Any]) -> RunTyped:
     if bottom < PAYROLL_FIRST_ROW:
         return typed
     pulled = {text(r[0]): r for r in rows}
-    for cells in sheet.range((PAYROLL_FIRST_ROW, 1), (bottom, len(header))).options(ndim=2).value:
-        before = pulled.get(text(cells[0]))
+    grid = sheet.range((PAYROLL_FIRST_ROW, 1), (bottom, len(header))).options(ndim=2).value
+    for i, cells in enumerate(grid):
+        # By the employee's ID; a row whose ID was typed over, by its place (Sync wrote the rows in order).
+        before = pulled.get(text(cells[0])) or (rows[i] if i < len(rows) else None)
         if before is None:
             continue
-        typed.names[text(cells[0])] = str(before[2])
-        for label, now, then in zip(header[1:], cells[1:], before[1:]):
+        emp = text(before[0])
+        typed.names[emp] = str(before[2])
+        for label, now, then in zip(header, cells, before):
             if text(now) not in (None, text(then)):
-                typed.cells[(text(cells[0]), label)] = now
+                typed.cells[(emp, label)] = now
     return typed
 
 

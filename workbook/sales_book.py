@@ -74,6 +74,8 @@ MESSAGES = {
                          "Под {client} подходят несколько контрагентов: укажите ID или ИНН"),
     "unknown_cash": ("No such cash desk or bank account: {code}", "មិនមានបេឡា ឬគណនី៖ {code}",
                      "Нет такой кассы или счёта: {code}"),
+    "unknown_branch": ("No such branch: {code} (one of {codes})", "មិនមានសាខា៖ {code} (មួយក្នុងចំណោម {codes})",
+                       "Нет такого филиала: {code} (один из {codes})"),
     "unknown_invoice": ("No such open document: {number}", "មិនមានឯកសារ៖ {number}", "Нет такого документа: {number}"),
     "not_print": ("Print: «{value}» is not «print»; write print to print the invoice.",
                   "បោះពុម្ព៖ «{value}» មិនមែន «print» ទេ សរសេរ print ដើម្បីបោះពុម្ពវិក្កយបត្រ។",
@@ -268,6 +270,8 @@ def _create_document(ctx: Context, table: Table, kind: str, ref: str,
         code = (client or {}).get("error") or "not_found"
         return _say("ambiguous_client" if code == "ambiguous" else "unknown_client", ctx.lang, client=client_key), None
     branch = text(head.get("branch"))
+    if branch is not None and branch not in ctx.branches:
+        return _say("unknown_branch", ctx.lang, code=branch, codes=", ".join(sorted(ctx.branches))), None
     body: dict[str, Any] = {
         "kind": kind, "counterparty_id": client["id"], "post": True,
         "branch_id": ctx.branches.get(branch or "", None) or (next(iter(ctx.branches.values())) if len(ctx.branches) == 1
@@ -359,6 +363,15 @@ def _payments(ctx: Context, book: Any, rows: list[Row]) -> tuple[dict[int, str],
             if before is None:
                 kept[row.number] = _say("stray", ctx.lang)
                 ctx.summary.refused += 1
+            elif changed == ["memo"]:
+                # The one field a posted payment lets change (its reference is not on the sheet).
+                try:
+                    ctx.conn.patch(f"/api/v1/payments/{row.id}", {"version": row.version or before.get("version"),
+                                                                   "memo": text(row.values.get("memo"))})
+                    ctx.summary.updated += 1
+                except ClientBaseError as exc:
+                    notes[row.id] = Note(_say("refused", ctx.lang, reasons=str(exc)), {"memo": row.values.get("memo")})
+                    ctx.summary.refused += 1
             elif changed:
                 notes[row.id] = Note(_say("payment_posted", ctx.lang, number=text(before.get("number")) or row.id,
                                           fields=_labels(PAYMENTS, changed, ctx.lang)),
