@@ -15,8 +15,8 @@ from typing import Any, Iterable, Optional
 
 import openpyxl
 
-from .layout import (CONFIG_SHEET, FIRST_ROW, LISTS_SHEET, PAYROLL_FIRST_ROW, PAYROLL_HEADER_ROW, XLWINGS_SETTINGS,
-                     Grid, Workbook, snapshot_sheet)
+from .layout import (CONFIG_SHEET, FIRST_ROW, LISTS_SHEET, PAYROLL_FIRST_ROW, XLWINGS_SETTINGS, Grid, Workbook,
+                     snapshot_sheet)
 
 
 class HoldsData(Exception):

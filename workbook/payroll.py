@@ -48,7 +48,6 @@ from .sync import (
     typed_on_read_only,
     write_list,
     write_read_only,
-    write_rows,
     write_snapshot,
 )
 
