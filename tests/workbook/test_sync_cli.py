@@ -159,3 +159,40 @@ def test_the_sales_books_summary_counts_every_row_pulled_over_several_pages(
     ws = openpyxl.load_workbook(path, read_only=True)[SALES.sheet_name("en")]
     assert ws["A2"].value.endswith("7 rows from the server.")
     assert len([r for r in ws.iter_rows(min_row=FIRST_ROW, values_only=True) if r[0] is not None]) == 5
+
+
+def test_a_posted_invoices_total_typed_over_exits_3_and_stays(env: dict[str, str], served: str, db: Any, world: Any,
+                                                               api: Any, tmp_path: Path) -> None:
+    b = SalesBooks(db, world, api)
+    inv = b.posted([line("W-1", "3", "20.00")], due_date="2026-03-20")
+    path = build(SALES_BOOK, tmp_path / "wb", "en", served, {"branches": ["PP"]})
+    assert sync(path, env).exit_code == 0
+    engine.activate()
+    book = xw.Book(str(path))
+    sheet = book.sheets[SALES.sheet_name("en")]
+    sheet.range((FIRST_ROW, SALES.index("total") + 1)).value = 60.0
+    sheet.range((FIRST_ROW, SALES.index("due_date") + 1)).value = "2026-04-30"
+    book.save()
+    book.close()
+    result = sync(path, env)
+    assert result.exit_code == 3, said(result)
+    ws = openpyxl.load_workbook(path, read_only=True)[SALES.sheet_name("en")]
+    row = dict(zip(SALES.keys, next(ws.iter_rows(min_row=FIRST_ROW, values_only=True))))
+    assert (row["total"], row["due_date"]) == (60.0, "2026-04-30")
+    assert row["status"] == (f"{inv['number']} is posted and cannot change (Total, Due): put the values back, or "
+                             "issue a credit note in ClientBase.")
+    with db.read_session() as s:
+        stored = s.get(Invoice, inv["id"])
+        assert (stored.total, stored.due_date.isoformat()) == (66, "2026-03-20")
+    # Put back (a read-only cell emptied is put back too): nothing refused, the server's values return.
+    book = xw.Book(str(path))
+    sheet = book.sheets[SALES.sheet_name("en")]
+    sheet.range((FIRST_ROW, SALES.index("total") + 1)).value = None
+    sheet.range((FIRST_ROW, SALES.index("due_date") + 1)).value = None
+    book.save()
+    book.close()
+    again = sync(path, env)
+    assert again.exit_code == 0, said(again)
+    ws = openpyxl.load_workbook(path, read_only=True)[SALES.sheet_name("en")]
+    row = dict(zip(SALES.keys, next(ws.iter_rows(min_row=FIRST_ROW, values_only=True))))
+    assert row["total"] == 66.0 and row["status"] is None
