@@ -137,8 +137,9 @@ def _identify(file: Path, book: Any) -> tuple[Any, str]:
         raise click.ClickException(f"{file}: not a ClientBase workbook: its {CONFIG_SHEET} sheet cannot be read "
                                    f"({_why(exc)})") from None
     if stem not in BOOKS:
-        raise click.ClickException(f"{file}: not a ClientBase workbook: its {CONFIG_SHEET} sheet names {stem!r}, "
-                                   f"which is none of {', '.join(BOOKS)}")
+        named = (f"its {CONFIG_SHEET} sheet names {stem!r}" if config(book).stem
+                 else f"its {CONFIG_SHEET} sheet names no workbook, and its file name {stem!r}")
+        raise click.ClickException(f"{file}: not a ClientBase workbook: {named}, which is none of {', '.join(BOOKS)}")
     # Only the names above: a settings sheet cannot make this import any other module.
     return importlib.import_module(f"workbook.{stem}"), stem
 
