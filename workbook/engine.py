@@ -60,15 +60,20 @@ import numpy as np
 import pandas as pd
 import xlwings as xw
 from openpyxl import Workbook
-from openpyxl.cell.cell import Cell
+from openpyxl.cell.cell import Cell, MergedCell
+from openpyxl.formatting.formatting import ConditionalFormattingList
+from openpyxl.formula.tokenizer import Token, Tokenizer, TokenizerError
 from openpyxl.formula.translate import Translator
 from openpyxl.reader.excel import ExcelReader
 from openpyxl.styles import PatternFill
 from openpyxl.styles.colors import COLOR_INDEX
 from openpyxl.styles.numbers import is_date_format
-from openpyxl.utils.cell import coordinate_to_tuple, get_column_letter, range_boundaries
+from openpyxl.utils.cell import column_index_from_string, coordinate_to_tuple, get_column_letter, range_boundaries
 from openpyxl.utils.datetime import from_excel, to_excel
 from openpyxl.workbook.defined_name import DefinedName
+from openpyxl.worksheet.cell_range import CellRange, MultiCellRange
+from openpyxl.worksheet.dimensions import ColumnDimension
+from openpyxl.worksheet.views import Selection
 from openpyxl.xml.constants import SHEET_MAIN_NS
 from openpyxl.xml.functions import fromstring
 from xlwings import base_classes, utils
@@ -83,6 +88,11 @@ _MAX_CELLS = 2**25
 _OPENABLE = {".xlsx": False, ".xlsm": True, ".xltx": False, ".xltm": True}  # suffix: has VBA
 # What Excel would not keep as text if it were typed in again: it needs the quote prefix.
 _NEEDS_PREFIX = ("=", "+", "-", "@", "\t", "\r", "'")
+# Excel's engines take the first letter of a direction as well as the word (xlwings' directions_s2i)
+_DIRECTIONS = {**{word: word for word in ("up", "down", "left", "right")}, "u": "up", "d": "down", "l": "left", "r": "right"}
+# Pixels of the widest digit of a Normal font, which column widths count in (XlsxWriter's and
+# the OOXML spec's figure for Excel's default font); other fonts need Excel to measure them.
+_DIGIT_WIDTHS = {("Calibri", 11.0): 7}
 # A drawn shape (text box, shape button) in a drawing part: openpyxl does not keep them.
 _SHAPE = re.compile(rb"<(?:\w+:)?(?:sp|grpSp|cxnSp)[\s>]")
 # A1, A1:C3, A:C or 1:3; openpyxl alone would also take a name like "Tax" for column TAX.
@@ -265,6 +275,140 @@ def _argb(color_or_rgb) -> str:
         color_or_rgb = utils.int_to_rgb(color_or_rgb)
     return "FF" + "".join(f"{part:02X}" for part in color_or_rgb)
 
+
+# One reference inside a formula: an area (A1, $A$1:B2), whole columns (A:C) or whole rows (1:3)
+_AREA = re.compile(r"(\$?)([A-Z]{1,3})(\$?)(\d+)(?::(\$?)([A-Z]{1,3})(\$?)(\d+))?", re.I)
+_COLUMNS = re.compile(r"(\$?)([A-Z]{1,3}):(\$?)([A-Z]{1,3})", re.I)
+_ROWS = re.compile(r"(\$?)(\d+):(\$?)(\d+)")
+
+
+class _Shift:
+    """Cells moving as Excel's Insert and Delete move them: along `axis` ("rows" or
+    "columns"), from line `start` on, by `count` lines (negative: lines start..start-count-1
+    are deleted), within the lines lo..hi of the other axis (all of them for whole rows
+    or columns)."""
+
+    def __init__(self, axis, start, count, lo, hi):
+        self.axis, self.start, self.count, self.lo, self.hi = axis, start, count, lo, hi
+        self.limit = MAX_ROWS if axis == "rows" else MAX_COLS
+        self.whole = (lo, hi) == (1, MAX_COLS if axis == "rows" else MAX_ROWS)
+
+    def _along(self, r1, c1, r2, c2):
+        """(first, last) along the shift, (first, last) across it."""
+        return ((r1, r2), (c1, c2)) if self.axis == "rows" else ((c1, c2), (r1, r2))
+
+    def _back(self, along, across):
+        (a1, a2), (x1, x2) = along, across
+        return (a1, x1, a2, x2) if self.axis == "rows" else (x1, a1, x2, a2)
+
+    def crosses(self, r1, c1, r2, c2) -> bool:
+        """Whether an area lies partly inside and partly outside the moving cells (a merged
+        area Excel refuses to split)."""
+        (a1, a2), (x1, x2) = self._along(r1, c1, r2, c2)
+        reached = a2 >= self.start and x2 >= self.lo and x1 <= self.hi
+        return reached and not (self.lo <= x1 and x2 <= self.hi)
+
+    def area(self, r1, c1, r2, c2):
+        """Where a reference to an area points afterwards, as Excel rewrites references:
+        an area the insertion line cuts grows, one the deleted lines cut shrinks; None where
+        every cell it named was deleted (Excel's #REF!)."""
+        (a1, a2), across = self._along(r1, c1, r2, c2)
+        x1, x2 = across
+        if not (self.lo <= x1 and x2 <= self.hi) or (a1, a2) == (1, self.limit):
+            return r1, c1, r2, c2  # beside the moving cells, or whole lines along the shift
+        start, count = self.start, self.count
+        if count > 0:
+            a1, a2 = a1 + count if a1 >= start else a1, min(a2 + count if a2 >= start else a2, self.limit)
+            return None if a1 > self.limit else self._back((a1, a2), across)
+        end = start - count - 1
+        if start <= a1 and a2 <= end:
+            return None
+        a1 = a1 if a1 < start else start if a1 <= end else a1 + count
+        a2 = a2 if a2 < start else start - 1 if a2 <= end else a2 + count
+        return self._back((a1, a2), across)
+
+    def cell(self, row, col):
+        """Where a cell moves (None: deleted), or (row, col) if it stays."""
+        moved = self.area(row, col, row, col)
+        return moved and moved[:2]
+
+
+def _reference_text(address: str, change) -> str | None:
+    """An address of a formula rewritten by change(r1, c1, r2, c2) -> corners or None
+    (#REF!), keeping its $ marks; None if it did not change."""
+    if match := _AREA.fullmatch(address):
+        m1, col1, m2, row1, m3, col2, m4, row2 = match.groups()
+        corners = (int(row1), column_index_from_string(col1), int(row2 or row1), column_index_from_string(col2 or col1))
+        moved = change(*corners)
+        if moved == corners:
+            return None
+        if moved is None:
+            return "#REF!"
+        first = f"{m1}{get_column_letter(moved[1])}{m2}{moved[0]}"
+        return first if row2 is None else f"{first}:{m3}{get_column_letter(moved[3])}{m4}{moved[2]}"
+    if match := _COLUMNS.fullmatch(address):
+        m1, col1, m2, col2 = match.groups()
+        corners = (1, column_index_from_string(col1), MAX_ROWS, column_index_from_string(col2))
+        moved = change(*corners)
+        if moved == corners:
+            return None
+        return "#REF!" if moved is None else f"{m1}{get_column_letter(moved[1])}:{m2}{get_column_letter(moved[3])}"
+    if match := _ROWS.fullmatch(address):
+        m1, row1, m2, row2 = match.groups()
+        corners = (int(row1), 1, int(row2), MAX_COLS)
+        moved = change(*corners)
+        if moved == corners:
+            return None
+        return "#REF!" if moved is None else f"{m1}{moved[0]}:{m2}{moved[2]}"
+    return None  # a name, a number, an error literal: nothing to move
+
+
+def _rewritten(formula: str, own: str | None, title: str, change) -> str | None:
+    """formula with its references to sheet `title` changed (see _reference_text), or None
+    if none changed. `own` is the sheet the formula sits on (None for a defined name):
+    its unqualified references are to that sheet. change=None turns every reference to the
+    sheet into #REF! (the sheet is deleted), as Excel does."""
+    tokens = Tokenizer(formula).items
+    changed = False
+    for token in tokens:
+        if token.type != Token.OPERAND or token.subtype != Token.RANGE:
+            continue
+        sheet, bang, address = token.value.rpartition("!")
+        if sheet.startswith("[") or "]" in sheet:
+            continue  # another workbook's sheet
+        name = sheet[1:-1].replace("''", "'") if sheet.startswith("'") else sheet
+        if ":" in name:  # no sheet name holds a colon: Sheet1:Sheet3!A1 spans sheets
+            raise NotImplementedError(f"the headless engine cannot rewrite the 3-D reference {token.value} in {formula}")
+        if (name or own or "").lower() != title.lower():
+            continue
+        if change is None:
+            if address.startswith("#REF!"):
+                continue
+            token.value, changed = f"#REF!{address}", True
+            continue
+        new = _reference_text(address, change)
+        if new is not None:
+            token.value, changed = f"{sheet}{bang}{new}", True
+    if not changed:
+        return None
+    return "=" + "".join(token.value for token in tokens)
+
+
+
+def _shifted_ranges(ranges: MultiCellRange, shift: _Shift) -> MultiCellRange:
+    """A validation's or conditional format's ranges after a shift; deleted ones go."""
+    areas = (shift.area(r.min_row, r.min_col, r.max_row, r.max_col) for r in ranges.ranges)
+    return MultiCellRange([CellRange(min_row=a[0], min_col=a[1], max_row=a[2], max_col=a[3]) for a in areas if a])
+
+
+def _copy_name(title: str, taken: list[str]) -> str:
+    """Excel's name for a copy of sheet `title`: "Sheet1 (2)", the first free number, the
+    original cut short to keep within 31 characters."""
+    base, taken = re.sub(r" \(\d+\)$", "", title), {name.lower() for name in taken}
+    number = 2
+    while (name := f"{base[:31 - len(f' ({number})')]} ({number})").lower() in taken:
+        number += 1
+    return name
 
 class _Engine:
     """What xlwings needs of an engine; it has no base class."""
@@ -499,6 +643,10 @@ class _Book(base_classes.Book):
         """Excel's cached (type, text) for the formula at row, col, or None if unknown."""
         if (ws, row, col) in self._fresh:
             return None
+        return self._results_of(ws).get((row, col))
+
+    def _results_of(self, ws):
+        """Excel's cached results of a sheet's formulas, {(row, col): (type, text)}."""
         if ws not in self._results:
             part = self._parts.get(self._titles.get(ws))
             if part is None:
@@ -506,7 +654,7 @@ class _Book(base_classes.Book):
             else:
                 with zipfile.ZipFile(io.BytesIO(self._source)) as archive:
                     self._results[ws] = _formula_results(archive.read(part))
-        return self._results[ws].get((row, col))
+        return self._results[ws]
 
     def _is_date(self, cell) -> bool:
         # cached per number format: the lookup sits in the loop over every numeric cell
@@ -514,6 +662,48 @@ class _Book(base_classes.Book):
         if key not in self._date_formats:
             self._date_formats[key] = is_date_format(cell.number_format)
         return self._date_formats[key]
+
+    def _references(self, title, change):
+        """Every formula, defined name, validation and conditional format of the book that
+        refers to sheet `title`, rewritten by `change` (see _rewritten): a list of functions
+        that apply the rewrites. All are worked out before any is applied, so a formula the
+        engine cannot rewrite leaves the book as it was."""
+        edits = []
+
+        def plan(text, own, apply):
+            if not text or (own or "").lower() != title.lower() and title.lower() not in text.lower():
+                return  # cannot refer to the sheet: spare the tokenizer
+            bare = not text.startswith("=")
+            try:
+                new = _rewritten("=" + text if bare else text, own, title, change)
+            except TokenizerError as error:
+                raise NotImplementedError(f"the headless engine cannot read the formula {text!r} to rewrite "
+                                          "its references") from error
+            if new is not None:
+                edits.append(lambda: apply(new[1:] if bare else new))
+
+        def set_formula(cell, new):
+            if isinstance(cell._value, str):
+                cell._value = new
+            else:
+                cell._value.text = new
+            if "#REF!" in new:  # Excel's result would be an error: the cached one is not it
+                self._fresh.add((cell.parent, cell.row, cell.column))
+
+        for ws in self.wb.worksheets:
+            for cell in ws._cells.values():
+                if cell.data_type == "f":
+                    plan(_formula_text(cell._value), ws.title, lambda new, cell=cell: set_formula(cell, new))
+            for dv in ws.data_validations.dataValidation:
+                for key in ("formula1", "formula2"):
+                    plan(getattr(dv, key), ws.title, lambda new, dv=dv, key=key: setattr(dv, key, new))
+            for cf in ws.conditional_formatting:
+                for rule in cf.rules:
+                    for i, formula in enumerate(rule.formula or ()):
+                        plan(formula, ws.title, lambda new, rule=rule, i=i: rule.formula.__setitem__(i, new))
+        for dn, _ in _Names(self)._defined():
+            plan(dn.attr_text, None, lambda new, dn=dn: setattr(dn, "attr_text", new))
+        return edits
 
 
 @_refuse_the_rest
@@ -640,6 +830,289 @@ class _Sheet(base_classes.Sheet):
 
     def clear_contents(self):
         self.cells.clear_contents()
+
+    def select(self):
+        # Excel's Select activates the sheet and makes it the only selected tab, as activate does here
+        self.activate()
+
+    @property
+    def visible(self):
+        return self.ws.sheet_state == "visible"
+
+    @visible.setter
+    def visible(self, value):
+        if not value and self.visible and sum(ws.sheet_state == "visible" for ws in self._book.wb.worksheets) == 1:
+            raise ValueError("a workbook must keep at least one visible sheet, as in Excel")
+        self.ws.sheet_state = "visible" if value else "hidden"
+        if not value and self._book.wb.active is self.ws:  # Excel moves on to the next visible sheet
+            _Sheet(self._book, self._neighbour()).activate()
+
+    def _neighbour(self):
+        """The visible sheet Excel shows when this one goes: the next, else the previous."""
+        sheets = [ws for ws in self._book.wb.worksheets if ws is self.ws or ws.sheet_state == "visible"]
+        at = sheets.index(self.ws)
+        return (sheets[at + 1:] + sheets[:at][::-1])[0]
+
+    def clear_formats(self):
+        self.cells.clear_formats()
+
+    def clear(self):
+        self.cells.clear()
+
+    def delete(self):
+        wb, ws = self._book.wb, self.ws
+        if not [other for other in wb.worksheets if other is not ws and other.sheet_state == "visible"]:
+            raise ValueError(f"cannot delete {ws.title!r}: a workbook must keep at least one visible sheet, as in Excel")
+        # Excel turns references to a deleted sheet into #REF!; the sheet's own names go with it
+        edits = [edit for edit in self._book._references(ws.title, None)]
+        was_active = wb.active is ws
+        following = self._neighbour()
+        active = following if was_active else wb.active
+        for edit in edits:
+            edit()
+        wb.remove(ws)
+        self._book._titles.pop(ws, None)
+        self._book._results.pop(ws, None)
+        _Sheet(self._book, active).activate()
+
+    def copy(self, before, after):
+        source, anchor = self.ws, (before or after)
+        target_book = anchor.book
+        if target_book is not self._book:
+            raise NotImplementedError("the headless engine cannot copy a sheet into another workbook: openpyxl "
+                                      "copies styles only within one")
+        kept = {"tables": source.tables, "pictures": source._images, "charts": source._charts,
+                "pivot tables": source._pivots, "form buttons or notes (VML)": source.legacy_drawing}
+        if what := [name for name, present in kept.items() if present]:
+            raise NotImplementedError(f"the headless engine cannot copy {source.title!r} with its {', '.join(what)}: "
+                                      "openpyxl would leave them out of the copy")
+        wb = self._book.wb
+        copied = wb.copy_worksheet(source)
+        copied.title = _copy_name(source.title, [ws.title for ws in wb.worksheets if ws is not copied])
+        # what openpyxl's copy leaves out and Excel's keeps
+        copied.sheet_properties.codeName = None  # Excel gives the copy its own VBA code name
+        copied.sheet_state = source.sheet_state
+        for part in ("views", "data_validations", "conditional_formatting", "auto_filter", "protection",
+                     "_print_area", "_print_rows", "_print_cols"):
+            setattr(copied, part, copy.deepcopy(getattr(source, part)))
+        for key, dn in source.defined_names.items():
+            copied.defined_names[key] = copy.deepcopy(dn)
+        for merged in copied.merged_cells.ranges:
+            merged.ws = copied
+        wb._sheets.remove(copied)
+        wb._sheets.insert(wb._sheets.index(anchor.ws) + (0 if before else 1), copied)
+        _Sheet(self._book, copied).activate()  # Excel activates the copy
+
+    def _shift(self, shift, copy_origin=None):
+        """Move cells as Excel's Insert and Delete do (see _Shift), rewriting every reference
+        to the moved cells: formulas, names, merged areas, validations, conditional formats,
+        hyperlinks, the autofilter and, for whole rows or columns, their heights and widths."""
+        ws, book = self.ws, self._book
+        if ws.tables or ws._images or ws._charts or ws._pivots:
+            raise NotImplementedError(f"the headless engine cannot insert or delete cells on {ws.title!r}: its tables, "
+                                      "pictures or charts would not move with them")
+        for merged in ws.merged_cells.ranges:
+            if shift.crosses(merged.min_row, merged.min_col, merged.max_row, merged.max_col):
+                raise ValueError(f"cannot shift part of the merged cells {merged.coord}, as Excel cannot")
+        along, (start, count, lo, hi) = (0 if shift.axis == "rows" else 1), (shift.start, shift.count, shift.lo, shift.hi)
+        cells = ws._cells
+        if count > 0:
+            edge = shift.limit - count
+            if any(key[along] > edge and lo <= key[1 - along] <= hi and cell._value is not None
+                   for key, cell in cells.items()):
+                raise ValueError("Excel cannot shift nonblank cells off the worksheet")
+        edits = book._references(ws.title, shift.area)
+        results = book._results_of(ws)  # Excel's cached results move with their cells: read them before
+
+        def moved(key):
+            a, x = key[along], key[1 - along]
+            if a < start or x < lo or x > hi:
+                return key
+            if count < 0 and a < start - count:
+                return None
+            return (a + count, x) if along == 0 else (x, a + count)
+
+        kept = {}
+        for key, cell in cells.items():
+            if (target := moved(key)) is not None:
+                if target != key:
+                    cell.row, cell.column = target
+                    if getattr(cell, "hyperlink", None):
+                        cell.hyperlink.ref = cell.coordinate
+                kept[target] = cell
+        cells.clear()
+        cells.update(kept)
+        book._results[ws] = {target: result for key, result in results.items() if (target := moved(key))}
+        fresh = {entry for entry in book._fresh if entry[0] is ws}
+        book._fresh -= fresh
+        book._fresh |= {(ws, *target) for _, row, col in fresh if (target := moved((row, col)))}
+        if shift.whole:
+            self._shift_dimensions(shift, copy_origin)
+        if count > 0:
+            self._format_inserted(shift, copy_origin)
+        merges = [(merged.min_row, merged.min_col, merged.max_row, merged.max_col) for merged in ws.merged_cells.ranges]
+        ws.merged_cells = MultiCellRange()
+        for area in filter(None, (shift.area(*merged) for merged in merges)):
+            if isinstance(top_left := cells.get(area[:2]), MergedCell):  # its first cell was deleted
+                cells[area[:2]] = Cell(ws, row=area[0], column=area[1])
+                cells[area[:2]]._style = copy.copy(top_left._style)
+            ws.merge_cells(start_row=area[0], start_column=area[1], end_row=area[2], end_column=area[3])
+        for dv in list(ws.data_validations.dataValidation):
+            dv.sqref = _shifted_ranges(dv.sqref, shift)
+            if not dv.sqref.ranges:
+                ws.data_validations.dataValidation.remove(dv)
+        formats, ws.conditional_formatting = ws.conditional_formatting, ConditionalFormattingList()
+        for cf in formats:
+            if ranges := _shifted_ranges(cf.sqref, shift).ranges:
+                for rule in cf.rules:
+                    ws.conditional_formatting.add(" ".join(r.coord for r in ranges), rule)
+        if ws.auto_filter.ref:
+            ranges = _shifted_ranges(MultiCellRange(ws.auto_filter.ref), shift).ranges
+            ws.auto_filter.ref = ranges[0].coord if ranges else None
+        for edit in edits:
+            edit()
+
+    def _shift_dimensions(self, shift, copy_origin):
+        """Heights of whole rows (widths of whole columns) move with them; inserted ones take
+        those of the line they copy their format from, as in Excel."""
+        if shift.axis == "rows":
+            dims = self.ws.row_dimensions
+            moved = {}
+            for index, dim in list(dims.items()):
+                area = shift.area(index, 1, index, MAX_COLS)
+                if area is not None:
+                    dim.index = area[0]
+                    moved[area[0]] = dim
+            dims.clear()
+            dims.update(moved)
+            origin = self._origin(shift, copy_origin)
+            if shift.count > 0 and origin in dims:
+                for index in range(shift.start, shift.start + shift.count):
+                    dims[index] = copy.copy(dims[origin])
+                    dims[index].index = index
+            return
+        dims = self.ws.column_dimensions
+        moved = {}
+        for dim in list(dims.values()):
+            dim.reindex()
+            area = shift.area(1, dim.min, MAX_ROWS, dim.max)
+            if area is not None:
+                dim.min, dim.max = area[1], area[3]
+                dim.index = get_column_letter(dim.min)
+                moved[dim.index] = dim
+        dims.clear()
+        dims.update(moved)
+        origin = self._origin(shift, copy_origin)
+        source = next((dim for dim in dims.values() if dim.min <= origin <= dim.max), None) if origin else None
+        if shift.count > 0 and source is not None and not source.min <= shift.start <= source.max:
+            dim = copy.copy(source)
+            dim.min, dim.max = shift.start, shift.start + shift.count - 1
+            dim.index = get_column_letter(dim.min)
+            dims[dim.index] = dim
+
+    @staticmethod
+    def _origin(shift, copy_origin):
+        """The line (after the move) whose format inserted lines copy, or None."""
+        origin = shift.start + shift.count if copy_origin == "format_from_right_or_below" else shift.start - 1
+        return origin if 1 <= origin <= shift.limit else None
+
+    def _format_inserted(self, shift, copy_origin):
+        origin = self._origin(shift, copy_origin)
+        if origin is None:
+            return
+        along = 0 if shift.axis == "rows" else 1
+        cells = self.ws._cells
+        styles = [(key[1 - along], cell._style) for key, cell in list(cells.items())
+                  if key[along] == origin and shift.lo <= key[1 - along] <= shift.hi and cell.has_style]
+        for line in range(shift.start, shift.start + shift.count):
+            for across, style in styles:
+                row, col = (line, across) if along == 0 else (across, line)
+                cell = self._cell(row, col)
+                cell._style = copy.copy(style)
+
+    def _digit_width(self) -> int:
+        """Pixels of the Normal font's widest digit: Excel's column widths count them."""
+        font = self._book.wb._fonts[0]
+        key = (font.name, float(font.sz or 0))
+        if key not in _DIGIT_WIDTHS:
+            raise NotImplementedError(f"the headless engine cannot convert column widths for the Normal font "
+                                      f"{font.name} {font.sz:g}: only Excel knows how wide it renders")
+        return _DIGIT_WIDTHS[key]
+
+    def _column_dim(self, col):
+        for dim in self.ws.column_dimensions.values():
+            dim.reindex()
+            if dim.min <= col <= dim.max:
+                return dim
+        return None
+
+    def _column_pixels(self, col) -> int:
+        digit = self._digit_width()
+        dim = self._column_dim(col)
+        if dim is not None and dim.hidden:
+            return 0
+        if dim is not None and dim.width:
+            return int((256 * dim.width + int(128 / digit)) / 256 * digit)
+        fmt = self.ws.sheet_format
+        if fmt.defaultColWidth:
+            return int((256 * fmt.defaultColWidth + int(128 / digit)) / 256 * digit)
+        return math.ceil(((fmt.baseColWidth or 8) * digit + 5) / 8) * 8  # Excel rounds the default up to 8 pixels
+
+    def _column_width(self, col) -> float:
+        pixels, digit = self._column_pixels(col), self._digit_width()
+        if pixels < digit + 5:  # narrower than one digit and its padding: the padding shrinks too
+            return round(pixels / (digit + 5), 2)
+        return int((pixels - 5) / digit * 100 + 0.5) / 100
+
+    def _set_column_widths(self, c1, c2, chars):
+        """Give columns c1..c2 a width in characters, splitting the file's column spans
+        (<col min max>) that reach beyond them."""
+        digit = self._digit_width()
+        if chars == 0:
+            width = None
+        elif chars < 1:
+            width = int(int(chars * (digit + 5) + 0.5) / digit * 256) / 256
+        else:
+            width = int((int(chars * digit + 0.5) + 5) / digit * 256) / 256
+        dims = self.ws.column_dimensions
+        pieces, inside = [], []
+        for dim in list(dims.values()):
+            dim.reindex()
+            if dim.max < c1 or dim.min > c2:
+                continue
+            del dims[dim.index]
+            for lo, hi in ((dim.min, c1 - 1), (max(dim.min, c1), min(dim.max, c2)), (c2 + 1, dim.max)):
+                if lo <= hi:
+                    piece = copy.copy(dim)
+                    piece.min, piece.max, piece.index = lo, hi, get_column_letter(lo)
+                    (inside if c1 <= lo <= c2 else pieces).append(piece)
+        start = c1
+        for piece in sorted(inside, key=lambda piece: piece.min) + [None]:
+            end = piece.min - 1 if piece is not None else c2
+            if start <= end:
+                pieces.append(ColumnDimension(self.ws, index=get_column_letter(start), min=start, max=end))
+                inside.append(pieces.pop())
+            if piece is not None:
+                start = piece.max + 1
+        for piece in inside:
+            if width is None:
+                piece.hidden = True
+            else:
+                piece.width, piece.hidden = width, False
+        for piece in pieces + inside:
+            dims[piece.index] = piece
+
+    def _default_row_height(self) -> float:
+        fmt = self.ws.sheet_format
+        return 0.0 if fmt.zeroHeight else float(fmt.defaultRowHeight or 15)
+
+    def _row_height(self, row) -> float:
+        dim = dict.get(self.ws.row_dimensions, row)
+        if dim is not None and dim.hidden:
+            return 0.0
+        if dim is not None and dim.ht is not None:
+            return float(dim.ht)
+        return self._default_row_height()
 
     def _cell(self, row, col):
         """The cell at row, col, created if missing (writing only: reading must not grow the sheet)."""
@@ -827,7 +1300,8 @@ class _Range(base_classes.Range):
 
     def end(self, direction):
         """Ctrl+Arrow: to the end of the filled block, else to the next filled cell, else to the edge."""
-        step_r, step_c = {"up": (-1, 0), "down": (1, 0), "left": (0, -1), "right": (0, 1)}[direction.lower()]
+        step_r, step_c = {"up": (-1, 0), "down": (1, 0), "left": (0, -1), "right": (0, 1)}[
+            self._direction(direction, {"up", "down", "left", "right"})]
         cells = self.sheet.ws._cells
 
         def filled(r, c):
@@ -850,6 +1324,213 @@ class _Range(base_classes.Range):
         for cell in self._cells_within():
             if cell._value is not None:  # merged-away cells hold nothing and take nothing
                 self.sheet._store(cell.row, cell.column, None)
+
+    def _direction(self, direction, allowed):
+        """Excel's engines take d/u/l/r as well as the full words."""
+        if direction is None:
+            return None
+        full = _DIRECTIONS.get(str(direction).lower())
+        if full not in allowed:
+            raise ValueError(f"{direction!r} is not one of {', '.join(sorted(allowed))}")
+        return full
+
+    def _whole_rows(self):
+        return (self.c1, self.c2) == (1, MAX_COLS)
+
+    def _whole_columns(self):
+        return (self.r1, self.r2) == (1, MAX_ROWS)
+
+    def _shift_for(self, direction, inserting):
+        """The _Shift of inserting or deleting this range's cells towards direction; whole rows
+        and columns move as lines whatever the direction, and without one Excel goes by the
+        range's shape: a range taller than wide moves sideways."""
+        if self._whole_rows() and not self._whole_columns():
+            vertical = True
+        elif self._whole_columns() and not self._whole_rows():
+            vertical = False
+        elif direction is None:
+            vertical = self.r2 - self.r1 <= self.c2 - self.c1
+        else:
+            vertical = direction in ("down", "up")
+        if vertical:
+            count = self.r2 - self.r1 + 1
+            return _Shift("rows", self.r1, count if inserting else -count, self.c1, self.c2)
+        count = self.c2 - self.c1 + 1
+        return _Shift("columns", self.c1, count if inserting else -count, self.r1, self.r2)
+
+    def insert(self, shift=None, copy_origin=None):
+        if copy_origin not in (None, "format_from_left_or_above", "format_from_right_or_below"):
+            raise ValueError(f"copy_origin {copy_origin!r} is not format_from_left_or_above or format_from_right_or_below")
+        self.sheet._shift(self._shift_for(self._direction(shift, {"down", "right"}), True), copy_origin)
+
+    def delete(self, shift=None):
+        self.sheet._shift(self._shift_for(self._direction(shift, {"up", "left"}), False))
+
+    def clear_formats(self):
+        """Excel's ClearFormats: every cell back to the default format and merged areas undone;
+        values stay."""
+        ws = self.sheet.ws
+        self._unmerge_touching()
+        for cell in self._cells_within():
+            if cell._value is None and not getattr(cell, "hyperlink", None) and not cell.comment:
+                del ws._cells[cell.row, cell.column]
+            else:
+                cell.style = "Normal"
+        if self._whole_rows():
+            for row in [row for row in ws.row_dimensions if self.r1 <= row <= self.r2]:
+                ws.row_dimensions[row]._style = copy.copy(Cell(ws)._style)
+
+    def clear(self):
+        """Excel's Clear: values, formats, notes and hyperlinks go, merged areas are undone."""
+        self._unmerge_touching()
+        for cell in self._cells_within():
+            del self.sheet.ws._cells[cell.row, cell.column]
+
+    def _merged(self):
+        """The merged areas of the sheet that share a cell with this range."""
+        return [merged for merged in self.sheet.ws.merged_cells.ranges
+                if not (merged.max_row < self.r1 or merged.min_row > self.r2
+                        or merged.max_col < self.c1 or merged.min_col > self.c2)]
+
+    def _unmerge_touching(self):
+        for merged in self._merged():
+            self.sheet.ws.unmerge_cells(merged.coord)
+
+    @property
+    def merge_area(self):
+        merged = _Range(self.sheet, self.r1, self.c1)._merged()
+        if not merged:
+            return self
+        area = merged[0]
+        return _Range(self.sheet, area.min_row, area.min_col, area.max_row, area.max_col)
+
+    @property
+    def merge_cells(self):
+        """True if every cell of the range is merged, False if none is, None if some are (as Excel's MergeCells)."""
+        merged = self._merged()
+        if not merged:
+            return False
+        inside = sum((min(m.max_row, self.r2) - max(m.min_row, self.r1) + 1)
+                     * (min(m.max_col, self.c2) - max(m.min_col, self.c1) + 1) for m in merged)
+        return True if inside == len(self) else None
+
+    def merge(self, across):
+        """Excel's Merge: the areas it touches merge with it; only the top-left value stays."""
+        ws = self.sheet.ws
+        rows = [(r, r) for r in range(self.r1, self.r2 + 1)] if across else [(self.r1, self.r2)]
+        for r1, r2 in rows:
+            corners = [r1, self.c1, r2, self.c2]
+            for merged in _Range(self.sheet, r1, self.c1, r2, self.c2)._merged():
+                corners = [min(corners[0], merged.min_row), min(corners[1], merged.min_col),
+                           max(corners[2], merged.max_row), max(corners[3], merged.max_col)]
+                ws.unmerge_cells(merged.coord)
+            if corners[:2] != corners[2:]:
+                ws.merge_cells(start_row=corners[0], start_column=corners[1], end_row=corners[2], end_column=corners[3])
+
+    def unmerge(self):
+        self._unmerge_touching()
+
+    @property
+    def current_region(self):
+        """Excel's CurrentRegion: grown from the range until blank rows and columns (or the
+        sheet's edges) surround it, diagonal neighbours included."""
+        cells = self.sheet.ws._cells
+
+        def filled(r, c):
+            cell = cells.get((r, c))
+            return cell is not None and cell._value is not None and cell._value != ""
+
+        r1, c1, r2, c2 = self.r1, self.c1, self.r2, self.c2
+        grown = True
+        while grown:
+            grown = False
+            left, right = max(c1 - 1, 1), min(c2 + 1, MAX_COLS)
+            top, bottom = max(r1 - 1, 1), min(r2 + 1, MAX_ROWS)
+            while r2 < MAX_ROWS and any(filled(r2 + 1, c) for c in range(left, right + 1)):
+                r2, bottom, grown = r2 + 1, min(r2 + 2, MAX_ROWS), True
+            while r1 > 1 and any(filled(r1 - 1, c) for c in range(left, right + 1)):
+                r1, top, grown = r1 - 1, max(r1 - 2, 1), True
+            while c2 < MAX_COLS and any(filled(r, c2 + 1) for r in range(top, bottom + 1)):
+                c2, right, grown = c2 + 1, min(c2 + 2, MAX_COLS), True
+            while c1 > 1 and any(filled(r, c1 - 1) for r in range(top, bottom + 1)):
+                c1, left, grown = c1 - 1, max(c1 - 2, 1), True
+        return _Range(self.sheet, r1, c1, r2, c2)
+
+    @property
+    def column_width(self):
+        """Characters of the Normal font's digit, as Excel's ColumnWidth: the common width, else None."""
+        widths = {self.sheet._column_width(c) for c in range(self.c1, min(self.c2, self.c1 + MAX_COLS) + 1)}
+        return widths.pop() if len(widths) == 1 else None
+
+    @column_width.setter
+    def column_width(self, value):
+        if not 0 <= value <= 255:
+            raise ValueError(f"a column width is 0 to 255 characters, not {value}")
+        self.sheet._set_column_widths(self.c1, self.c2, value)
+
+    @property
+    def row_height(self):
+        """Points, as Excel's RowHeight: the common height, else None."""
+        rows = range(self.r1, self.r2 + 1)
+        dims = self.sheet.ws.row_dimensions
+        if len(rows) > len(dims) + 1:  # whole columns: most rows have the default height
+            heights = {self.sheet._row_height(r) for r in dims if self.r1 <= r <= self.r2}
+            heights.add(self.sheet._default_row_height())
+        else:
+            heights = {self.sheet._row_height(r) for r in rows}
+        return heights.pop() if len(heights) == 1 else None
+
+    @row_height.setter
+    def row_height(self, value):
+        if not 0 <= value <= 409.5:
+            raise ValueError(f"a row height is 0 to 409.5 points, not {value}")
+        if self.r2 - self.r1 + 1 > 100_000:
+            raise NotImplementedError("the headless engine cannot set the height of this many rows one by one; "
+                                      "set the sheet's default instead")
+        for row in range(self.r1, self.r2 + 1):
+            dim = self.sheet.ws.row_dimensions[row]
+            dim.height, dim.hidden = (None, True) if value == 0 else (value, False)
+
+    @property
+    def height(self):
+        """Points: the sum of the rows' recorded heights."""
+        dims = self.sheet.ws.row_dimensions
+        custom = {r: self.sheet._row_height(r) for r in dims if self.r1 <= r <= self.r2}
+        default = self.sheet._default_row_height()
+        return sum(custom.values()) + default * (self.r2 - self.r1 + 1 - len(custom))
+
+    @property
+    def top(self):
+        return _Range(self.sheet, 1, self.c1, self.r1 - 1, self.c1).height if self.r1 > 1 else 0.0
+
+    @property
+    def width(self):
+        """Points: the columns' pixels (from their widths and the Normal font) at 96 dpi."""
+        return sum(self.sheet._column_pixels(c) for c in range(self.c1, self.c2 + 1)) * 0.75
+
+    @property
+    def left(self):
+        return _Range(self.sheet, self.r1, 1, self.r1, self.c1 - 1).width if self.c1 > 1 else 0.0
+
+    @property
+    def wrap_text(self):
+        return self._uniform(lambda cell: bool(cell.alignment.wrap_text))
+
+    @wrap_text.setter
+    def wrap_text(self, value):
+        for cell in self._cells_within(create=True):
+            alignment = copy.copy(cell.alignment)
+            alignment.wrap_text = bool(value)
+            cell.alignment = alignment
+
+    def select(self):
+        """Makes this the selection of its sheet, and that sheet the active one."""
+        self.sheet.activate()
+        view = self.sheet.ws.sheet_view
+        if not view.selection:
+            view.selection = [Selection()]
+        view.selection[0].activeCell = f"{get_column_letter(self.c1)}{self.r1}"
+        view.selection[0].sqref = self.get_address(False, False, False)
 
     @property
     def number_format(self):
