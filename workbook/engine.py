@@ -72,6 +72,7 @@ from openpyxl.utils.cell import column_index_from_string, coordinate_to_tuple, g
 from openpyxl.utils.datetime import from_excel, to_excel
 from openpyxl.workbook.defined_name import DefinedName
 from openpyxl.worksheet.cell_range import CellRange, MultiCellRange
+from openpyxl.worksheet.copier import WorksheetCopy
 from openpyxl.worksheet.dimensions import ColumnDimension
 from openpyxl.worksheet.views import Selection
 from openpyxl.xml.constants import SHEET_MAIN_NS
@@ -887,8 +888,8 @@ class _Sheet(base_classes.Sheet):
             raise NotImplementedError(f"the headless engine cannot copy {source.title!r} with its {', '.join(what)}: "
                                       "openpyxl would leave them out of the copy")
         wb = self._book.wb
-        copied = wb.copy_worksheet(source)
-        copied.title = _copy_name(source.title, [ws.title for ws in wb.worksheets if ws is not copied])
+        copied = wb.create_sheet(_copy_name(source.title, wb.sheetnames))
+        WorksheetCopy(source, copied).copy_worksheet()
         # what openpyxl's copy leaves out and Excel's keeps
         copied.sheet_properties.codeName = None  # Excel gives the copy its own VBA code name
         copied.sheet_state = source.sheet_state
