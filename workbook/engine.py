@@ -252,7 +252,7 @@ def _address(r1: int, c1: int, r2: int, c2: int, row_absolute: bool = True, col_
 
 def _quoted(title: str) -> str:
     """A sheet name as formulas write it."""
-    if title.replace("_", "").isalnum() and not title[0].isdigit():
+    if title.replace("_", "").isalnum() and not title[0].isdigit() and not _ADDRESS.fullmatch(title):
         return title
     return "'" + title.replace("'", "''") + "'"
 
@@ -368,7 +368,8 @@ def _rewritten(formula: str, own: str | None, title: str, change) -> str | None:
     """formula with its references to sheet `title` changed (see _reference_text), or None
     if none changed. `own` is the sheet the formula sits on (None for a defined name):
     its unqualified references are to that sheet. change=None turns every reference to the
-    sheet into #REF! (the sheet is deleted), as Excel does."""
+    sheet into #REF! (the sheet is deleted) and a str names the sheet anew (it is renamed),
+    as Excel does."""
     tokens = Tokenizer(formula).items
     changed = False
     for token in tokens:
@@ -381,6 +382,10 @@ def _rewritten(formula: str, own: str | None, title: str, change) -> str | None:
         if ":" in name:  # no sheet name holds a colon: Sheet1:Sheet3!A1 spans sheets
             raise NotImplementedError(f"the headless engine cannot rewrite the 3-D reference {token.value} in {formula}")
         if (name or own or "").lower() != title.lower():
+            continue
+        if isinstance(change, str):
+            if name:  # unqualified references name no sheet
+                token.value, changed = f"{_quoted(change)}!{address}", True
             continue
         if change is None:
             if address.startswith("#REF!"):
@@ -672,7 +677,8 @@ class _Book(base_classes.Book):
         edits = []
 
         def plan(text, own, apply):
-            if not text or (own or "").lower() != title.lower() and title.lower() not in text.lower():
+            if not text or (own or "").lower() != title.lower() and not any(
+                    spelling in text.lower() for spelling in (title.lower(), title.lower().replace("'", "''"))):
                 return  # cannot refer to the sheet: spare the tokenizer
             bare = not text.startswith("=")
             try:
@@ -765,19 +771,14 @@ class _Sheet(base_classes.Sheet):
     @name.setter
     def name(self, value):
         old = self.ws.title
+        if value.lower() != old.lower() and value in _Sheets(self._book):
+            raise ValueError(f"a sheet named {value!r} already exists")  # openpyxl would rename it silently
+        edits = self._book._references(old, value)  # Excel rewrites the references under the new name
         if value.lower() == old.lower():  # a new spelling: openpyxl would see a duplicate and add a "1"
             self.ws.title = "~renaming~"
-            self.ws.title = value
-            return
-        if value in _Sheets(self._book):
-            raise ValueError(f"a sheet named {value!r} already exists")  # openpyxl would rename it silently
-        texts = [dn.attr_text or "" for dn, _ in _Names(self._book)._defined()]
-        texts += [_formula_text(cell._value) for ws in self._book.wb.worksheets for cell in ws._cells.values()
-                  if cell.data_type == "f"]
-        if any(f"{_quoted(old)}!".lower() in text.lower() for text in texts):
-            raise NotImplementedError(f"the headless engine cannot rename {old!r}: formulas or names refer to it "
-                                      "and it does not rewrite them as Excel does")
         self.ws.title = value
+        for edit in edits:
+            edit()
 
     def activate(self):
         wb = self._book.wb
