@@ -74,6 +74,7 @@ from openpyxl.workbook.defined_name import DefinedName
 from openpyxl.worksheet.cell_range import CellRange, MultiCellRange
 from openpyxl.worksheet.copier import WorksheetCopy
 from openpyxl.worksheet.dimensions import ColumnDimension
+from openpyxl.worksheet.hyperlink import Hyperlink
 from openpyxl.worksheet.views import Selection
 from openpyxl.xml.constants import SHEET_MAIN_NS
 from openpyxl.xml.functions import fromstring
@@ -94,6 +95,11 @@ _DIRECTIONS = {**{word: word for word in ("up", "down", "left", "right")}, "u": 
 # Pixels of the widest digit of a Normal font, which column widths count in (XlsxWriter's and
 # the OOXML spec's figure for Excel's default font); other fonts need Excel to measure them.
 _DIGIT_WIDTHS = {("Calibri", 11.0): 7}
+# xlwings' alignment names (its Windows engine's maps) and openpyxl's
+_H_ALIGN = {"general": None, "left": "left", "center": "center", "right": "right", "fill": "fill",
+            "justify": "justify", "center_across_selection": "centerContinuous", "distributed": "distributed"}
+_H_ALIGN_NAMES = {value or "general": key for key, value in _H_ALIGN.items()}
+_V_ALIGN = ("top", "center", "bottom", "justify", "distributed")
 # A drawn shape (text box, shape button) in a drawing part: openpyxl does not keep them.
 _SHAPE = re.compile(rb"<(?:\w+:)?(?:sp|grpSp|cxnSp)[\s>]")
 # A1, A1:C3, A:C or 1:3; openpyxl alone would also take a name like "Tax" for column TAX.
@@ -407,6 +413,17 @@ def _shifted_ranges(ranges: MultiCellRange, shift: _Shift) -> MultiCellRange:
     return MultiCellRange([CellRange(min_row=a[0], min_col=a[1], max_row=a[2], max_col=a[3]) for a in areas if a])
 
 
+def _copy_style(source: Cell, target: Cell, same_book: bool) -> None:
+    """Give target source's format; another workbook needs the styles themselves, not
+    the indices into the source's style tables."""
+    if same_book:
+        target._style = copy.copy(source._style)
+        return
+    for key in ("font", "fill", "border", "alignment", "protection", "number_format"):
+        setattr(target, key, copy.copy(getattr(source, key)))
+    target.quotePrefix = source.quotePrefix
+
+
 def _copy_name(title: str, taken: list[str]) -> str:
     """Excel's name for a copy of sheet `title`: "Sheet1 (2)", the first free number, the
     original cut short to keep within 31 characters."""
@@ -510,6 +527,16 @@ class _App(base_classes.App):
     books = property(lambda self: self._books)
     engine = property(lambda self: _ENGINE)
     pid = property(lambda self: self._pid)
+
+    @property
+    def selection(self):
+        """The selection saved with the active sheet of the active book (A1 where none is)."""
+        book = self._books.active
+        if book is None:
+            return None
+        sheet = _Sheet(book, book.wb.active)
+        selection = sheet.ws.sheet_view.selection
+        return sheet.range((selection[0].sqref if selection and selection[0].sqref else "A1").split()[0])
 
     @property
     def calculation(self):
@@ -1066,18 +1093,38 @@ class _Sheet(base_classes.Sheet):
             return round(pixels / (digit + 5), 2)
         return int((pixels - 5) / digit * 100 + 0.5) / 100
 
-    def _set_column_widths(self, c1, c2, chars):
-        """Give columns c1..c2 a width in characters, splitting the file's column spans
-        (<col min max>) that reach beyond them."""
+    def _file_width(self, chars) -> float:
+        """A width in characters as the file stores it (with the padding), as Excel and XlsxWriter round it."""
         digit = self._digit_width()
-        if chars == 0:
-            width = None
-        elif chars < 1:
-            width = int(int(chars * (digit + 5) + 0.5) / digit * 256) / 256
-        else:
-            width = int((int(chars * digit + 0.5) + 5) / digit * 256) / 256
+        if chars < 1:
+            return int(int(chars * (digit + 5) + 0.5) / digit * 256) / 256
+        return int((int(chars * digit + 0.5) + 5) / digit * 256) / 256
+
+    def _set_column_widths(self, c1, c2, chars):
+        width = self._file_width(chars) if chars else None
+        for piece in self._column_pieces(c1, c2):
+            if width is None:  # Excel hides a column narrowed to nothing
+                piece.hidden = True
+            else:
+                piece.width, piece.hidden = width, False
+
+    def move(self, before, after):
+        wb = self._book.wb
+        active = wb.active  # openpyxl keeps the active sheet by position
+        wb._sheets.remove(self.ws)
+        anchor = (before or after).ws
+        wb._sheets.insert(wb._sheets.index(anchor) + (0 if before else 1), self.ws)
+        wb.active = active
+
+    @property
+    def freeze_panes(self):
+        return _FreezePanes(self)
+
+    def _column_pieces(self, c1, c2):
+        """The column dimensions covering exactly columns c1..c2, made by splitting the file's
+        column spans (<col min max>) that reach beyond them and filling the gaps."""
         dims = self.ws.column_dimensions
-        pieces, inside = [], []
+        outside, inside = [], []
         for dim in list(dims.values()):
             dim.reindex()
             if dim.max < c1 or dim.min > c2:
@@ -1087,22 +1134,18 @@ class _Sheet(base_classes.Sheet):
                 if lo <= hi:
                     piece = copy.copy(dim)
                     piece.min, piece.max, piece.index = lo, hi, get_column_letter(lo)
-                    (inside if c1 <= lo <= c2 else pieces).append(piece)
-        start = c1
+                    (inside if c1 <= lo <= c2 else outside).append(piece)
+        start, gaps = c1, []
         for piece in sorted(inside, key=lambda piece: piece.min) + [None]:
             end = piece.min - 1 if piece is not None else c2
             if start <= end:
-                pieces.append(ColumnDimension(self.ws, index=get_column_letter(start), min=start, max=end))
-                inside.append(pieces.pop())
+                gaps.append(ColumnDimension(self.ws, index=get_column_letter(start), min=start, max=end,
+                                            width=0))  # no width: the default
             if piece is not None:
                 start = piece.max + 1
-        for piece in inside:
-            if width is None:
-                piece.hidden = True
-            else:
-                piece.width, piece.hidden = width, False
-        for piece in pieces + inside:
+        for piece in outside + inside + gaps:
             dims[piece.index] = piece
+        return inside + gaps
 
     def _default_row_height(self) -> float:
         fmt = self.ws.sheet_format
@@ -1525,6 +1568,136 @@ class _Range(base_classes.Range):
             alignment.wrap_text = bool(value)
             cell.alignment = alignment
 
+    @property
+    def row_hidden(self):
+        if self._whole_columns():
+            raise NotImplementedError("the headless engine cannot read whether a million rows are hidden one by one")
+        hidden = {self.sheet._row_height(r) == 0 for r in range(self.r1, self.r2 + 1)}
+        return hidden.pop() if len(hidden) == 1 else None
+
+    @row_hidden.setter
+    def row_hidden(self, value):
+        if self.r2 - self.r1 + 1 > 100_000:
+            raise NotImplementedError("the headless engine cannot hide this many rows one by one")
+        for row in range(self.r1, self.r2 + 1):
+            self.sheet.ws.row_dimensions[row].hidden = bool(value)
+
+    @property
+    def column_hidden(self):
+        hidden = {self.sheet._column_pixels(c) == 0 for c in range(self.c1, self.c2 + 1)}
+        return hidden.pop() if len(hidden) == 1 else None
+
+    @column_hidden.setter
+    def column_hidden(self, value):
+        for piece in self.sheet._column_pieces(self.c1, self.c2):
+            piece.hidden = bool(value)
+
+    @property
+    def horizontal_alignment(self):
+        return self._uniform(lambda cell: _H_ALIGN_NAMES.get(cell.alignment.horizontal or "general"))
+
+    @horizontal_alignment.setter
+    def horizontal_alignment(self, value):
+        self._align("horizontal", _H_ALIGN[value])
+
+    @property
+    def vertical_alignment(self):
+        return self._uniform(lambda cell: cell.alignment.vertical or "bottom")
+
+    @vertical_alignment.setter
+    def vertical_alignment(self, value):
+        if value not in _V_ALIGN:
+            raise KeyError(value)
+        self._align("vertical", value)
+
+    def _align(self, key, value):
+        for cell in self._cells_within(create=True):
+            alignment = copy.copy(cell.alignment)  # openpyxl's styles are shared: change a copy
+            setattr(alignment, key, value)
+            cell.alignment = alignment
+
+    @property
+    def hyperlink(self):
+        link = getattr(self.sheet.ws._cells.get((self.r1, self.c1)), "hyperlink", None)
+        if link is None:
+            raise Exception("The cell doesn't seem to contain a hyperlink!")  # as xlwings' Windows engine says
+        return link.target or ""
+
+    def add_hyperlink(self, address, text_to_display=None, screen_tip=None):
+        cell = self.sheet._cell(self.r1, self.c1)
+        cell.hyperlink = Hyperlink(ref=cell.coordinate, target=address, tooltip=screen_tip)
+        _set_text(cell, text_to_display or address)
+        cell.style = "Hyperlink"  # the cell style Excel gives a cell it puts a hyperlink in
+
+    def copy(self, destination=None):
+        """Excel's Copy with a Destination: values, formulas (their relative references moved
+        along), formats, merged areas and hyperlinks, from the destination's top-left cell."""
+        if destination is None:
+            raise NotImplementedError("the headless engine cannot copy to the clipboard: there is none; "
+                                      "give a destination")
+        destination.impl._paste(self, "all", False, False)
+
+    def copy_from(self, source_range, copy_type="all", skip_blanks=False, transpose=False):
+        if copy_type not in ("all", "formats", "formulas", "values", "link"):
+            raise ValueError(f"copy_type {copy_type!r} is not all, formats, formulas, values or link")
+        self._paste(source_range.impl, copy_type, skip_blanks, transpose)
+
+    def _paste(self, source, copy_type, skip_blanks, transpose):
+        """Paste source's cells from this range's top-left cell, as Excel pastes them."""
+        source._check_size()
+        nrows, ncols = source.shape
+        if transpose:
+            nrows, ncols = ncols, nrows
+        if self.r1 + nrows - 1 > MAX_ROWS or self.c1 + ncols - 1 > MAX_COLS:
+            raise ValueError("the copy would reach beyond the sheet's edge")
+        same_book = source.sheet.book.wb is self.sheet.book.wb
+        ws, cells = source.sheet.ws, source.sheet.ws._cells
+        snapshot = []  # read everything before writing: source and destination may overlap
+        for r in range(source.r1, source.r2 + 1):
+            for c in range(source.c1, source.c2 + 1):
+                cell = cells.get((r, c))
+                if skip_blanks and (cell is None or cell._value is None):
+                    continue
+                if copy_type == "link":
+                    value = f"={_quoted(ws.title) + '!' if ws is not self.sheet.ws else ''}${get_column_letter(c)}${r}"
+                elif cell is None or cell._value is None:
+                    value = None
+                elif copy_type == "values":  # what the cell shows: a formula's cached result
+                    value = cell._value if cell.data_type == "s" else source.sheet._value_of(cell, True)
+                elif cell.data_type == "f":  # its relative references move along, as in Excel
+                    value = Translator(_formula_text(cell._value), cell.coordinate)
+                else:
+                    value = cell._value
+                i, j = r - source.r1, c - source.c1
+                snapshot.append(((j, i) if transpose else (i, j), cell, value))
+        merges = [] if copy_type not in ("all", "formats") or transpose else [
+            (m.min_row - source.r1, m.min_col - source.c1, m.max_row - source.r1, m.max_col - source.c1)
+            for m in source._merged()
+            if source.r1 <= m.min_row and m.max_row <= source.r2 and source.c1 <= m.min_col and m.max_col <= source.c2]
+        target = _Range(self.sheet, self.r1, self.c1, self.r1 + nrows - 1, self.c1 + ncols - 1)
+        if copy_type in ("all", "formats") and not skip_blanks:
+            target._unmerge_touching()
+        if copy_type == "all" and not skip_blanks:
+            target.clear()
+        for (i, j), cell, value in snapshot:
+            row, col = self.r1 + i, self.c1 + j
+            if copy_type != "formats":
+                if isinstance(value, Translator):
+                    self.sheet._store(row, col, value.translate_formula(f"{get_column_letter(col)}{row}"))
+                elif isinstance(value, str) and copy_type != "link":
+                    _set_text(self.sheet._cell(row, col), value)  # text stays text, whatever it starts with
+                else:
+                    self.sheet._store(row, col, value)
+            if copy_type in ("all", "formats") and cell is not None and cell.has_style:
+                _copy_style(cell, self.sheet._cell(row, col), same_book)
+            if copy_type == "all" and getattr(cell, "hyperlink", None):
+                link = copy.copy(cell.hyperlink)
+                link.ref = f"{get_column_letter(col)}{row}"
+                self.sheet._cell(row, col).hyperlink = link
+        for r1, c1, r2, c2 in merges:
+            self.sheet.ws.merge_cells(start_row=self.r1 + r1, start_column=self.c1 + c1,
+                                      end_row=self.r1 + r2, end_column=self.c1 + c2)
+
     def select(self):
         """Makes this the selection of its sheet, and that sheet the active one."""
         self.sheet.activate()
@@ -1679,5 +1852,21 @@ class _Name(base_classes.Name):
         container = self.ws.defined_names if self.ws else self.book.wb.defined_names
         del container[self.dn.name]
 
+
+@_refuse_the_rest
+class _FreezePanes(base_classes.FreezePanes):
+    """A sheet's frozen rows and columns: those of the given range and all above and left of it."""
+
+    def __init__(self, sheet):
+        self.sheet = sheet
+
+    def freeze_at(self, frozen_range):
+        r1, c1, r2, c2 = self.sheet._corners(frozen_range)
+        row = 1 if r2 == MAX_ROWS else r2 + 1  # whole columns freeze no row
+        col = 1 if c2 == MAX_COLS else c2 + 1
+        self.sheet.ws.freeze_panes = f"{get_column_letter(col)}{row}"
+
+    def unfreeze(self):
+        self.sheet.ws.freeze_panes = None
 
 _ENGINE = _Engine()
