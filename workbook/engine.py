@@ -66,7 +66,7 @@ from openpyxl.formula.tokenizer import Token, Tokenizer, TokenizerError
 from openpyxl.formula.translate import Translator
 from openpyxl.reader.excel import ExcelReader
 from openpyxl.styles import PatternFill
-from openpyxl.styles.colors import COLOR_INDEX
+from openpyxl.styles.colors import COLOR_INDEX, Color
 from openpyxl.styles.numbers import is_date_format
 from openpyxl.utils.cell import column_index_from_string, coordinate_to_tuple, get_column_letter, range_boundaries
 from openpyxl.utils.datetime import from_excel, to_excel
@@ -413,6 +413,14 @@ def _shifted_ranges(ranges: MultiCellRange, shift: _Shift) -> MultiCellRange:
     return MultiCellRange([CellRange(min_row=a[0], min_col=a[1], max_row=a[2], max_col=a[3]) for a in areas if a])
 
 
+def _active_selection(view) -> Selection:
+    """The selection of a sheet view's active pane (frozen or split sheets keep one per pane)."""
+    if not view.selection:
+        view.selection = [Selection()]
+    pane = view.pane.activePane if view.pane is not None else None
+    return next((selection for selection in view.selection if selection.pane == pane), view.selection[-1])
+
+
 def _copy_style(source: Cell, target: Cell, same_book: bool) -> None:
     """Give target source's format; another workbook needs the styles themselves, not
     the indices into the source's style tables."""
@@ -535,8 +543,7 @@ class _App(base_classes.App):
         if book is None:
             return None
         sheet = _Sheet(book, book.wb.active)
-        selection = sheet.ws.sheet_view.selection
-        return sheet.range((selection[0].sqref if selection and selection[0].sqref else "A1").split()[0])
+        return sheet.range((_active_selection(sheet.ws.sheet_view).sqref or "A1").split()[0])
 
     @property
     def calculation(self):
@@ -1569,30 +1576,6 @@ class _Range(base_classes.Range):
             cell.alignment = alignment
 
     @property
-    def row_hidden(self):
-        if self._whole_columns():
-            raise NotImplementedError("the headless engine cannot read whether a million rows are hidden one by one")
-        hidden = {self.sheet._row_height(r) == 0 for r in range(self.r1, self.r2 + 1)}
-        return hidden.pop() if len(hidden) == 1 else None
-
-    @row_hidden.setter
-    def row_hidden(self, value):
-        if self.r2 - self.r1 + 1 > 100_000:
-            raise NotImplementedError("the headless engine cannot hide this many rows one by one")
-        for row in range(self.r1, self.r2 + 1):
-            self.sheet.ws.row_dimensions[row].hidden = bool(value)
-
-    @property
-    def column_hidden(self):
-        hidden = {self.sheet._column_pixels(c) == 0 for c in range(self.c1, self.c2 + 1)}
-        return hidden.pop() if len(hidden) == 1 else None
-
-    @column_hidden.setter
-    def column_hidden(self, value):
-        for piece in self.sheet._column_pieces(self.c1, self.c2):
-            piece.hidden = bool(value)
-
-    @property
     def horizontal_alignment(self):
         return self._uniform(lambda cell: _H_ALIGN_NAMES.get(cell.alignment.horizontal or "general"))
 
@@ -1627,7 +1610,11 @@ class _Range(base_classes.Range):
         cell = self.sheet._cell(self.r1, self.c1)
         cell.hyperlink = Hyperlink(ref=cell.coordinate, target=address, tooltip=screen_tip)
         _set_text(cell, text_to_display or address)
-        cell.style = "Hyperlink"  # the cell style Excel gives a cell it puts a hyperlink in
+        # Excel's Hyperlink style: the theme's hyperlink colour, underlined (openpyxl's own
+        # "Hyperlink" style is neither underlined nor of the Normal font's size)
+        font = copy.copy(cell.font)
+        font.u, font.color = "single", Color(theme=10)
+        cell.font = font
 
     def copy(self, destination=None):
         """Excel's Copy with a Destination: values, formulas (their relative references moved
@@ -1701,11 +1688,9 @@ class _Range(base_classes.Range):
     def select(self):
         """Makes this the selection of its sheet, and that sheet the active one."""
         self.sheet.activate()
-        view = self.sheet.ws.sheet_view
-        if not view.selection:
-            view.selection = [Selection()]
-        view.selection[0].activeCell = f"{get_column_letter(self.c1)}{self.r1}"
-        view.selection[0].sqref = self.get_address(False, False, False)
+        selection = _active_selection(self.sheet.ws.sheet_view)
+        selection.activeCell = f"{get_column_letter(self.c1)}{self.r1}"
+        selection.sqref = self.get_address(False, False, False)
 
     @property
     def number_format(self):

@@ -495,3 +495,105 @@ def test_what_a_closed_file_cannot_do_still_raises_a_clear_error(tmp_path: Path)
         book.to_pdf(tmp_path / "a.pdf")
     with cannot:
         sheet["A1"].add_note("no VML for notes")
+
+
+def test_a_sheet_moves_and_the_active_one_stays_active(tmp_path: Path) -> None:
+    path = grid(tmp_path / "mv.xlsx", [[1]], more=("B", "C"))
+    book = xw.Book(path)
+    book.sheets["B"].activate()
+
+    book.sheets["C"].move(before=book.sheets["Data"])
+    book.sheets["Data"].move(after=book.sheets["B"])
+    assert [s.name for s in book.sheets] == ["C", "B", "Data"] and book.sheets.active.name == "B"
+    book.save()
+    wb = openpyxl.load_workbook(path)
+    assert wb.sheetnames == ["C", "B", "Data"] and wb.active.title == "B"
+
+
+def test_freeze_panes_the_selection_and_rows_and_columns_hidden_by_a_zero_size(tmp_path: Path) -> None:
+    path = grid(tmp_path / "fz.xlsx", [[1, 2, 3]], more=("Other",))
+    book = xw.Book(path)
+    sheet = book.sheets[0]
+
+    sheet.freeze_panes.freeze_at("1:1")
+    assert sheet.impl.ws.freeze_panes == "A2"
+    sheet.freeze_panes.freeze_at(sheet["B2"])  # the rows and columns up to it
+    assert sheet.impl.ws.freeze_panes == "C3"
+    book.sheets["Other"].freeze_panes.freeze_at("A:A")
+    book.sheets["Other"].freeze_panes.unfreeze()
+    assert book.sheets["Other"].impl.ws.freeze_panes is None
+    sheet["B2:C4"].select()
+    assert book.app.selection.address == "$B$2:$C$4"
+    sheet["2:3"].row_height = 0  # hides them, as in Excel
+    sheet["B:C"].column_width = 0
+    assert sheet["A2"].row_height == 0 and sheet["1:2"].row_height is None and sheet["A4"].row_height == 15
+    assert sheet["C1"].column_width == 0 and sheet["A1:B1"].column_width is None and sheet["A1"].column_width == 8.43
+    book.save()
+
+    ws = reopened(path, "Data")
+    assert ws.freeze_panes == "C3" and ws.row_dimensions[2].hidden and ws.row_dimensions[3].hidden
+    assert ws.column_dimensions["B"].hidden and ws.column_dimensions["B"].max == 3
+    assert ws.sheet_view.selection[-1].sqref == "B2:C4"
+
+
+def test_alignment_and_hyperlinks_as_xlwings_names_them(tmp_path: Path) -> None:
+    path = grid(tmp_path / "al.xlsx", [["a", "b"]])
+    book = xw.Book(path)
+    sheet = book.sheets[0]
+
+    assert sheet["A1"].horizontal_alignment == "general" and sheet["A1"].vertical_alignment == "bottom"
+    sheet["A1"].horizontal_alignment = "center_across_selection"
+    sheet["A1:B1"].vertical_alignment = "top"
+    assert sheet["A1"].horizontal_alignment == "center_across_selection" and sheet["A1:B1"].horizontal_alignment is None
+    assert sheet["A1:B1"].vertical_alignment == "top"
+    sheet["C1"].add_hyperlink("www.xlwings.org")  # xlwings adds the http:// and the text
+    sheet["C2"].add_hyperlink("https://example.com", "=not a formula", "tip")
+    assert sheet["C1"].value == "www.xlwings.org" and sheet["C1"].hyperlink == "http://www.xlwings.org"
+    assert sheet["C2"].value == "=not a formula"
+    with pytest.raises(Exception, match="doesn't seem to contain a hyperlink"):
+        sheet["A1"].hyperlink  # noqa: B018
+    book.save()
+
+    ws = reopened(path)
+    assert ws["A1"].alignment.horizontal == "centerContinuous" and ws["B1"].alignment.vertical == "top"
+    assert ws["C2"].hyperlink.target == "https://example.com" and ws["C2"].hyperlink.tooltip == "tip"
+    assert ws["C2"].data_type == "s" and ws["C1"].font.u == "single" and ws["C1"].font.color.theme == 10
+    assert ws["C1"].font.sz == 11  # the Normal font's size, as Excel's Hyperlink style keeps it
+
+
+def test_range_copy_pastes_values_formulas_and_formats_as_excel_does(tmp_path: Path) -> None:
+    path = tmp_path / "cp.xlsx"
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "Data"
+    ws.append([1, 2, "=A1+B1"])
+    ws.append([None, None, "=SUM($A$1:A2)"])
+    ws["A2"], ws["A2"].data_type, ws["A2"].quotePrefix = "=text", "s", True  # text typed as '=text
+    ws["A1"].fill = PatternFill("solid", fgColor="FF0000FF")
+    ws.merge_cells("A3:B3")
+    ws["A3"] = "merged"
+    wb.create_sheet("Other")
+    wb.save(path)
+    book = xw.Book(path)
+    sheet = book.sheets["Data"]
+    other = book.sheets["Other"]
+
+    other["Z9"].value = "overwritten"
+    sheet["A1:C3"].copy(other["Y8"])
+    assert other["Y8:AA8"].formula == (("1", "2", "=Y8+Z8"),)
+    assert other["Y9:AA9"].formula == (("=text", "", "=SUM($A$1:Y9)"),) and other["Y9"].value == "=text"
+    assert other["Y8"].color == (0, 0, 255) and other["Y10"].merge_area.address == "$Y$10:$Z$10"
+    sheet["A1:B2"].copy(sheet["B1"])  # overlapping: Excel reads the source first
+    assert sheet["A1:C2"].value == [[1.0, 1.0, 2.0], ["=text", "=text", None]]
+    other["A1"].copy_from(sheet["A1:C1"], copy_type="values", transpose=True)
+    assert other["A1:A3"].value == [1.0, 1.0, 2.0] and other["A1"].color is None
+    other["B1"].copy_from(sheet["A1:C1"], copy_type="formats")
+    assert other["B1"].color == (0, 0, 255) and other["B1"].value is None
+    other["C1"].copy_from(sheet["A1:B1"], copy_type="link")
+    assert other["C1:D1"].formula == (("=Data!$A$1", "=Data!$B$1"),)
+    with pytest.raises(NotImplementedError, match="no clipboard|there is none"):
+        sheet["A1"].copy()
+    book.save()
+
+    ws = reopened(path, "Other")
+    assert ws["AA8"].value == "=Y8+Z8" and ws["Y9"].quotePrefix and "Y10:Z10" in [str(m) for m in ws.merged_cells.ranges]
