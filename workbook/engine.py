@@ -1127,6 +1127,14 @@ class _Sheet(base_classes.Sheet):
     def freeze_panes(self):
         return _FreezePanes(self)
 
+    @property
+    def show_gridlines(self):
+        return self.ws.sheet_view.showGridLines is not False
+
+    @show_gridlines.setter
+    def show_gridlines(self, value):
+        self.ws.sheet_view.showGridLines = bool(value)
+
     def _column_pieces(self, c1, c2):
         """The column dimensions covering exactly columns c1..c2, made by splitting the file's
         column spans (<col min max>) that reach beyond them and filling the gaps."""

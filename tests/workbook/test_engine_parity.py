@@ -524,6 +524,8 @@ def test_freeze_panes_the_selection_and_rows_and_columns_hidden_by_a_zero_size(t
     assert book.sheets["Other"].impl.ws.freeze_panes is None
     sheet["B2:C4"].select()
     assert book.app.selection.address == "$B$2:$C$4"
+    assert sheet.show_gridlines is True
+    sheet.show_gridlines = False
     sheet["2:3"].row_height = 0  # hides them, as in Excel
     sheet["B:C"].column_width = 0
     assert sheet["A2"].row_height == 0 and sheet["1:2"].row_height is None and sheet["A4"].row_height == 15
@@ -533,7 +535,7 @@ def test_freeze_panes_the_selection_and_rows_and_columns_hidden_by_a_zero_size(t
     ws = reopened(path, "Data")
     assert ws.freeze_panes == "C3" and ws.row_dimensions[2].hidden and ws.row_dimensions[3].hidden
     assert ws.column_dimensions["B"].hidden and ws.column_dimensions["B"].max == 3
-    assert ws.sheet_view.selection[-1].sqref == "B2:C4"
+    assert ws.sheet_view.selection[-1].sqref == "B2:C4" and ws.sheet_view.showGridLines is False
 
 
 def test_alignment_and_hyperlinks_as_xlwings_names_them(tmp_path: Path) -> None:
