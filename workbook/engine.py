@@ -32,11 +32,15 @@ How it behaves where Excel and a file differ (decided here, relied on by the Syn
   (VML) are saved byte-identical. What openpyxl warns it drops (data-validation and
   conditional-format extensions...) is logged on opening; drawn shapes (text boxes, shape
   buttons) it drops without a word, so a book holding any refuses to be saved.
-- Sheet names match case-insensitively; activating a sheet leaves only its tab selected;
-  `sheets.add` without a position inserts before the active sheet and activates the new one.
-- No Excel means no recalculation, VBA, charts, pictures, shapes, COM `api`, autofit,
-  passwords or the many other members xlwings' engines implement: each raises
-  NotImplementedError("the headless engine cannot ...").
+- Sheet names match case-insensitively; activating or selecting a sheet leaves only its tab
+  selected; `sheets.add` without a position inserts before the active sheet and activates the
+  new one. Renaming, deleting and copying sheets, and inserting and deleting cells, rewrite
+  every formula, name, validation and conditional format that refers to them as Excel does
+  (`_Shift`, `_rewritten`), worked out in full before anything changes, so a formula the
+  engine cannot read leaves the book as it was.
+- No Excel means no recalculation, VBA, charts, pictures, shapes, tables, notes, COM `api`,
+  autofit (it needs font rendering), rendering to PDF or pictures, clipboard or passwords:
+  each raises NotImplementedError("the headless engine cannot ...").
 """
 
 from __future__ import annotations
