@@ -736,6 +736,8 @@ class _Book(base_classes.Book):
                 self._fresh.add((cell.parent, cell.row, cell.column))
 
         for ws in self.wb.worksheets:
+            if change is None and ws.title.lower() == title.lower():
+                continue  # the sheet being deleted: its own formulas go with it
             for cell in ws._cells.values():
                 if cell.data_type == "f":
                     plan(_formula_text(cell._value), ws.title, lambda new, cell=cell: set_formula(cell, new))
@@ -904,7 +906,7 @@ class _Sheet(base_classes.Sheet):
         if not [other for other in wb.worksheets if other is not ws and other.sheet_state == "visible"]:
             raise ValueError(f"cannot delete {ws.title!r}: a workbook must keep at least one visible sheet, as in Excel")
         # Excel turns references to a deleted sheet into #REF!; the sheet's own names go with it
-        edits = [edit for edit in self._book._references(ws.title, None)]
+        edits = self._book._references(ws.title, None)
         was_active = wb.active is ws
         following = self._neighbour()
         active = following if was_active else wb.active
@@ -927,7 +929,20 @@ class _Sheet(base_classes.Sheet):
             raise NotImplementedError(f"the headless engine cannot copy {source.title!r} with its {', '.join(what)}: "
                                       "openpyxl would leave them out of the copy")
         wb = self._book.wb
-        copied = wb.create_sheet(_copy_name(source.title, wb.sheetnames))
+        name = _copy_name(source.title, wb.sheetnames)
+        # the copy's formulas and own names that name the sheet name the copy, as in Excel
+        own = {}
+        texts = [((cell.row, cell.column), _formula_text(cell._value))
+                 for cell in source._cells.values() if cell.data_type == "f"]
+        texts += [(key, "=" + (dn.attr_text or "")) for key, dn in source.defined_names.items()]
+        for key, text in texts:
+            if source.title.lower() in text.lower() or source.title.lower().replace("'", "''") in text.lower():
+                try:
+                    own[key] = _rewritten(text, None, source.title, name)
+                except TokenizerError as error:
+                    raise NotImplementedError(f"the headless engine cannot read the formula {text!r} to rewrite "
+                                              "its references") from error
+        copied = wb.create_sheet(name)
         WorksheetCopy(source, copied).copy_worksheet()
         # what openpyxl's copy leaves out and Excel's keeps
         copied.sheet_properties.codeName = None  # Excel gives the copy its own VBA code name
@@ -937,6 +952,16 @@ class _Sheet(base_classes.Sheet):
             setattr(copied, part, copy.deepcopy(getattr(source, part)))
         for key, dn in source.defined_names.items():
             copied.defined_names[key] = copy.deepcopy(dn)
+        for key, text in own.items():
+            if text is None:
+                continue
+            if isinstance(key, str):
+                copied.defined_names[key].attr_text = text[1:]
+            elif isinstance(copied._cells[key]._value, str):
+                copied._cells[key]._value = text
+            else:
+                copied._cells[key]._value = copy.copy(copied._cells[key]._value)
+                copied._cells[key]._value.text = text
         for merged in copied.merged_cells.ranges:
             merged.ws = copied
         wb._sheets.remove(copied)
@@ -1317,7 +1342,8 @@ class _Range(base_classes.Range):
             # a scalar fills the range, as in Excel; a formula's relative references move along
             self._check_size()
             origin = f"{get_column_letter(self.c1)}{self.r1}"
-            formula = Translator(data, origin) if isinstance(data, str) and data.startswith("=") else None
+            # (one cell needs no translating, and openpyxl's tokenizer does not know every formula: A1#)
+            formula = Translator(data, origin) if isinstance(data, str) and data.startswith("=") and len(self) > 1 else None
             for r in range(self.r1, self.r2 + 1):
                 for c in range(self.c1, self.c2 + 1):
                     store(r, c, formula.translate_formula(f"{get_column_letter(c)}{r}") if formula else data)

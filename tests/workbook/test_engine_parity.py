@@ -599,3 +599,24 @@ def test_range_copy_pastes_values_formulas_and_formats_as_excel_does(tmp_path: P
 
     ws = reopened(path, "Other")
     assert ws["AA8"].value == "=Y8+Z8" and ws["Y9"].quotePrefix and "Y10:Z10" in [str(m) for m in ws.merged_cells.ranges]
+
+
+def test_a_copy_refers_to_itself_where_the_sheet_referred_to_itself_by_name(tmp_path: Path) -> None:
+    path = grid(tmp_path / "self.xlsx", [[1, "=Data!A1*2", "=A1+Other!A1"]], more=("Other",))
+    book = xw.Book(path)
+    book.sheets["Data"].names.add("Here", "=Data!$A$1")
+
+    copied = book.sheets["Data"].copy()
+    assert copied["B1:C1"].formula == (("='Data (2)'!A1*2", "=A1+Other!A1"),)
+    assert copied.names["Here"].refers_to == "='Data (2)'!$A$1"
+    assert book.sheets["Data"]["B1"].formula == "=Data!A1*2" and book.names["Data!Here"].refers_to == "=Data!$A$1"
+
+
+def test_a_formula_the_engine_cannot_read_leaves_the_book_as_it_was(tmp_path: Path) -> None:
+    book = xw.Book(grid(tmp_path / "spill.xlsx", [[1, 2], [3, 4]]))
+    sheet = book.sheets[0]
+    sheet["D1"].value = "=SUM(A1#)"  # a spill reference openpyxl's tokenizer does not know
+
+    with pytest.raises(NotImplementedError, match="cannot read the formula '=SUM"):
+        sheet.range("1:1").insert("down")
+    assert sheet["A1:B2"].value == [[1.0, 2.0], [3.0, 4.0]] and sheet["D1"].formula == "=SUM(A1#)"
