@@ -3,6 +3,7 @@ cells cleared, inserted and deleted, widths, heights and merged areas, each save
 from __future__ import annotations
 
 import io
+import re
 import zipfile
 from pathlib import Path
 from typing import Iterator
@@ -12,6 +13,7 @@ import pytest
 import xlsxwriter
 import xlwings as xw
 from openpyxl.formatting.rule import CellIsRule
+from openpyxl.formula.tokenizer import Token, Tokenizer
 from openpyxl.styles import Font, PatternFill
 from openpyxl.worksheet.datavalidation import DataValidation
 
@@ -612,11 +614,31 @@ def test_a_copy_refers_to_itself_where_the_sheet_referred_to_itself_by_name(tmp_
     assert book.sheets["Data"]["B1"].formula == "=Data!A1*2" and book.names["Data!Here"].refers_to == "=Data!$A$1"
 
 
-def test_a_formula_the_engine_cannot_read_leaves_the_book_as_it_was(tmp_path: Path) -> None:
-    book = xw.Book(grid(tmp_path / "spill.xlsx", [[1, 2], [3, 4]]))
+def test_spills_move_and_a_3d_reference_is_refused_before_anything_changes(tmp_path: Path) -> None:
+    book = xw.Book(grid(tmp_path / "spill.xlsx", [[1, 2], [3, 4]], more=("Other",)))
     sheet = book.sheets[0]
-    sheet["D1"].value = "=SUM(A1#)"  # a spill reference openpyxl's tokenizer does not know
+    sheet["D1"].value = "=SUM(A1#)"  # a spilled range: openpyxl's tokenizer does not know it
+    sheet.range("1:1").insert("down")
+    assert sheet["D2"].formula == "=SUM(A2#)"
 
-    with pytest.raises(NotImplementedError, match="cannot read the formula '=SUM"):
+    sheet["E2"].value = "=SUM(Data:Other!A1)"
+    with pytest.raises(NotImplementedError, match="cannot rewrite the 3-D reference Data:Other!A1"):
         sheet.range("1:1").insert("down")
-    assert sheet["A1:B2"].value == [[1.0, 2.0], [3.0, 4.0]] and sheet["D1"].formula == "=SUM(A1#)"
+    assert sheet["A2:B3"].value == [[1.0, 2.0], [3.0, 4.0]] and sheet["D2"].formula == "=SUM(A2#)"
+
+
+@pytest.mark.parametrize("formula", [
+    "=SUM(A1:B2)+Data!$C$3*'My Sheet'!A:A", "=A1 B2", '=IF(A1>0,"x, A1 and Data!B2",{1,2})', "=LOG10(A1)+1E5",
+    "=[1]Data!A1+Tax+A1", "=1:1", "=$A$1:$B$2 * 2", "=Table1[[#This Row],[A1]]+Table1[Amount]", "=#REF!A1+B$7",
+    "=Продажи!A1+'It''s'!$B:$C", "=ATAN2(A1,B1)+XFD1048576", "=SUMIFS(Data!C:C,Data!A:A,\"a\")",
+])
+def test_the_references_the_engine_finds_are_those_openpyxls_tokenizer_finds(formula: str) -> None:
+    found: list[str] = []
+    engine._REFERENCE.sub(lambda m: found.append(m[0]) or m[0] if m["address"] else m[0], formula)
+    tokens = Tokenizer(formula).items
+    # The tokenizer also calls names (Tax), tables' columns and [1]Data!A1 (another book's) ranges, and reads
+    # #REF!A1 (a reference to a deleted sheet, dead) as an error followed by A1
+    expected = [t.value for before, t in zip([None, *tokens], tokens)
+                if t.type == Token.OPERAND and t.subtype == Token.RANGE and re.search(r"\d|:", t.value)
+                and "[" not in t.value and not (before and before.subtype == Token.ERROR)]
+    assert found == expected
