@@ -261,8 +261,10 @@ def _address(r1: int, c1: int, r2: int, c2: int, row_absolute: bool = True, col_
 
 
 def _quoted(title: str) -> str:
-    """A sheet name as formulas write it."""
-    if title.replace("_", "").isalnum() and not title[0].isdigit() and not _ADDRESS.fullmatch(title):
+    """A sheet name as formulas write it: quoted where it is more than letters, digits and
+    underscores, starts with a digit, or reads as an A1 or R1C1 reference, as Excel quotes it."""
+    if (title.replace("_", "").isalnum() and not title[0].isdigit() and not _ADDRESS.fullmatch(title)
+            and not re.fullmatch(r"[rc]|r\d*c\d*|r\d+|c\d+", title, re.I)):
         return title
     return "'" + title.replace("'", "''") + "'"
 

@@ -642,3 +642,14 @@ def test_the_references_the_engine_finds_are_those_openpyxls_tokenizer_finds(for
                 if t.type == Token.OPERAND and t.subtype == Token.RANGE and re.search(r"\d|:", t.value)
                 and "[" not in t.value and not (before and before.subtype == Token.ERROR)]
     assert found == expected
+
+
+@pytest.mark.parametrize(("name", "written"), [
+    ("Sales_2026", "Sales_2026"), ("Q1", "'Q1'"), ("R2C3", "'R2C3'"), ("R", "'R'"), ("2026", "'2026'"),
+    ("My Sheet", "'My Sheet'"), ("O'Neil", "'O''Neil'"), ("Продажи", "Продажи"),
+])
+def test_a_renamed_sheet_is_quoted_in_formulas_where_excel_quotes_it(tmp_path: Path, name: str, written: str) -> None:
+    book = xw.Book(grid(tmp_path / "q.xlsx", [[1]], more=("Report",)))
+    book.sheets["Report"]["A1"].value = "=Data!A1"
+    book.sheets["Data"].name = name
+    assert book.sheets["Report"]["A1"].formula == f"={written}!A1"
