@@ -1058,6 +1058,13 @@ class _Sheet(base_classes.Sheet):
         if ws.auto_filter.ref:
             ranges = _shifted_ranges(MultiCellRange(ws.auto_filter.ref), shift).ranges
             ws.auto_filter.ref = ranges[0].coord if ranges else None
+        for key, part in (("print_area", "_print_area"), ("print_title_rows", "_print_rows"),
+                          ("print_title_cols", "_print_cols")):
+            if (text := getattr(ws, key)) and (new := _rewritten("=" + text, ws.title, ws.title, shift.area)):
+                if "#REF!" in new:  # Excel drops a print setting whose cells were all deleted
+                    setattr(ws, part, None if part != "_print_area" else type(ws._print_area)())
+                else:
+                    setattr(ws, key, new[1:] if key == "print_area" else new[1:].replace("$", ""))
         for edit in edits:
             edit()
 

@@ -653,3 +653,20 @@ def test_a_renamed_sheet_is_quoted_in_formulas_where_excel_quotes_it(tmp_path: P
     book.sheets["Report"]["A1"].value = "=Data!A1"
     book.sheets["Data"].name = name
     assert book.sheets["Report"]["A1"].formula == f"={written}!A1"
+
+
+def test_the_print_area_and_titles_follow_inserted_and_deleted_rows_and_columns(tmp_path: Path) -> None:
+    path = tmp_path / "print.xlsx"
+    wb = openpyxl.Workbook()
+    wb.active.title = "Data"
+    wb.active.print_area, wb.active.print_title_rows, wb.active.print_title_cols = "A1:C10", "2:3", "A:B"
+    wb.save(path)
+    book = xw.Book(path)
+    sheet = book.sheets[0]
+
+    sheet.range("1:1").insert("down")
+    sheet["A:A"].insert("right")
+    sheet.range("3:4").delete()  # every title row: Excel drops them
+    book.save()
+    ws = reopened(path)
+    assert (ws.print_area, ws.print_title_rows, ws.print_title_cols) == ("'Data'!$B$2:$D$9", None, "$B:$C")
