@@ -426,9 +426,10 @@ def _rewritten(formula: str, own: str | None, title: str, change) -> str | None:
     return text if changed else None
 
 
-def _shifted_ranges(ranges: MultiCellRange, shift: _Shift) -> MultiCellRange:
-    """A validation's or conditional format's ranges after a shift; deleted ones go."""
-    areas = (shift.area(r.min_row, r.min_col, r.max_row, r.max_col) for r in ranges.ranges)
+def _changed_ranges(ranges: MultiCellRange, change) -> MultiCellRange:
+    """A validation's or conditional format's ranges where change(r1, c1, r2, c2) takes
+    them (a _Shift's area); those it returns None for go."""
+    areas = (change(r.min_row, r.min_col, r.max_row, r.max_col) for r in ranges.ranges)
     return MultiCellRange([CellRange(min_row=a[0], min_col=a[1], max_row=a[2], max_col=a[3]) for a in areas if a])
 
 
@@ -1039,24 +1040,9 @@ class _Sheet(base_classes.Sheet):
             self._shift_dimensions(shift, copy_origin)
         if count > 0:
             self._format_inserted(shift, copy_origin)
-        merges = [(merged.min_row, merged.min_col, merged.max_row, merged.max_col) for merged in ws.merged_cells.ranges]
-        ws.merged_cells = MultiCellRange()
-        for area in filter(None, (shift.area(*merged) for merged in merges)):
-            if isinstance(top_left := cells.get(area[:2]), MergedCell):  # its first cell was deleted
-                cells[area[:2]] = Cell(ws, row=area[0], column=area[1])
-                cells[area[:2]]._style = copy.copy(top_left._style)
-            ws.merge_cells(start_row=area[0], start_column=area[1], end_row=area[2], end_column=area[3])
-        for dv in list(ws.data_validations.dataValidation):
-            dv.sqref = _shifted_ranges(dv.sqref, shift)
-            if not dv.sqref.ranges:
-                ws.data_validations.dataValidation.remove(dv)
-        formats, ws.conditional_formatting = ws.conditional_formatting, ConditionalFormattingList()
-        for cf in formats:
-            if ranges := _shifted_ranges(cf.sqref, shift).ranges:
-                for rule in cf.rules:
-                    ws.conditional_formatting.add(" ".join(r.coord for r in ranges), rule)
+        self._move_areas(shift.area)
         if ws.auto_filter.ref:
-            ranges = _shifted_ranges(MultiCellRange(ws.auto_filter.ref), shift).ranges
+            ranges = _changed_ranges(MultiCellRange(ws.auto_filter.ref), shift.area).ranges
             ws.auto_filter.ref = ranges[0].coord if ranges else None
         for key, part in (("print_area", "_print_area"), ("print_title_rows", "_print_rows"),
                           ("print_title_cols", "_print_cols")):
@@ -1067,6 +1053,79 @@ class _Sheet(base_classes.Sheet):
                     setattr(ws, key, new[1:] if key == "print_area" else new[1:].replace("$", ""))
         for edit in edits:
             edit()
+
+    def _move_areas(self, change):
+        """Merged areas, validations and conditional formats where change(r1, c1, r2, c2)
+        takes them (None: they go), after their cells moved."""
+        ws, cells = self.ws, self.ws._cells
+        merges = [(merged.min_row, merged.min_col, merged.max_row, merged.max_col) for merged in ws.merged_cells.ranges]
+        ws.merged_cells = MultiCellRange()
+        for area in filter(None, (change(*merged) for merged in merges)):
+            if isinstance(top_left := cells.get(area[:2]), MergedCell):  # its first cell was deleted
+                cells[area[:2]] = Cell(ws, row=area[0], column=area[1])
+                cells[area[:2]]._style = copy.copy(top_left._style)
+            ws.merge_cells(start_row=area[0], start_column=area[1], end_row=area[2], end_column=area[3])
+        for dv in list(ws.data_validations.dataValidation):
+            dv.sqref = _changed_ranges(dv.sqref, change)
+            if not dv.sqref.ranges:
+                ws.data_validations.dataValidation.remove(dv)
+        formats, ws.conditional_formatting = ws.conditional_formatting, ConditionalFormattingList()
+        for cf in formats:
+            if ranges := _changed_ranges(cf.sqref, change).ranges:
+                for rule in cf.rules:
+                    ws.conditional_formatting.add(" ".join(r.coord for r in ranges), rule)
+
+    def _move_block(self, source, row, col):
+        """Excel's Cut and Paste within a sheet: source's cells go to row, col with their
+        formats; references to them follow, those to the cells they cover become #REF!."""
+        ws, book, cells = self.ws, self._book, self.ws._cells
+        dr, dc = row - source.r1, col - source.c1
+        nrows, ncols = source.shape
+        if row + nrows - 1 > MAX_ROWS or col + ncols - 1 > MAX_COLS:
+            raise ValueError("the moved cells would reach beyond the sheet's edge")
+        if not dr and not dc:
+            return
+
+        def within(r1, c1, r2, c2, top, left):
+            return top <= r1 and r2 <= top + nrows - 1 and left <= c1 and c2 <= left + ncols - 1
+
+        def change(r1, c1, r2, c2):
+            if within(r1, c1, r2, c2, source.r1, source.c1):
+                return r1 + dr, c1 + dc, r2 + dr, c2 + dc
+            if within(r1, c1, r2, c2, row, col):
+                return None  # its cells were pasted over
+            return r1, c1, r2, c2
+
+        def moved(key):
+            return change(*key, *key)[:2] if change(*key, *key) else None
+
+        for merged in source._merged():
+            if not within(merged.min_row, merged.min_col, merged.max_row, merged.max_col, source.r1, source.c1):
+                raise ValueError(f"cannot move part of the merged cells {merged.coord}, as Excel cannot")
+
+        with _gc_paused():
+            edits = book._references(ws.title, change)
+            results = book._results_of(ws)
+            for merged in _Range(self, row, col, row + nrows - 1, col + ncols - 1)._merged():
+                if not within(merged.min_row, merged.min_col, merged.max_row, merged.max_col, source.r1, source.c1):
+                    ws.unmerge_cells(merged.coord)  # pasted over: undone
+            block = [cell for key, cell in list(cells.items()) if within(*key, *key, source.r1, source.c1)]
+            for cell in block:
+                del cells[cell.row, cell.column]
+            for key in [key for key in cells if within(*key, *key, row, col)]:
+                del cells[key]
+            for cell in block:
+                cell.row, cell.column = cell.row + dr, cell.column + dc
+                if getattr(cell, "hyperlink", None):
+                    cell.hyperlink.ref = cell.coordinate
+                cells[cell.row, cell.column] = cell
+            book._results[ws] = {target: result for key, result in results.items() if (target := moved(key))}
+            fresh = {entry for entry in book._fresh if entry[0] is ws}
+            book._fresh -= fresh
+            book._fresh |= {(ws, *target) for _, r, c in fresh if (target := moved((r, c)))}
+            self._move_areas(change)
+            for edit in edits:
+                edit()
 
     def _shift_dimensions(self, shift, copy_origin):
         """Heights of whole rows (widths of whole columns) move with them; inserted ones take
@@ -1684,6 +1743,13 @@ class _Range(base_classes.Range):
         font = copy.copy(cell.font)
         font.u, font.color = "single", Color(theme=10)
         cell.font = font
+
+    def move(self, destination):
+        destination = destination.impl  # xlwings hands over its Range of the top-left cell
+        if destination.sheet.ws is not self.sheet.ws:
+            raise NotImplementedError("the headless engine cannot move cells to another sheet: it rewrites "
+                                      "references to moved cells within their sheet only")
+        self.sheet._move_block(self, destination.r1, destination.c1)
 
     def copy(self, destination=None):
         """Excel's Copy with a Destination: values, formulas (their relative references moved

@@ -670,3 +670,26 @@ def test_the_print_area_and_titles_follow_inserted_and_deleted_rows_and_columns(
     book.save()
     ws = reopened(path)
     assert (ws.print_area, ws.print_title_rows, ws.print_title_cols) == ("'Data'!$B$2:$D$9", None, "$B:$C")
+
+
+def test_move_cuts_and_pastes_and_references_follow_the_cells(tmp_path: Path) -> None:
+    path = table(tmp_path / "mv.xlsx")
+    book = xw.Book(path)
+    sheet = book.sheets["Data"]
+    sheet["J1"].value = "=J9"  # will be pasted over: #REF!, as in Excel
+
+    sheet["A4:C5"].move(sheet["H8"])  # rows 4-5 (4, 5 and their doubles) to H8:J9
+    assert sheet["A4:C5"].value == [[None] * 3] * 2
+    assert sheet["H8:I9"].value == [[4.0, "=H8*2"], [5.0, "=H9*2"]]  # references inside the block moved with it
+    assert sheet["E1"].formula == "=SUM(A1:A5)"  # only partly inside the block: unchanged
+    assert book.sheets["Report"]["A1"].formula == "=Data!H8*10"  # A4 moved to H8
+    assert sheet["J1"].formula == "=#REF!"
+    with pytest.raises(ValueError, match="merged cells F2:G4"):
+        sheet["F2:F4"].move(sheet["F10"])  # part of a merged area
+    sheet["F2:G4"].move(sheet["F12"])
+    assert sheet["F12"].merge_area.address == "$F$12:$G$14"
+    with pytest.raises(NotImplementedError, match="another sheet"):
+        sheet["A1"].move(book.sheets["Report"]["A5"])
+    book.save()
+    ws = reopened(path, "Data")
+    assert ws["I9"].value == "=H9*2" and [str(m) for m in ws.merged_cells.ranges] == ["F12:G14"]
