@@ -1018,8 +1018,8 @@ class _Sheet(base_classes.Sheet):
             a, x = key[along], key[1 - along]
             if a < start or x < lo or x > hi:
                 return key
-            if count < 0 and a < start - count:
-                return None
+            if count < 0 and a < start - count or a + count > shift.limit:
+                return None  # deleted, or a blank cell's format pushed off the sheet
             return (a + count, x) if along == 0 else (x, a + count)
 
         kept = {}

@@ -365,6 +365,10 @@ def test_cells_are_never_pushed_off_the_sheet(tmp_path: Path) -> None:
     with pytest.raises(ValueError, match="nonblank cells off the worksheet"):
         sheet.range("2:2").insert("down")
     assert sheet["A1048576"].value == "last"
+    sheet["A1048576"].value = None
+    sheet["A1048576"].color = (255, 0, 0)  # a format alone goes over the edge
+    sheet.range("2:2").insert("down")
+    assert max(row for row, _ in sheet.impl.ws._cells) < 1048576 and sheet["A1"].value == 1.0
 
 
 def test_formulas_keep_their_cached_results_when_their_cells_move(tmp_path: Path) -> None:
