@@ -95,10 +95,13 @@ _OPENABLE = {".xlsx": False, ".xlsm": True, ".xltx": False, ".xltm": True}  # su
 # What Excel would not keep as text if it were typed in again: it needs the quote prefix.
 _NEEDS_PREFIX = ("=", "+", "-", "@", "\t", "\r", "'")
 # Excel's engines take the first letter of a direction as well as the word (xlwings' directions_s2i)
-_DIRECTIONS = {**{word: word for word in ("up", "down", "left", "right")}, "u": "up", "d": "down", "l": "left", "r": "right"}
+_DIRECTIONS = {"up": "up", "down": "down", "left": "left", "right": "right",
+               "u": "up", "d": "down", "l": "left", "r": "right"}
 # Pixels of the widest digit of a Normal font, which column widths count in (XlsxWriter's and
 # the OOXML spec's figure for Excel's default font); other fonts need Excel to measure them.
 _DIGIT_WIDTHS = {("Calibri", 11.0): 7}
+_NO_AUTOFIT = ("the headless engine cannot autofit: a width or height that fits the text needs Excel's font "
+               "rendering to measure it; set column_width or row_height instead")
 # xlwings' alignment names (its Windows engine's maps) and openpyxl's
 _H_ALIGN = {"general": None, "left": "left", "center": "center", "right": "right", "fill": "fill",
             "justify": "justify", "center_across_selection": "centerContinuous", "distributed": "distributed"}
@@ -169,7 +172,8 @@ def _refuse_the_rest(cls):
             code = getattr(function, "__code__", None)
             if name.startswith("_") or name in vars(cls) or "NotImplementedError" not in getattr(code, "co_names", ()):
                 continue
-            message = f"the headless engine cannot do {cls.__name__[1:]}.{name}: only a real Excel can"
+            message = (f"the headless engine cannot do {cls.__name__[1:]}.{name}: it works on the closed file, "
+                       "and this needs Excel or is not implemented for a file (see the README)")
 
             def refuse(*args, _message=message, **kwargs):
                 raise NotImplementedError(_message)
@@ -929,7 +933,8 @@ class _Sheet(base_classes.Sheet):
     def delete(self):
         wb, ws = self._book.wb, self.ws
         if not [other for other in wb.worksheets if other is not ws and other.sheet_state == "visible"]:
-            raise ValueError(f"cannot delete {ws.title!r}: a workbook must keep at least one visible sheet, as in Excel")
+            raise ValueError(f"cannot delete {ws.title!r}: a workbook must keep at least one visible sheet, "
+                             "as in Excel")
         # Excel turns references to a deleted sheet into #REF!; the sheet's own names go with it
         edits = self._book._references(ws.title, None)
         was_active = wb.active is ws
@@ -1004,7 +1009,8 @@ class _Sheet(base_classes.Sheet):
         for merged in ws.merged_cells.ranges:
             if shift.crosses(merged.min_row, merged.min_col, merged.max_row, merged.max_col):
                 raise ValueError(f"cannot shift part of the merged cells {merged.coord}, as Excel cannot")
-        along, (start, count, lo, hi) = (0 if shift.axis == "rows" else 1), (shift.start, shift.count, shift.lo, shift.hi)
+        along = 0 if shift.axis == "rows" else 1
+        start, count, lo, hi = shift.start, shift.count, shift.lo, shift.hi
         cells = ws._cells
         if count > 0:
             edge = shift.limit - count
@@ -1184,6 +1190,9 @@ class _Sheet(base_classes.Sheet):
                 row, col = (line, across) if along == 0 else (across, line)
                 cell = self._cell(row, col)
                 cell._style = copy.copy(style)
+
+    def autofit(self, axis=None):
+        raise NotImplementedError(_NO_AUTOFIT)
 
     def _digit_width(self) -> int:
         """Pixels of the Normal font's widest digit: Excel's column widths count them."""
@@ -1433,7 +1442,8 @@ class _Range(base_classes.Range):
             self._check_size()
             origin = f"{get_column_letter(self.c1)}{self.r1}"
             # (one cell needs no translating, and openpyxl's tokenizer does not know every formula: A1#)
-            formula = Translator(data, origin) if isinstance(data, str) and data.startswith("=") and len(self) > 1 else None
+            is_formula = isinstance(data, str) and data.startswith("=") and len(self) > 1
+            formula = Translator(data, origin) if is_formula else None
             for r in range(self.r1, self.r2 + 1):
                 for c in range(self.c1, self.c2 + 1):
                     store(r, c, formula.translate_formula(f"{get_column_letter(c)}{r}") if formula else data)
@@ -1540,7 +1550,8 @@ class _Range(base_classes.Range):
 
     def insert(self, shift=None, copy_origin=None):
         if copy_origin not in (None, "format_from_left_or_above", "format_from_right_or_below"):
-            raise ValueError(f"copy_origin {copy_origin!r} is not format_from_left_or_above or format_from_right_or_below")
+            raise ValueError(f"copy_origin {copy_origin!r} is not format_from_left_or_above "
+                             "or format_from_right_or_below")
         self.sheet._shift(self._shift_for(self._direction(shift, {"down", "right"}), True), copy_origin)
 
     def delete(self, shift=None):
@@ -1743,6 +1754,9 @@ class _Range(base_classes.Range):
         font = copy.copy(cell.font)
         font.u, font.color = "single", Color(theme=10)
         cell.font = font
+
+    def autofit(self, axis=None):
+        raise NotImplementedError(_NO_AUTOFIT)
 
     def move(self, destination):
         destination = destination.impl  # xlwings hands over its Range of the top-left cell
