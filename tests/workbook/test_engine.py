@@ -372,11 +372,18 @@ def test_sheets_add_where_excel_does_and_only_the_active_tab_is_selected(tmp_pat
     assert [ws.sheet_view.tabSelected for ws in wb.worksheets] == [False, True, False, False]
 
 
-def test_renaming_a_sheet_that_formulas_use_is_refused(tmp_path: Path) -> None:
-    book = xw.Book(make_xlsx(tmp_path / "r.xlsx", [[1]], title="Data"))
-    book.sheets.add("Report")["A1"].value = "=Data!A1*2"
-    with pytest.raises(NotImplementedError, match="cannot rename 'Data'"):
-        book.sheets["Data"].name = "Source"
+def test_renaming_a_sheet_rewrites_the_formulas_and_names_that_use_it(tmp_path: Path) -> None:
+    path = make_xlsx(tmp_path / "r.xlsx", [[1]], title="Data")
+    book = xw.Book(path)
+    book.sheets.add("Report")["A1"].value = "=Data!A1*2+'Data'!$B$2+A1"
+    book.names.add("First", "=Data!$A$1")
+    book.sheets["Data"].name = "Source 2026"
+    assert book.sheets["Report"]["A1"].formula == "='Source 2026'!A1*2+'Source 2026'!$B$2+A1"
+    assert book.names["First"].refers_to == "='Source 2026'!$A$1"
+    book.sheets["source 2026"].name = "Q1"  # a name like a cell address is quoted, as Excel quotes it
+    assert book.sheets["Report"]["A1"].formula == "='Q1'!A1*2+'Q1'!$B$2+A1"
+    book.save()
+    assert openpyxl.load_workbook(path).defined_names["First"].attr_text == "'Q1'!$A$1"
 
 
 def test_save_in_place_save_as_and_a_new_book(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
