@@ -9,7 +9,11 @@ from rapidfuzz import fuzz, process
 from ..core.validation import _countries
 from ..parties.normalize import fold_spaces
 
-FUZZY_CUTOFF = 90
+# A name decides that two rows are one client (or confirms a shared phone or e-mail) only from this
+# similarity (0-100, rapidfuzz); the report shows it beside every score.
+NAME_THRESHOLD = 90
+FUZZY_CUTOFF = NAME_THRESHOLD
+_NUMBERS = re.compile(r"\d+")
 # Legal forms and the words around them, dropped before names are compared: "ООО «Вектор»" is "Вектор ООО".
 _LEGAL_FORMS = frozenset("""
 ооо оао зао пао ао ип нко тоо чп ooo llc ltd ltd. co co. inc inc. corp corp. plc gmbh sa sarl pte pty company
@@ -24,6 +28,30 @@ def name_match_key(name: str) -> str:
     words = [w for w in _PUNCT.sub(" ", fold_spaces(name).casefold().replace("ё", "е")).split()
              if w not in _LEGAL_FORMS]
     return " ".join(sorted(words)) or fold_spaces(name).casefold()
+
+
+def serials(key: str) -> tuple[int, ...]:
+    """The numbers in a name: "Client 00123" and "Client 00124" are two clients, however alike the rest."""
+    return tuple(int(n) for n in _NUMBERS.findall(key))
+
+
+def name_score(a: str, b: str) -> float:
+    """How alike two name keys are (0-100); names with other numbers in them score 0."""
+    if a == b:
+        return 100.0
+    if serials(a) != serials(b):
+        return 0.0
+    return round(float(fuzz.ratio(a, b)), 1)
+
+
+def confirm_score(a: str, b: str) -> float:
+    """How far the names of two records that share a phone or an e-mail are one client's: a name that
+    holds the other ("Sokha Hotel" in "Sokha Hotel & Spa") counts as alike; other numbers never do."""
+    if a == b:
+        return 100.0
+    if serials(a) != serials(b):
+        return 0.0
+    return round(float(max(fuzz.ratio(a, b), fuzz.token_set_ratio(a, b))), 1)
 
 
 class FuzzyNames:
@@ -51,7 +79,12 @@ class FuzzyNames:
         return self.best_many([key])[0]
 
     def best_many(self, keys: list[str]) -> list[tuple[int, float] | None]:
-        out: list[tuple[int, float] | None] = [None] * len(keys)
+        return [close[0][1:] if close else None for close in self.close_many(keys)]
+
+    def close_many(self, keys: list[str]) -> list[list[tuple[str, int, float]]]:
+        """For each key: [(name, id, score)] of the names at or above the cut-off, closest first,
+        leaving out names with other numbers in them (a serial, a branch number, a flat)."""
+        out: list[list[tuple[str, int, float]]] = [[] for _ in keys]
         wanted: dict[str, list[int]] = {}
         for i, key in enumerate(keys):
             if len(key) >= 4 and self._block(key) in self.blocks:
@@ -61,9 +94,11 @@ class FuzzyNames:
             scores = process.cdist([keys[i] for i in positions], choices, scorer=fuzz.ratio,
                                    score_cutoff=FUZZY_CUTOFF, workers=-1)
             for row, i in zip(scores, positions):
-                j = int(row.argmax())
-                if row[j] >= FUZZY_CUTOFF:
-                    out[i] = (ids[j], round(float(row[j]), 1))
+                mine = serials(keys[i])
+                found = [(choices[j], ids[j], round(float(row[j]), 1)) for j in row.nonzero()[0]
+                         if serials(choices[j]) == mine]
+                found.sort(key=lambda x: -x[2])
+                out[i] = found
         return out
 
 
@@ -80,10 +115,11 @@ def earlier_look_alikes(items: list[tuple[int, str]]) -> dict[int, tuple[int, fl
         keys = [k for _n, k in members]
         scores = process.cdist(keys, keys, scorer=fuzz.ratio, score_cutoff=FUZZY_CUTOFF, workers=-1)
         for i in range(1, len(members)):
-            earlier = scores[i, :i]
-            j = int(earlier.argmax())
-            if earlier[j] >= FUZZY_CUTOFF:
-                out[members[i][0]] = (members[j][0], round(float(earlier[j]), 1))
+            mine = serials(keys[i])
+            best = max(((float(scores[i, j]), -j) for j in scores[i, :i].nonzero()[0] if serials(keys[j]) == mine),
+                       default=None)
+            if best is not None and best[0] >= FUZZY_CUTOFF:
+                out[members[i][0]] = (members[-best[1]][0], round(best[0], 1))
     return out
 
 
