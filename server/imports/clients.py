@@ -81,9 +81,9 @@ class Context:
     segments: dict[str, str]
     lead_sources: dict[str, str]
     base: Base
-    # Local numbers are tried as numbers of these countries in turn: the file's (option), the
+    # Local numbers are tried as numbers of these countries, tier by tier: the file's (option), the
     # company's, then its branches' (a Phnom Penh company with a Moscow branch gets both kinds).
-    phone_countries: tuple[str, ...] = ()
+    phone_tiers: tuple[tuple[str, ...], ...] = ()
 
 
 def _codes(session: Session, actor: Actor, model: Any) -> dict[str, str]:
@@ -130,19 +130,15 @@ def load_base(session: Session, actor: Actor) -> Base:
     return base
 
 
-def phone_countries(session: Session, actor: Actor, options: Options) -> tuple[str, ...]:
-    found = [options.country, session.get_one(Company, actor.company_id).country]
-    found += list(session.scalars(select(Branch.country).where(Branch.company_id == actor.company_id,
-                                                               Branch.archived_at.is_(None)).order_by(Branch.id)))
-    return tuple(dict.fromkeys(c for c in found if c))
-
-
-def phone_tiers(countries: tuple[str, ...], home: int = 2, first: str | None = None) -> tuple[tuple[str, ...], ...]:
-    """The countries a local number is tried in, tier by tier: the row's own country alone, then the
-    file's and the company's, then the branches'. A number one tier reads is not tried further."""
-    home_tier = tuple(c for c in countries[:home] if c)
-    tiers = [(first,)] if first else []
-    tiers += [home_tier, tuple(c for c in countries[home:] if c not in home_tier)]
+def phone_tiers(session: Session, actor: Actor, options: Options) -> tuple[tuple[str, ...], ...]:
+    """The countries a local number is tried in, tier by tier: the file's (option), the company's,
+    then the branches' other countries together. A number one tier reads is not tried further."""
+    company = session.get_one(Company, actor.company_id).country
+    branches = session.scalars(select(Branch.country).where(Branch.company_id == actor.company_id,
+                                                            Branch.archived_at.is_(None)).order_by(Branch.id))
+    home = [c for c in (options.country, company) if c]
+    tiers = [(c,) for c in dict.fromkeys(home)]
+    tiers.append(tuple(dict.fromkeys(c for c in branches if c and c not in home)))
     return tuple(t for t in tiers if t)
 
 
@@ -169,20 +165,10 @@ def read_phone(text: str, tiers: tuple[tuple[str, ...], ...]) -> tuple[str | Non
     return None, "phone_not_valid", ", ".join(dict.fromkeys(tried)) or "-"
 
 
-def local_phone(text: str, countries: tuple[str, ...]) -> str:
-    """The E.164 form of a number as the first of `countries` reads it; unchanged when none can."""
-    for country in countries:
-        try:
-            return normalise_phone(text, country)
-        except PhoneError:
-            continue
-    return text
-
-
 def context(session: Session, actor: Actor, options: Options) -> Context:
     return Context(session, actor, options, parties.Refs.load(session, actor), _codes(session, actor, Segment),
                    _codes(session, actor, LeadSource), load_base(session, actor),
-                   phone_countries(session, actor, options))
+                   phone_tiers(session, actor, options))
 
 
 def _split(values: list[tuple[str, str]], pattern: re.Pattern[str]) -> list[tuple[str, str]]:
@@ -299,7 +285,7 @@ def _read(row: Row, ctx: Context) -> _Draft:
         else:
             data["tax_id"] = tax
             d.typed["tax_id"] = ("tax_id", row.column("tax_id"), tax)
-    tiers = phone_tiers(ctx.phone_countries, 2, row_country)
+    tiers = ((row_country,),) + ctx.phone_tiers if row_country else ctx.phone_tiers
     for col, typed in _split(row.texts("phone"), _SPLIT):
         e164, code, countries = read_phone(typed, tiers)
         if e164 is None:

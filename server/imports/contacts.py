@@ -32,14 +32,14 @@ class Context:
     name_counts: Counter[str]
     company_country: str | None
     contacts: dict[int, list[dict[str, Any]]] = field(default_factory=dict)
-    phone_countries: tuple[str, ...] = ()
+    phone_tiers: tuple[tuple[str, ...], ...] = ()
 
 
 def context(session: Session, actor: Actor, options: Options) -> Context:
     base = clients.load_base(session, actor)
     counts = Counter(name_match_key(r["name"]) for r in base.rows.values())
     ctx = Context(session, actor, options, base, counts, options.country,
-                  phone_countries=clients.phone_countries(session, actor, options))
+                  phone_tiers=clients.phone_tiers(session, actor, options))
     for cp_id, *values in session.execute(select(Contact.counterparty_id, *(getattr(Contact, k) for k in _KEEP)).join(
             Counterparty, Counterparty.id == Contact.counterparty_id).where(
             Counterparty.company_id == actor.company_id).order_by(Contact.counterparty_id, Contact.position)):
@@ -79,7 +79,7 @@ def normalise(row: Row, ctx: Context) -> None:
     phone = row.ident("phone")
     if phone:
         # The client's country alone, then the file's and the company's, then the branches'.
-        e164, code, countries = clients.read_phone(phone, clients.phone_tiers(ctx.phone_countries, 2, country))
+        e164, code, countries = clients.read_phone(phone, ((country,),) + ctx.phone_tiers if country else ctx.phone_tiers)
         if e164 is None:
             row.problem(strict, "phone", code or "phone_not_valid", value=phone, countries=countries)
         else:
