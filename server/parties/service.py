@@ -253,7 +253,8 @@ def normalise(data: schemas.ClientFields, refs: Refs, actor: Actor, *, creating:
             try:
                 cols["tax_id"], cols["tax_id_key"] = normalise_tax_id_in(raw, tried)
             except TaxIdError as exc:
-                errors.add("tax_id", "invalid_tax_id", country=", ".join(tried) or "-", reason=str(exc))
+                errors.add("tax_id", "invalid_tax_id", country=", ".join(tried) or "-", reason=str(exc),
+                           reason_code=exc.code)
         else:
             cols["tax_id"] = cols["tax_id_key"] = None
     if "phones" in given:
@@ -274,7 +275,7 @@ def normalise(data: schemas.ClientFields, refs: Refs, actor: Actor, *, creating:
             try:
                 email = normalise_email(e.email)
             except EmailError as exc:
-                errors.add(f"emails.{i}.email", "invalid_email", reason=str(exc))
+                errors.add(f"emails.{i}.email", "invalid_email", reason=str(exc), reason_code=exc.code)
                 continue
             if any(x["email"] == email for x in out.emails):
                 continue
@@ -295,7 +296,7 @@ def normalise(data: schemas.ClientFields, refs: Refs, actor: Actor, *, creating:
                 try:
                     row["email"] = normalise_email(c.email)
                 except EmailError as exc:
-                    errors.add(f"contacts.{i}.email", "invalid_email", reason=str(exc))
+                    errors.add(f"contacts.{i}.email", "invalid_email", reason=str(exc), reason_code=exc.code)
             out.contacts.append(row)
     if "tags" in given:
         seen: dict[str, str] = {}
