@@ -416,6 +416,7 @@ def _base_strong(rec: dict[str, Any]) -> dict[str, set[str]]:
 
 
 _KINDS = ("tax_id", "phone", "email")
+_MAX_SHARING = 64
 _RANK = {k: i for i, k in enumerate(_KINDS)}
 
 
@@ -476,10 +477,12 @@ def primaries(rows: list[Row], strong_of: Any, name_of: Any) -> dict[int, dict[s
         found: dict[int, tuple[str, str]] = {}
         for kind in _KINDS:
             for v in sorted(keys[kind]):
-                for g in index.get((kind, v), ()):
+                # A switchboard number on a thousand rows: the first groups that carry it are enough.
+                for g in index.get((kind, v), ())[:_MAX_SHARING]:
                     if g not in found or _RANK[kind] < _RANK[found[g][0]]:
                         found[g] = (kind, v)
         chosen: list[tuple[int, str, float]] = []  # (group, by, score)
+        told = 0
         for g, (kind, value) in found.items():
             group = groups[g]
             if _taxes_differ(keys, group.keys):
@@ -487,7 +490,8 @@ def primaries(rows: list[Row], strong_of: Any, name_of: Any) -> dict[int, dict[s
             score = confirm_score(names[i], names[group.seed])
             if kind == "tax_id" or score >= NAME_THRESHOLD:
                 chosen.append((g, kind, score))
-            else:
+            elif told < 3:  # the first few are worth reading; a hundred more are not
+                told += 1
                 row.warn("shares_key_in_file", by_key=kind, value=value, row=rows[group.seed].number,
                          name=rows[group.seed].record.columns["name"], score=score, threshold=NAME_THRESHOLD)
         if not chosen:
@@ -595,7 +599,7 @@ def match(rows: list[Row], ctx: Context) -> None:
                 elif found is None:
                     found = (cp_id, by, score)
                 else:
-                    row.warn("also_matches", id=cp_id, by=by, value=v)
+                    row.warn("also_matches", id=cp_id, by_key=by, value=v)
         maybe = None
         if found is None:
             same, maybe = _by_name(row, keys, base, name_key)

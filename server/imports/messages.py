@@ -44,7 +44,7 @@ MESSAGES: dict[str, str] = {
     # warnings and reasons in the report
     "possible_duplicate": "Looks like {name} (#{id}), similarity {score}; nothing tells them apart, check before importing.",
     "possible_duplicate_in_file": "Looks like row {row} of the file, similarity {score}; nothing tells them apart, check before importing.",
-    "also_matches": "Its {by} {value} belongs to another record, #{id}.",
+    "also_matches": "Its {by_key} {value} belongs to another record, #{id}.",
     "created_by_decision": "Created although it matches an existing record, as decided.",
     "duplicate_in_file": "Repeats row {row} of the file ({by}).",
     "totals_row": "A totals row.",
