@@ -496,11 +496,10 @@ def primaries(rows: list[Row], strong_of: Any, name_of: Any) -> dict[int, dict[s
                          name=rows[group.seed].record.columns["name"], score=score, threshold=NAME_THRESHOLD)
         if not chosen:
             bare = not any(keys.values())
-            for g in by_name.get(names[i], ()):
-                group = groups[g]
-                if (bare or group.bare) and not _taxes_differ(keys, group.keys):
-                    chosen.append((g, "name", 100.0))
-                    break
+            namesakes = [g for g in by_name.get(names[i], ()) if (bare or groups[g].bare)
+                         and not _taxes_differ(keys, groups[g].keys)]
+            if len(namesakes) == 1:  # two namesakes: which one is a guess; the look-alike pass warns
+                chosen.append((namesakes[0], "name", 100.0))
         if not chosen:
             groups.append(_Group(i, keys))
             g = len(groups) - 1
@@ -553,14 +552,18 @@ def _by_name(row: Row, keys: dict[str, set[str]], base: Base, name_key: str) -> 
     warning; a namesake told apart by its keys (another phone) is another client, said nothing of."""
     candidates = base.by_name.get(name_key) or []
     mask = _mask(keys)
+    same: list[int] = []
     maybe = None
     for cp_id in candidates[:64]:
         other = _base_strong(base.rows[cp_id])
         if not mask or not any(other.values()):
-            return cp_id, None
-        if maybe is None and not mask & _mask(other):
+            same.append(cp_id)
+        elif maybe is None and not mask & _mask(other):
             maybe = cp_id
-    return None, maybe
+    if len(same) == 1:
+        return same[0], None
+    # Several namesakes the row could be: which one is a guess, so the user is asked.
+    return None, same[0] if same else maybe
 
 
 def match(rows: list[Row], ctx: Context) -> None:

@@ -184,3 +184,18 @@ def test_contacts_keep_the_person_and_leave_a_bad_e_mail_out(api: Any) -> None:
     got = warnings(rows[2])
     assert got["email_not_valid"][0]["params"]["value"] == "dara(at)angkor.example"
     assert got["phone_not_valid"][0]["params"]["value"] == "12"
+
+
+def test_a_bare_name_shared_by_two_clients_is_asked_about_not_guessed(api: Any) -> None:
+    content = xlsx([["Name", "Phone"], ["Sok Dara", "012 111 222"], ["Sok Dara", "012 333 444"], ["Sok Dara", None],
+                    ["Chan Thida", "012 555 666"], ["Chan Thida", None]])
+    imp = planned(api, content)
+    rows = by_row(report(api, imp))
+    assert [rows[n]["action"] for n in (2, 3, 4, 5, 6)] == ["create", "create", "create", "create", "skip"]
+    assert "warnings" not in rows[3]  # another phone: another Sok Dara, said nothing of
+    assert rows[4]["warnings"][0]["code"] == "possible_duplicate_in_file" and rows[4]["warnings"][0]["params"]["row"] == 2
+    assert rows[6]["match"] == {"row": 5, "by": "name", "score": 100.0, "threshold": 90}
+    assert commit(api, imp).status_code == 200
+    again = by_row(report(api, planned(api, xlsx([["Name"], ["Sok Dara"], ["Chan Thida"]]))))
+    assert again[2]["action"] == "create" and again[2]["match"]["by"] == "same_name"  # two in the base: asked
+    assert again[3]["action"] == "unchanged" and again[3]["match"]["by"] == "name"
