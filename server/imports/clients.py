@@ -426,11 +426,6 @@ def _mask(keys: dict[str, set[str]]) -> int:
     return sum(1 << i for i, k in enumerate(_KINDS) if keys[k])
 
 
-def _conflict(a: dict[str, set[str]], b: dict[str, set[str]]) -> bool:
-    """Two records with the same kind of key that share none of it are two clients."""
-    return any(a[k] and b[k] and not a[k] & b[k] for k in a)
-
-
 def _taxes_differ(a: dict[str, set[str]], b: dict[str, set[str]]) -> bool:
     return bool(a["tax_id"] and b["tax_id"] and not a["tax_id"] & b["tax_id"])
 
