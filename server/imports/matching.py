@@ -79,12 +79,19 @@ class FuzzyNames:
         """For each key: [(name, id, score)] of the names at or above the cut-off, closest first,
         never names with other numbers in them (a serial, a branch number, a flat): see the blocks."""
         out: list[list[tuple[str, int, float]]] = [[] for _ in keys]
-        wanted: dict[str, list[int]] = {}
+        wanted: dict[tuple[str, tuple[int, ...]], list[int]] = {}
         for i, key in enumerate(keys):
             if len(key) >= 4 and self._block(key) in self.blocks:
                 wanted.setdefault(self._block(key), []).append(i)
         for block, positions in wanted.items():
             choices, ids = self.blocks[block]
+            if len(choices) * len(positions) <= 4:
+                # Serial-numbered names sit alone in their blocks: a few calls beat a matrix per block.
+                for i in positions:
+                    found = [(c, ident, round(float(sc), 1)) for c, ident in zip(choices, ids)
+                             if (sc := fuzz.ratio(keys[i], c, score_cutoff=FUZZY_CUTOFF))]
+                    out[i] = sorted(found, key=lambda x: -x[2])
+                continue
             scores = process.cdist([keys[i] for i in positions], choices, scorer=fuzz.ratio,
                                    score_cutoff=FUZZY_CUTOFF, workers=-1)
             for row, i in zip(scores, positions):
