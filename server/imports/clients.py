@@ -337,7 +337,7 @@ def _rule_problem(row: Row, d: _Draft, e: FieldError, strict: bool) -> bool:
     key, column, typed = d.where(e.field)
     code, params = e.code, dict(e.params)
     if typed is not None:
-        params["value"] = typed if len(typed) <= 80 else typed[:77] + "..."
+        params["value"] = typed  # quoted (cut, control characters shown) where the row records it
         if code == "too_long":
             code = "value_too_long"
         elif code not in MESSAGES or "{value}" not in MESSAGES[code]:

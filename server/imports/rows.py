@@ -10,7 +10,7 @@ from ..core.money import CURRENCIES  # the currencies the books know
 from ..core.validation import check_country
 from .mapping import Mapping, fill_merged, is_total_row
 from .reader import Sheet
-from .values import ValueProblem, boolean, date, decimal, digits_text, text
+from .values import ValueProblem, boolean, date, decimal, digits_text, quote, text
 
 ACTIONS = ("create", "update", "unchanged", "skip", "error")
 
@@ -143,11 +143,15 @@ class Row:
         return out
 
     def error(self, key: str | None, code: str, column: str | None = None, **params: Any) -> None:
+        if isinstance(params.get("value"), str):
+            params["value"] = quote(params["value"])
         self.errors.append({**self._place(key, column), "code": code, "params": params})
         self.action = "error"
 
     def warn(self, code: str, key: str | None = None, column: str | None = None, **params: Any) -> None:
         """A warning about the row, or (`key`/`column` given) about one of its cells."""
+        if isinstance(params.get("value"), str):
+            params["value"] = quote(params["value"])
         entry: dict[str, Any] = {"code": code, "params": params}
         if key or column:
             entry.update(self._place(key, column))

@@ -6,6 +6,7 @@ import io
 from typing import Any
 
 import openpyxl
+import xlsxwriter
 from sqlalchemy import select
 
 from server.parties.models import Counterparty
@@ -199,3 +200,19 @@ def test_a_bare_name_shared_by_two_clients_is_asked_about_not_guessed(api: Any) 
     again = by_row(report(api, planned(api, xlsx([["Name"], ["Sok Dara"], ["Chan Thida"]]))))
     assert again[2]["action"] == "create" and again[2]["match"]["by"] == "same_name"  # two in the base: asked
     assert again[3]["action"] == "unchanged" and again[3]["match"]["by"] == "name"
+
+
+def test_control_characters_are_quoted_as_codes_and_the_client_kept(api: Any) -> None:
+    # openpyxl refuses to write control characters; files from other programs carry them.
+    buf = io.BytesIO()
+    book = xlsxwriter.Workbook(buf)
+    sheet = book.add_worksheet()
+    sheet.write_row(0, 0, ["Name", "Legal name"])
+    sheet.write_row(1, 0, ["Escape Co", "Evil\x1b[31mCorp\x00"])
+    book.close()
+    rows = by_row(report(api, planned(api, buf.getvalue())))
+    assert rows[2]["action"] == "create" and "legal_name" not in rows[2]["values"]
+    w = rows[2]["warnings"][0]
+    assert (w["code"], w["params"]["value"], w["params"]["reason_code"]) == (
+        "value_not_valid", "Evil\\x1b[31mCorp\\x00", "control_characters")
+    assert "\x1b" not in w["message"] and "Contains control characters" in w["message"]
