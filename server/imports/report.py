@@ -34,9 +34,11 @@ def _text(value: Any) -> str:
 def _match(m: dict[str, Any] | None) -> str:
     if not m:
         return ""
+    # The name score beside the threshold a name needs to decide, for every merge and look-alike.
+    score = f", {m['score']}" + (f" ≥ {m['threshold']}" if m.get("threshold") and m["score"] >= m["threshold"] else
+                                  f" < {m['threshold']}" if m.get("threshold") else "") if "score" in m else ""
     if "row" in m:
-        return f"row {m['row']} ({m.get('by')})"
-    score = f", {m['score']}" if "score" in m else ""
+        return f"row {m['row']} ({m.get('by')}{score})"
     return f"#{m.get('id')} {m.get('name') or ''} ({m.get('by')}{score})"
 
 
