@@ -362,6 +362,8 @@ def normalise(row: Row, ctx: Context) -> None:
     """
     d = _read(row, ctx)
     if row.errors:
+        for w in row.warnings:  # nothing of this row is imported: "the rest is imported" would be untrue
+            w.pop("left_out", None)
         return
     norm = None
     for _attempt in range(4):  # each pass leaves out what the previous one refused; a few at most

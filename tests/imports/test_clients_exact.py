@@ -116,6 +116,9 @@ def test_a_row_without_a_name_is_an_error_showing_its_values(api: Any) -> None:
     assert rows[3]["action"] == "error" and rows[3]["errors"][0]["code"] == "name_missing"
     assert rows[3]["values"] == {"phone": "012 444 555", "email": "x@example.com"}
     assert rows[3]["errors"][0]["message"].startswith("Row 3, column A “Name”: The name is empty")
+    rows = by_row(report(api, planned(api, xlsx([["Name", "Email"], [None, "x(at)example.com"]]))))
+    assert rows[2]["action"] == "error" and rows[2]["warnings"][0]["code"] == "email_not_valid"
+    assert "left_out" not in rows[2]["warnings"][0]  # nothing of the row is imported
 
 
 def test_hostile_values_are_quoted_and_left_out_never_run(api: Any, db: Any) -> None:
