@@ -446,7 +446,7 @@ class _Group:
         self.bare = not (keys["tax_id"] or keys["phone"] or keys["email"])
 
 
-def primaries(rows: list[Row], strong_of: Any, name_of: Any) -> dict[int, dict[str, Any]]:
+def primaries(rows: list[Row], keys_of: list[dict[str, set[str]]], names: list[str]) -> dict[int, dict[str, Any]]:
     """Rows of the file that repeat another → {index: the match: kept row, by what, name score, threshold}.
 
     A row repeats a group when it shares the group's tax id; or shares a phone or an e-mail with it and
@@ -455,8 +455,6 @@ def primaries(rows: list[Row], strong_of: Any, name_of: Any) -> dict[int, dict[s
     they share. A shared phone or e-mail between unlike names is reported, not merged. The fullest row
     of a group is kept, not the first, so the same file with its rows shuffled keeps the same row.
     """
-    names = [name_of(r) for r in rows]
-    keys_of = [strong_of(r) for r in rows]
     groups: list[_Group] = []
     index: dict[tuple[str, str], list[int]] = {}
     by_name: dict[str, list[int]] = {}
@@ -563,7 +561,9 @@ def match(rows: list[Row], ctx: Context) -> None:
     the two apart: update the record, or nothing to do when it already holds it all)."""
     base = ctx.base
     valid = [r for r in rows if r.action != "error"]
-    repeats = primaries(valid, _strong, lambda r: name_match_key(r.record.columns["name"]))
+    strong = [_strong(r) for r in valid]
+    names = [name_match_key(r.record.columns["name"]) for r in valid]
+    repeats = primaries(valid, strong, names)
     look_alike: list[tuple[Row, str, int]] = []
     matched: list[Row] = []
     for i, row in enumerate(valid):
@@ -572,8 +572,7 @@ def match(rows: list[Row], ctx: Context) -> None:
             row.match = repeats[i]
             continue
         norm = row.record
-        keys = _strong(row)
-        name_key = name_match_key(norm.columns["name"])
+        keys, name_key = strong[i], names[i]
         found = None
         if norm.columns.get("tax_id_key") in base.by_tax:
             cp_id = base.by_tax[norm.columns["tax_id_key"]]
