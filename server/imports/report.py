@@ -7,7 +7,7 @@ from typing import Any
 
 import xlsxwriter
 
-from ..core.i18n import translate
+from .messages import describe, words
 
 HEADINGS = {
     "en": ("Row", "Action", "Matches", "Errors", "Warnings", "Values"),
@@ -34,9 +34,11 @@ def _text(value: Any) -> str:
 def _match(m: dict[str, Any] | None) -> str:
     if not m:
         return ""
+    # The name score beside the threshold a name needs to decide, for every merge and look-alike.
+    score = f", {m['score']}" + (f" ≥ {m['threshold']}" if m.get("threshold") and m["score"] >= m["threshold"] else
+                                  f" < {m['threshold']}" if m.get("threshold") else "") if "score" in m else ""
     if "row" in m:
-        return f"row {m['row']} ({m.get('by')})"
-    score = f", {m['score']}" if "score" in m else ""
+        return f"row {m['row']} ({m.get('by')}{score})"
     return f"#{m.get('id')} {m.get('name') or ''} ({m.get('by')}{score})"
 
 
@@ -60,17 +62,16 @@ def xlsx(report: dict[str, Any], language: str = "en") -> bytes:
     names = ACTIONS.get(language, ACTIONS["en"])
     for i, r in enumerate(report["rows"], start=2):
         fmt = formats.get(r["action"])
-        errors = "; ".join(
-            (f"{e['column']}: " if e.get("column") else "") + translate(e["code"], language, **(e.get("params") or {}))
-            for e in r.get("errors", []))
-        notes = [translate(w["code"], language, **(w.get("params") or {})) for w in r.get("warnings", [])]
+        # Sentences naming the row, the column's letter and header, and the value as typed.
+        errors = "\n".join(describe(e, r["row"], language) for e in r.get("errors", []))
+        notes = [describe(w, r["row"], language) for w in r.get("warnings", [])]
         if r.get("reason"):
-            notes.insert(0, translate(r["reason"], language, **(r.get("match") or {})))
+            notes.insert(0, words(r["reason"], language, r.get("match")))
         sheet.write_number(i, 0, r["row"], fmt)
         sheet.write_string(i, 1, names.get(r["action"], r["action"]), fmt)
         sheet.write_string(i, 2, _match(r.get("match")), fmt)
         sheet.write_string(i, 3, errors, fmt)
-        sheet.write_string(i, 4, "; ".join(notes), fmt)
+        sheet.write_string(i, 4, "\n".join(notes), fmt)
         values = dict(r.get("values") or {})
         if r.get("changes"):
             values["changes"] = r["changes"]
