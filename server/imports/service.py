@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
+import gc
 import gzip
 import hashlib
 import json
@@ -31,6 +33,22 @@ ENTITY = "import"
 HANDLERS: dict[str, ModuleType] = {"clients": clients, "contacts": contacts, "products": products,
                                    "balances": balances}
 Progress = Callable[[str, int, int], None]
+
+
+def _gc_paused(fn: Callable[..., Any]) -> Callable[..., Any]:
+    """Run without the cyclic garbage collector: an import allocates millions of small acyclic objects
+    (rows, their values, the records to write), and the collector walked them again and again for
+    nothing, a quarter of a 100,000-row import. Reference counting still frees them."""
+    @functools.wraps(fn)
+    def paused(*args: Any, **kwargs: Any) -> Any:
+        enabled = gc.isenabled()
+        gc.disable()
+        try:
+            return fn(*args, **kwargs)
+        finally:
+            if enabled:
+                gc.enable()
+    return paused
 
 
 @dataclass
@@ -72,6 +90,7 @@ def _lock(session: Session, actor: Actor) -> None:
         session.execute(text("SELECT pg_advisory_xact_lock(:a, :b)"), {"a": 7_401_001, "b": actor.company_id})
 
 
+@_gc_paused
 def plan(session: Session, actor: Actor, kind: str, content: bytes, filename: str, *,
          columns: dict[str, str | None] | None = None, sheet: str | None = None, header_row: int | None = None,
          options: dict[str, Any] | None = None, decisions: dict[int, dict[str, Any]] | None = None,
@@ -156,6 +175,7 @@ def _stored_report(p: Plan) -> bytes:
     return gzip.compress(json.dumps(payload, ensure_ascii=False, separators=(",", ":"), default=_plain).encode(), 3)
 
 
+@_gc_paused
 def dry_run(session: Session, actor: Actor, kind: str, content: bytes, filename: str, *,
             profile: str | None = None, columns: dict[str, str | None] | None = None, sheet: str | None = None,
             header_row: int | None = None, options: dict[str, Any] | None = None,
@@ -216,6 +236,7 @@ def _locked(session: Session, actor: Actor, import_id: int, version: int, action
     return imp
 
 
+@_gc_paused
 def commit(session: Session, actor: Actor, import_id: int, version: int, *,
            decisions: dict[int, dict[str, Any]] | None = None, skip_errors: bool | None = None,
            progress: Progress | None = None) -> Import:
@@ -277,11 +298,16 @@ def apply_plan(session: Session, actor: Actor, p: Plan, imp: Import, progress: P
     imp.committed_at = dates.now()
     imp.committed_by = actor.user_id
     session.flush()
-    log_change(session, actor, ENTITY, imp.id, "commit", before, _log_view(imp))
+    # The one log record of what the import wrote: the file (name and hash) and every record it created
+    # or updated, by id. Each updated record also has its own "update" record (before/after); the
+    # created ones have none of their own, the import's stored report holds what each row held.
+    after = dict(_log_view(imp), created=imp.created, updated={handler.ENTITY: [i for i, _b, _v in updated]})
+    log_change(session, actor, ENTITY, imp.id, "commit", before, after)
     if progress:
         progress("write", 1, 1)
 
 
+@_gc_paused
 def import_now(session: Session, actor: Actor, kind: str, content: bytes, filename: str, *,
                profile: str | None = None, columns: dict[str, str | None] | None = None, sheet: str | None = None,
                header_row: int | None = None, options: dict[str, Any] | None = None,
@@ -300,6 +326,7 @@ def import_now(session: Session, actor: Actor, kind: str, content: bytes, filena
     return imp, p
 
 
+@_gc_paused
 def undo(session: Session, actor: Actor, import_id: int, version: int) -> Import:
     """Take a committed import back as a whole: its creates removed, its updates restored.
 

@@ -657,17 +657,22 @@ def _column_rows(session: Session, actor: Actor, refs: Refs, creates: list[tuple
     return rows
 
 
-def insert_normalised(session: Session, actor: Actor, refs: Refs, norms: list[Normalised]) -> list[int]:
+def insert_normalised(session: Session, actor: Actor, refs: Refs, norms: list[Normalised], *,
+                      log: bool = True) -> list[int]:
     """Insert checked clients together (Core executemany, children, operations log) in the caller's
-    transaction, all or nothing: an import's creates. Answers their ids in order."""
+    transaction, all or nothing: an import's creates. Answers their ids in order.
+
+    `log=False` leaves the operations log to the caller, which must write one record naming every id
+    (an import logs itself once, with its file and the ids; its stored report holds each row's values).
+    """
     if not norms:
         return []
     creates = list(enumerate(norms))
-    return _bulk_insert(session, actor, refs, creates, _column_rows(session, actor, refs, creates))
+    return _bulk_insert(session, actor, refs, creates, _column_rows(session, actor, refs, creates), log=log)
 
 
 def _bulk_insert(session: Session, actor: Actor, refs: Refs, creates: list[tuple[int, Normalised]],
-                 rows: list[dict[str, Any]]) -> list[int]:
+                 rows: list[dict[str, Any]], *, log: bool = True) -> list[int]:
     # render_nulls: the ORM bulk INSERT drops None-valued keys, so rows with NULLs in different
     # columns fall into different groups, one statement each, and their RETURNING results are
     # spliced together once per group (quadratic: 10,000 rows took 30 s). Rendering the NULLs
@@ -685,6 +690,8 @@ def _bulk_insert(session: Session, actor: Actor, refs: Refs, creates: list[tuple
     for model, payload in ((Phone, phones), (Email, emails), (Address, addresses), (Contact, contacts)):
         _insert_uniform(session, model.__table__, payload)
     _insert_uniform(session, counterparty_tags, tags)
+    if not log:
+        return ids
     log_created(session, actor, ENTITY, [
         (new_id, _plain_after(cols, norm)) for new_id, cols, (_, norm) in zip(ids, rows, creates)
     ])
