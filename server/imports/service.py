@@ -22,7 +22,7 @@ from ..core import dates
 from ..core.actor import Actor
 from ..core.errors import Conflict, ErrorList, FieldError, NotFound, ValidationFailed
 from ..org.models import Company
-from . import balances, clients, contacts, products
+from . import balances, clients, contacts, parallel, products
 from .fields import KINDS, field_map
 from .mapping import Mapping, apply_profile, detect
 from .models import IMPORT, Import, ImportChange, ImportFile, ImportProfile
@@ -62,6 +62,7 @@ class Plan:
     skipped: list[Row]
     ctx: Any = None
     seconds: dict[str, float] = field(default_factory=dict)
+    workers: int = 1  # processes that checked the rows
 
     def counts(self) -> dict[str, int]:
         out = {a: 0 for a in ACTIONS}
@@ -112,18 +113,14 @@ def plan(session: Session, actor: Actor, kind: str, content: bytes, filename: st
     handler = HANDLERS[kind]
     ctx = handler.context(session, actor, opts)
     t2 = time.perf_counter()
-    step = max(1000, len(rows) // 50)
-    for i, row in enumerate(rows):
-        handler.normalise(row, ctx)
-        if progress and i % step == 0:
-            progress("check", i, len(rows))
+    workers = parallel.check_rows(handler, rows, ctx, progress)
     t3 = time.perf_counter()
     handler.match(rows, ctx)
     if progress:
         progress("check", len(rows), len(rows))
     t4 = time.perf_counter()
     result = Plan(kind, mapping, opts, rows, skipped, ctx,
-                  {"read": t1 - t0, "base": t2 - t1, "normalise": t3 - t2, "match": t4 - t3})
+                  {"read": t1 - t0, "base": t2 - t1, "normalise": t3 - t2, "match": t4 - t3}, workers)
     if decisions:
         _decide(result, decisions)
     return result

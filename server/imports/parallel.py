@@ -1,0 +1,87 @@
+"""Checking an import's rows on both cores: a forked process takes the second half and hands back what it found.
+
+Checking a row (the API's own rules: shapes, phones, e-mails, tax ids, references) is pure Python
+and the same for every row, so half of a large file goes to a child process. The child is forked
+after the file is read and the reference lists are loaded, so it starts with all of them (nothing
+to send, nothing to import, no connection to open) and sends back only each row's outcome, pickled.
+
+Fork is used only where it is safe and pays:
+- Linux (macOS frameworks and Windows cannot fork a running interpreter safely, or at all);
+- no other Python thread in the process (a server's request threads may hold a lock, of the
+  logging module or a library's lazy loader, that the child would inherit held and wait on forever);
+  the CLI and a worker process have one thread, a waitress process checks its rows in one process;
+- at least PARALLEL_ROWS rows, below which forking and pickling cost more than they save.
+A child that fails in any way is not trusted: its half is checked again here, so an error surfaces
+exactly as in one process.
+"""
+from __future__ import annotations
+
+import multiprocessing
+import os
+import pickle
+import sys
+import threading
+from types import ModuleType
+from typing import Any, Callable
+
+from .rows import Row
+
+Progress = Callable[[str, int, int], None]
+PARALLEL_ROWS = 20_000
+# What checking a row sets on it; the cells and their mapping are the parent's already.
+_KEPT = frozenset({"number", "raw", "colmap", "headers"})
+_OUTCOME = tuple(s for s in Row.__slots__ if s not in _KEPT)
+
+
+def can_fork(rows: int) -> bool:
+    return (rows >= PARALLEL_ROWS and sys.platform.startswith("linux") and (os.cpu_count() or 1) > 1
+            and threading.active_count() == 1)
+
+
+def check_rows(handler: ModuleType, rows: list[Row], ctx: Any, progress: Progress | None = None) -> int:
+    """Run `handler.normalise` on every row, in two processes when that pays; answers how many were used."""
+    if not can_fork(len(rows)):
+        _check(handler, rows, ctx, progress, len(rows))
+        return 1
+    half = len(rows) // 2
+    mine, theirs = rows[:half], rows[half:]
+    fork = multiprocessing.get_context("fork")
+    receive, send = fork.Pipe(duplex=False)
+    child = fork.Process(target=_child, args=(send, handler, theirs, ctx), daemon=True)
+    child.start()
+    send.close()
+    try:
+        _check(handler, mine, ctx, progress, len(rows))
+        try:
+            outcomes = pickle.loads(receive.recv_bytes())
+        except (EOFError, OSError, pickle.UnpicklingError):
+            outcomes = None  # the child died (its traceback is on stderr): check its rows here
+    finally:
+        receive.close()
+        child.join()
+    if outcomes is None or len(outcomes) != len(theirs):
+        _check(handler, theirs, ctx, None, len(rows))
+        return 1
+    for row, outcome in zip(theirs, outcomes):
+        for name, value in zip(_OUTCOME, outcome):
+            setattr(row, name, value)
+    return 2
+
+
+def _check(handler: ModuleType, rows: list[Row], ctx: Any, progress: Progress | None, total: int) -> None:
+    step = max(1000, total // 50)
+    scale = total / max(len(rows), 1)
+    for i, row in enumerate(rows):
+        handler.normalise(row, ctx)
+        if progress and i % step == 0:
+            progress("check", int(i * scale), total)
+
+
+def _child(send: Any, handler: ModuleType, rows: list[Row], ctx: Any) -> None:
+    """In the forked process: check the rows, send their outcomes in one message, touch nothing else
+    (the parent's database connection is not ours to use or close)."""
+    for row in rows:
+        handler.normalise(row, ctx)
+    send.send_bytes(pickle.dumps([tuple(getattr(row, name) for name in _OUTCOME) for row in rows],
+                                 protocol=pickle.HIGHEST_PROTOCOL))
+    send.close()
