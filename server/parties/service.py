@@ -644,15 +644,16 @@ def _column_rows(session: Session, actor: Actor, refs: Refs, creates: list[tuple
     for _, norm in creates:
         for t in norm.tags or []:
             refs.tag_id(session, actor, t)
+    # The defaults and the batch's own values, built once: a row is two dictionary merges at C speed.
+    defaults = {"kind": "client", "person_type": "company", "consent_to_mailings": False, "extra": {},
+                **dict.fromkeys(("legal_name", "country", "tax_id", "tax_id_key", "phone", "email", "segment_id",
+                                 "lead_source_id", "manager_id", "branch_id", "consent_at", "notes", "archived_at"))}
+    fixed = {"company_id": actor.company_id, "version": 1, "created_at": now, "updated_at": now}
     rows = []
     for _, norm in creates:
-        cols = {"kind": "client", "person_type": "company", "consent_to_mailings": False, "extra": {}}
-        cols.update(norm.columns)
+        cols = {**defaults, **norm.columns}
         cols["search_text"] = _search_text(cols, (e["email"] for e in norm.emails or []))
-        cols.update(company_id=actor.company_id, version=1, created_at=now, updated_at=now)
-        for key in ("legal_name", "country", "tax_id", "tax_id_key", "phone", "email", "segment_id", "lead_source_id",
-                    "manager_id", "branch_id", "consent_at", "notes", "archived_at"):
-            cols.setdefault(key, None)
+        cols.update(fixed)
         rows.append(cols)
     return rows
 
@@ -665,10 +666,15 @@ def insert_normalised(session: Session, actor: Actor, refs: Refs, norms: list[No
     `log=False` leaves the operations log to the caller, which must write one record naming every id
     (an import logs itself once, with its file and the ids; its stored report holds each row's values).
     """
-    if not norms:
-        return []
-    creates = list(enumerate(norms))
-    return _bulk_insert(session, actor, refs, creates, _column_rows(session, actor, refs, creates), log=log)
+    ids: list[int] = []
+    # In slices: the column dictionaries and driver tuples of one slice at a time, not of the whole file.
+    for start in range(0, len(norms), INSERT_SLICE):
+        creates = list(enumerate(norms[start:start + INSERT_SLICE], start))
+        ids += _bulk_insert(session, actor, refs, creates, _column_rows(session, actor, refs, creates), log=log)
+    return ids
+
+
+INSERT_SLICE = 10_000
 
 
 def _bulk_insert(session: Session, actor: Actor, refs: Refs, creates: list[tuple[int, Normalised]],
