@@ -287,7 +287,6 @@ def apply_plan(session: Session, actor: Actor, p: Plan, imp: Import, progress: P
     if updated:
         session.add_all([ImportChange(import_id=imp.id, entity=handler.ENTITY, entity_id=i, before=json_plain(b),
                                       version_after=v) for i, b, v in updated])
-    before = _log_view(imp)
     imp.status = IMPORT.target("commit", imp.status)
     imp.counts = p.counts()
     imp.created = {handler.ENTITY: created, **extra.get("created", {})}
@@ -298,8 +297,9 @@ def apply_plan(session: Session, actor: Actor, p: Plan, imp: Import, progress: P
     # The one log record of what the import wrote: the file (name and hash) and every record it created
     # or updated, by id. Each updated record also has its own "update" record (before/after); the
     # created ones have none of their own, the import's stored report holds what each row held.
+    # Whole, not as a difference from the plan: the file's name and hash are the point of it.
     after = dict(_log_view(imp), created=imp.created, updated={handler.ENTITY: [i for i, _b, _v in updated]})
-    log_change(session, actor, ENTITY, imp.id, "commit", before, after)
+    log_change(session, actor, ENTITY, imp.id, "commit", None, after)
     if progress:
         progress("write", 1, 1)
 
