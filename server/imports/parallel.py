@@ -1,4 +1,4 @@
-"""Checking an import's rows on both cores: a forked process takes the second half and hands back what it found.
+"""An import on both cores: a forked process checks half the rows, or writes the stored report while the parent writes the base.
 
 Checking a row (the API's own rules: shapes, phones, e-mails, tax ids, references) is pure Python
 and the same for every row, so half of a large file goes to a child process. The child is forked
@@ -22,9 +22,11 @@ import pickle
 import sys
 import threading
 from types import ModuleType
-from typing import Any, Callable
+from typing import Any, Callable, Generic, TypeVar
 
 from .rows import Row
+
+T = TypeVar("T")
 
 Progress = Callable[[str, int, int], None]
 PARALLEL_ROWS = 20_000
@@ -36,6 +38,43 @@ _OUTCOME = tuple(s for s in Row.__slots__ if s not in _KEPT)
 def can_fork(rows: int) -> bool:
     return (rows >= PARALLEL_ROWS and sys.platform.startswith("linux") and (os.cpu_count() or 1) > 1
             and threading.active_count() == 1)
+
+
+class Beside(Generic[T]):
+    """`fn(*args)` computed in a forked child from the process's state as it is now, while this process
+    goes on and changes it; `result()` waits for it. Where forking is not safe or does not pay, or the
+    child fails, it is computed here (at once, so from the same state), and any error surfaces here."""
+
+    def __init__(self, rows: int, fn: Callable[..., T], *args: Any) -> None:
+        self.fn, self.args = fn, args
+        self.child: Any = None
+        if not can_fork(rows):
+            self.value = fn(*args)
+            return
+        fork = multiprocessing.get_context("fork")
+        self.receive, send = fork.Pipe(duplex=False)
+        self.child = fork.Process(target=_beside, args=(send, fn, args), daemon=True)
+        self.child.start()
+        send.close()
+
+    def result(self) -> T:
+        if self.child is None:
+            return self.value
+        try:
+            data = self.receive.recv_bytes()
+        except (EOFError, OSError):
+            data = None
+        finally:
+            self.receive.close()
+            self.child.join()
+            self.child = None
+        self.value = pickle.loads(data) if data is not None else self.fn(*self.args)
+        return self.value
+
+
+def _beside(send: Any, fn: Callable[..., Any], args: tuple[Any, ...]) -> None:
+    send.send_bytes(pickle.dumps(fn(*args), protocol=pickle.HIGHEST_PROTOCOL))
+    send.close()
 
 
 def check_rows(handler: ModuleType, rows: list[Row], ctx: Any, progress: Progress | None = None) -> int:

@@ -196,7 +196,8 @@ def with_profile(prof: ImportProfile | None, columns: Any, sheet: Any, header_ro
 
 
 def _record(session: Session, actor: Actor, p: Plan, content: bytes, filename: str,
-            prof: ImportProfile | None, columns: Any, header_row: Any) -> Import:
+            prof: ImportProfile | None, columns: Any, header_row: Any, *, with_file: bool = True) -> Import:
+    """The import on record (status planned), and with `with_file` its file and report (else see _file)."""
     imp = Import(company_id=actor.company_id, kind=p.kind, status="planned", file_name=filename[:255],
                  file_sha256=hashlib.sha256(content).hexdigest(), file_size=len(content),
                  profile_id=prof.id if prof else None,
@@ -206,10 +207,15 @@ def _record(session: Session, actor: Actor, p: Plan, content: bytes, filename: s
                  options=p.options.as_json(), counts=p.counts(), created={}, created_by=actor.user_id)
     session.add(imp)
     session.flush()
-    session.add(ImportFile(import_id=imp.id, content=content, report=_stored_report(p)))
-    session.flush()
+    if with_file:
+        _file(session, imp, content, _stored_report(p))
     log_change(session, actor, ENTITY, imp.id, "plan", None, _log_view(imp))
     return imp
+
+
+def _file(session: Session, imp: Import, content: bytes, report: bytes) -> None:
+    session.add(ImportFile(import_id=imp.id, content=content, report=report))
+    session.flush()
 
 
 def _log_view(imp: Import) -> dict[str, Any]:
@@ -316,10 +322,15 @@ def import_now(session: Session, actor: Actor, kind: str, content: bytes, filena
     p = plan(session, actor, kind, content, filename, columns=columns, sheet=sheet, header_row=header_row,
              options=options, progress=progress, **limits)
     t0 = time.perf_counter()
-    imp = _record(session, actor, p, content, filename, prof, columns, header_row)
+    # The stored report (the plan as JSON, gzipped: 1.5 s for 100,000 rows) is made by a forked child
+    # from the plan as it stands, while this process writes the base; it is filed once both are done.
+    report = parallel.Beside(len(p.rows), _stored_report, p)
+    imp = _record(session, actor, p, content, filename, prof, columns, header_row, with_file=False)
     t1 = time.perf_counter()
     apply_plan(session, actor, p, imp, progress=progress)
-    p.seconds.update(record=t1 - t0, write=time.perf_counter() - t1)
+    t2 = time.perf_counter()
+    _file(session, imp, content, report.result())
+    p.seconds.update(record=t1 - t0, write=t2 - t1, report=time.perf_counter() - t2)
     return imp, p
 
 

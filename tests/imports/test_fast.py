@@ -119,3 +119,19 @@ def test_the_streamed_report_is_the_sheet_excel_opens(api: Any) -> None:
     assert ws.freeze_panes == "A3" and ws.auto_filter.ref == "A2:F5"
     assert ws["B3"].fill.fgColor.rgb == "FFE2EFDA" and ws["B4"].fill.fgColor.rgb == "FFF8CBAD"
     assert ws["A2"].font.b and ws["D4"].alignment.wrap_text
+
+
+def test_the_report_stored_by_a_child_is_the_plan_as_committed(db: Any, world: Any, monkeypatch: Any,
+                                                                frozen: None) -> None:
+    content = xlsx([HEADER, *rows(300)])
+    stored = {}
+    for threshold in (10**9, 1):
+        monkeypatch.setattr(parallel, "PARALLEL_ROWS", threshold)
+        with db.write_session() as s, s.begin():
+            imp, p = service.import_now(s, world.actor(), "clients", content, "clients.xlsx",
+                                        options={"skip_errors": True})
+            rep = service.report_rows(s, world.actor(), imp.id)
+            assert rep["rows"] == json.loads(json.dumps(p.report(), default=str)) and rep["counts"] == p.counts()
+            stored[p.workers] = rep
+            s.rollback()
+    assert set(stored) == {1, 2} and stored[1] == stored[2]
