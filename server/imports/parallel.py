@@ -82,8 +82,11 @@ def check_rows(handler: ModuleType, rows: list[Row], ctx: Any, progress: Progres
     if not can_fork(len(rows)):
         _check(handler, rows, ctx, progress, len(rows))
         return 1
-    half = len(rows) // 2
-    mine, theirs = rows[:half], rows[half:]
+    # The first row here, before the fork: what the rules load on first use (country names, phone
+    # metadata, tax id modules) is then loaded once, for both processes.
+    handler.normalise(rows[0], ctx)
+    half = max(len(rows) // 2, 1)
+    mine, theirs = rows[1:half], rows[half:]
     fork = multiprocessing.get_context("fork")
     receive, send = fork.Pipe(duplex=False)
     child = fork.Process(target=_child, args=(send, handler, theirs, ctx), daemon=True)

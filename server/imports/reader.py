@@ -60,16 +60,29 @@ class Sheet:
 def read_workbook(data: bytes, filename: str, *, max_bytes: int = LIMITS["max_bytes"],
                   max_rows: int = LIMITS["max_rows"], sheet: str | None = None) -> list[Sheet]:
     """All sheets (or only `sheet`, matched case-insensitively) of an .xlsx/.xlsm/.xls/.ods/.csv/.tsv/.txt file, as rows of cell values."""
+    return read_checked(data, filename, check_file(data, filename, max_bytes=max_bytes), max_rows=max_rows,
+                        sheet=sheet)
+
+
+def check_file(data: bytes, filename: str, *, max_bytes: int = LIMITS["max_bytes"]) -> str:
+    """Refuse a file too large, of an unknown kind, encrypted, a bomb or damaged, before any reader opens it;
+    answers its kind for read_checked. Reads no cell (the import checks a large file beside other work)."""
     if len(data) > max_bytes:
         _fail("file_too_large", limit_mb=_megabytes(max_bytes))
     kind = file_kind(data, filename)
+    if kind in ("xlsx", "ods"):
+        _check_zip(data, kind)
+    elif kind == "xls":
+        _check_xls(data)
+    return kind
+
+
+def read_checked(data: bytes, filename: str, kind: str, *, max_rows: int = LIMITS["max_rows"],
+                 sheet: str | None = None) -> list[Sheet]:
+    """The sheets of a file check_file passed as `kind`."""
     if kind == "csv":
         sheets = [_read_csv(data, filename, sheet)]
     else:
-        if kind in ("xlsx", "ods"):
-            _check_zip(data, kind)
-        else:
-            _check_xls(data)
         sheets = _read_calamine(data, sheet)
     if all(not s.rows for s in sheets):
         _fail("file_empty")
@@ -735,4 +748,4 @@ def _consistency(head: str, delimiter: str) -> tuple[bool, float, int]:
     return (columns > 1, times / len(counts), columns)
 
 
-__all__ = ["LIMITS", "Sheet", "file_kind", "read_workbook"]
+__all__ = ["LIMITS", "Sheet", "check_file", "file_kind", "read_checked", "read_workbook"]
