@@ -145,10 +145,12 @@ def run(ctx: Any) -> None:
     with db.read_session() as s:
         total = s.scalar(select(func.count()).select_from(Counterparty))
     # The generator itself repeats a few e-mails and names, so the counts are checked as relations:
-    # every row accounted for, the base rows found, the planted duplicates and errors caught.
+    # every row accounted for, the base rows found, the planted duplicates and bad cells caught (a bad
+    # phone or e-mail is left out with a warning, the client imported; an error only when strict).
+    left_out = sum(1 for r in plan.rows if any(w.get("left_out") for w in r.warnings))
     ok = (sum(counts[a] for a in ("create", "update", "unchanged", "skip", "error")) == ROWS
           and counts["unchanged"] + counts["update"] >= IN_BASE * 0.98 and counts["skip"] >= DUPLICATES
-          and counts["error"] >= INVALID and total == IN_BASE + counts["create"] and expected_new > 0)
+          and counts["error"] + left_out >= INVALID and total == IN_BASE + counts["create"] and expected_new > 0)
     split = ", ".join(f"{k} {v:.2f} s" for k, v in plan.seconds.items())
     imported = t_committed - t0
     out(f"  import end to end with the JSON report: {target(imported <= TARGET_S, f'{imported:.2f} s')} "
@@ -173,6 +175,7 @@ def run(ctx: Any) -> None:
         f"ORM add_all: {rows_s:.1f} s for {nb:,} rows, extrapolated to {ROWS:,}): {scaled:.0f} s — {ratio(scaled, wall)}")
     for p in (path, base_copy.path, floor_copy.path):
         remove_db(p)
+    false_alarms(ctx)
 
 
 def _naive(fx: Any, content: bytes, limit: int) -> float:
@@ -309,3 +312,65 @@ def _floor(fx: Any, content: bytes) -> tuple[float, float, float]:
         s.close()
     db.dispose()
     return read, split[0], split[1]
+
+
+# Warnings that say "this row may be that client" and reasons that merge one row into another.
+ALARMS = ("possible_duplicate", "possible_duplicate_in_file", "also_matches", "also_in_file")
+
+
+def _distinct_file(branches: dict[str, int], seed: int, n: int, serial: bool) -> bytes:
+    """n clients that are all different by construction: every phone and tax id is the client's own,
+    and an e-mail the generator repeats (local part + i % 997) stays only on its first client.
+    With `serial`, names are "Client 00001", "Client 00002"... as many systems export them."""
+    import xlsxwriter
+
+    from .data import client_rows
+
+    seen: set[str] = set()
+    buf = io.BytesIO()
+    book = xlsxwriter.Workbook(buf, {"constant_memory": True, "strings_to_numbers": False, "strings_to_formulas": False})
+    ws = book.add_worksheet("Clients")
+    ws.write_row(0, 0, HEADER)
+    for i, r in enumerate(client_rows(n, branches, seed), start=1):
+        data = r["data"]
+        for e in data.get("emails", []):
+            if e["email"] in seen:
+                data["emails"] = []
+            seen.add(e["email"])
+        if serial:
+            data["name"] = f"Client {i:05d}"
+            data.pop("legal_name", None)
+        for c, value in enumerate(_cells(data)):
+            if value is not None:
+                ws.write_string(i, c, str(value))
+    book.close()
+    return buf.getvalue()
+
+
+def false_alarms(ctx: Any, n: int = ROWS) -> dict[str, float]:
+    """The duplicate finder's false alarms: rows of a file of distinct clients that it merges into
+    another row or warns about ("looks like row N"). Every one is false by construction, so the rate
+    is the share of the file an accountant would check for nothing. Planned only (a dry run), on an
+    empty base; the generator's own names (many namesakes) and serial names ("Client 00123")."""
+    from server.imports import service as imports
+
+    OUT.mkdir(parents=True, exist_ok=True)
+    path = str(OUT / "import-alarms.sqlite3")
+    fx = fresh_db(path)
+    app = app_for(fx.url)
+    db = app.extensions["clientbase.db"]
+    rates = {}
+    for label, serial in (("generated names", False), ("serial names", True)):
+        content = _distinct_file(fx.branches, ctx.seed, n, serial)
+        t0 = time.perf_counter()
+        with db.read_session() as s:
+            plan = imports.plan(s, fx.actor(), "clients", content, "clients.xlsx")
+        took = time.perf_counter() - t0
+        merged = sum(1 for r in plan.rows if r.reason == "duplicate_in_file")
+        warned = sum(1 for r in plan.rows if any(w["code"] in ALARMS for w in r.warnings))
+        rates[label] = (merged + warned) / n
+        out(f"  false alarms on {n:,} distinct clients ({label}): {merged:,} merged, {warned:,} warned — "
+            f"{rates[label]:.2%} of rows (planned in {took:.1f} s)")
+    db.dispose()
+    remove_db(path)
+    return rates

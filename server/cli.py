@@ -22,6 +22,7 @@ from .documents.kinds import kind as kind_of
 from .documents.models import Document, DocumentFile
 from .finance.models import CashAccount, Payment
 from .imports import report as xlsx_report
+from .imports.messages import describe as describe_cell
 from .imports import service as import_service
 from .migrate import downgrade, upgrade
 from .org import schemas as org_schemas
@@ -273,12 +274,15 @@ def _user_actor(s: Any, company_id: int, email: str | None) -> Actor:
               help="Reading option: country, currency, date_order (DMY/MDY), decimal_comma, date, price_list.")
 @click.option("--dry-run", is_flag=True, help="Plan and report only; nothing is imported (the plan is kept on record).")
 @click.option("--skip-errors", is_flag=True, help="Import the good rows and leave the rows with errors out.")
+@click.option("--strict", is_flag=True,
+              help="A cell that cannot be read (a bad e-mail, phone, tax id...) makes its row an error, "
+                   "instead of being left out with a warning.")
 @click.option("--report", "report_path", type=click.Path(dir_okay=False, path_type=Path),
               help="Write the report here (.xlsx or .json).")
 @click.option("--as", "email", help="The user the import is recorded for (default: the first owner).")
 @click.option("--company-id", type=int)
 def import_file(file: Path, kind: str, profile: str | None, sheet: str | None, header_row: int | None,
-                maps: tuple[str, ...], opts: tuple[str, ...], dry_run: bool, skip_errors: bool,
+                maps: tuple[str, ...], opts: tuple[str, ...], dry_run: bool, skip_errors: bool, strict: bool,
                 report_path: Path | None, email: str | None, company_id: int | None) -> None:
     """Import a spreadsheet of clients, contacts, products or opening balances, with a progress bar."""
     columns = {}
@@ -291,6 +295,8 @@ def import_file(file: Path, kind: str, profile: str | None, sheet: str | None, h
         options[name.strip()] = {"true": True, "false": False}.get(value.strip().lower(), value.strip())
     if skip_errors:
         options["skip_errors"] = True
+    if strict:
+        options["strict"] = True
     app = _app()
     content = file.read_bytes()
     with click.progressbar(length=100, label=f"{kind} from {file.name}") as bar:
@@ -318,8 +324,9 @@ def import_file(file: Path, kind: str, profile: str | None, sheet: str | None, h
     counts = ", ".join(f"{k} {v}" for k, v in p.counts().items() if v and k != "rows")
     click.echo(f"import {imp.id} ({'dry run' if dry_run else 'committed'}): {p.counts()['rows']} rows — {counts}")
     click.echo("columns: " + ", ".join(f"{c.letter} {c.header!r} → {c.field}" for c in p.mapping.columns if c.field))
-    for r in [r for r in p.rows if r.errors][:10]:
-        click.echo(f"  row {r.number}: " + "; ".join(f"{e['column']} {e['code']}" for e in r.errors))
+    for r in [r for r in p.rows if r.errors or r.warnings][:10]:
+        for e in [*r.errors, *r.warnings]:
+            click.echo(f"  {describe_cell(e, r.number, actor.language)}")
     if report_path is not None:
         rep = {"mapping": p.mapping.as_json(), "options": p.options.as_json(), "counts": p.counts(), "rows": p.report()}
         if report_path.suffix.lower() == ".json":

@@ -31,6 +31,10 @@ def translate(code: str, language: str, **params: Any) -> str:
     """The message for `code` in `language`, with its named parameters filled in."""
     english = MESSAGES.get(code, code)
     text = catalog(language if language in LANGUAGES else "en").get(english, english)
+    if isinstance(params.get("reason_code"), str) and params["reason_code"] in MESSAGES:
+        # A reason given as a code (an e-mail's, a tax id's) is worded in the same language as the message.
+        params = {**params, "reason": translate(params["reason_code"], language, **{
+            k: v for k, v in params.items() if k != "reason_code"}).rstrip(".")}
     try:
         return text.format(**params)
     except (KeyError, IndexError, ValueError):

@@ -12,6 +12,7 @@ from ..routes import VersionIn, route
 from ..core.errors import Forbidden
 from ..documents.api import attachment
 from . import report as xlsx_report
+from .messages import describe, words
 from . import schemas, service
 from .models import ImportProfile
 
@@ -37,6 +38,21 @@ def _out(session: Session, actor: Actor, imp: Any, rows: list[dict[str, Any]] | 
     return schemas.ImportOut.model_validate(data)
 
 
+def _with_messages(rows: list[dict[str, Any]], language: str) -> list[dict[str, Any]]:
+    """Report rows with each error and warning also as a sentence (and the reason a row is skipped):
+    the codes stay for programs, the sentences are for the accountant reading them."""
+    out = []
+    for r in rows:
+        r = dict(r)
+        for key in ("errors", "warnings"):
+            if r.get(key):
+                r[key] = [{**e, "message": describe(e, r["row"], language)} for e in r[key]]
+        if r.get("reason"):
+            r["reason_message"] = words(r["reason"], language, r.get("match"))
+        out.append(r)
+    return out
+
+
 def _limits() -> dict[str, int]:
     cfg = current_app.config
     return {"max_bytes": cfg.get("IMPORT_MAX_BYTES", schemas.MAX_UPLOAD), "max_rows": cfg.get("IMPORT_MAX_ROWS", 200_000)}
@@ -59,7 +75,7 @@ def upload(session: Session, actor: Actor, body: schemas.ImportIn, prepared: ser
     imp = service.dry_run(session, actor, body.kind, body.content_base64, body.file_name, profile=body.profile,
                           columns=body.columns, sheet=body.sheet, header_row=body.header_row, options=body.options,
                           prepared=prepared)
-    return _out(session, actor, imp, prepared.report(FIRST_ROWS))
+    return _out(session, actor, imp, _with_messages(prepared.report(FIRST_ROWS), actor.language))
 
 
 @route(bp, "/imports", roles=IMPORTERS, response=schemas.ImportList)
@@ -83,8 +99,9 @@ def get_report(session: Session, actor: Actor, id: int, query: schemas.ReportQue
     if query.format == "xlsx":
         content = xlsx_report.xlsx({**rep, "rows": rows}, query.language or actor.language)
         return attachment(content, XLSX, f"import-{id}-report.xlsx")
+    page = _with_messages(rows[query.offset:query.offset + query.limit], query.language or actor.language)
     return schemas.ReportOut(mapping=rep["mapping"], options=rep["options"], counts=rep["counts"], total=len(rows),
-                             rows=rows[query.offset:query.offset + query.limit])
+                             rows=page)
 
 
 @route(bp, "/imports/<int:id>/commit", method="POST", roles=IMPORTERS, body=schemas.CommitIn,

@@ -27,10 +27,21 @@ from ..parties.models import (
     Tag,
     counterparty_tags,
 )
-from ..parties.normalize import PhoneError, fold_spaces, normalise_phone
-from .matching import FuzzyNames, country_names, earlier_look_alikes, name_match_key
+from ..core.i18n import translate
+from ..parties.normalize import (
+    EmailError,
+    PhoneError,
+    TaxIdError,
+    fold_spaces,
+    normalise_email,
+    normalise_phone,
+    normalise_tax_id_in,
+)
+from .matching import NAME_THRESHOLD, FuzzyNames, confirm_score, country_names, name_match_key
+from .messages import MESSAGES
 from .references import delete_rows, referencing
 from .rows import Options, Row
+from .values import ValueProblem, boolean, text
 
 ENTITY = "client"
 _SPLIT = re.compile(r"[;,\n/]+|\s{2,}")
@@ -70,9 +81,9 @@ class Context:
     segments: dict[str, str]
     lead_sources: dict[str, str]
     base: Base
-    # Local numbers are tried as numbers of these countries in turn: the file's (option), the
+    # Local numbers are tried as numbers of these countries, tier by tier: the file's (option), the
     # company's, then its branches' (a Phnom Penh company with a Moscow branch gets both kinds).
-    phone_countries: tuple[str, ...] = ()
+    phone_tiers: tuple[tuple[str, ...], ...] = ()
 
 
 def _codes(session: Session, actor: Actor, model: Any) -> dict[str, str]:
@@ -119,27 +130,45 @@ def load_base(session: Session, actor: Actor) -> Base:
     return base
 
 
-def phone_countries(session: Session, actor: Actor, options: Options) -> tuple[str, ...]:
-    found = [options.country, session.get_one(Company, actor.company_id).country]
-    found += list(session.scalars(select(Branch.country).where(Branch.company_id == actor.company_id,
-                                                               Branch.archived_at.is_(None)).order_by(Branch.id)))
-    return tuple(dict.fromkeys(c for c in found if c))
+def phone_tiers(session: Session, actor: Actor, options: Options) -> tuple[tuple[str, ...], ...]:
+    """The countries a local number is tried in, tier by tier: the file's (option), the company's,
+    then the branches' other countries together. A number one tier reads is not tried further."""
+    company = session.get_one(Company, actor.company_id).country
+    branches = session.scalars(select(Branch.country).where(Branch.company_id == actor.company_id,
+                                                            Branch.archived_at.is_(None)).order_by(Branch.id))
+    home = [c for c in (options.country, company) if c]
+    tiers = [(c,) for c in dict.fromkeys(home)]
+    tiers.append(tuple(dict.fromkeys(c for c in branches if c and c not in home)))
+    return tuple(t for t in tiers if t)
 
 
-def local_phone(text: str, countries: tuple[str, ...]) -> str:
-    """The E.164 form of a number as the first of `countries` reads it; unchanged when none can."""
-    for country in countries:
-        try:
-            return normalise_phone(text, country)
-        except PhoneError:
-            continue
-    return text
+def read_phone(text: str, tiers: tuple[tuple[str, ...], ...]) -> tuple[str | None, str | None, str]:
+    """(E.164, None, "") or (None, problem code, the countries tried or that read it).
+
+    "8 (495) 123-45-67" in a Cambodian company with a Moscow branch: not a Cambodian number, a
+    Russian one, so it is read as Russian. A number two countries of one tier read differently is
+    not guessed at: the message names them.
+    """
+    tried: list[str] = []
+    for tier in tiers:
+        found: dict[str, str] = {}
+        for country in tier:
+            tried.append(country)
+            try:
+                found.setdefault(normalise_phone(text, country), country)
+            except PhoneError:
+                continue
+        if len(found) == 1:
+            return next(iter(found)), None, ""
+        if found:
+            return None, "phone_ambiguous", ", ".join(f"{c} {e}" for e, c in found.items())
+    return None, "phone_not_valid", ", ".join(dict.fromkeys(tried)) or "-"
 
 
 def context(session: Session, actor: Actor, options: Options) -> Context:
     return Context(session, actor, options, parties.Refs.load(session, actor), _codes(session, actor, Segment),
                    _codes(session, actor, LeadSource), load_base(session, actor),
-                   phone_countries(session, actor, options))
+                   phone_tiers(session, actor, options))
 
 
 def _split(values: list[tuple[str, str]], pattern: re.Pattern[str]) -> list[tuple[str, str]]:
@@ -151,82 +180,210 @@ def _split(values: list[tuple[str, str]], pattern: re.Pattern[str]) -> list[tupl
     return out
 
 
-def normalise(row: Row, ctx: Context) -> None:
-    """The row as the API's client fields, through the API's own rules; every problem named by its column."""
-    data: dict[str, Any] = {}
-    cols: dict[str, str | None] = {}
+# The lists of a client: each item keeps the column it came from and the text as typed, so a bad
+# one is left out (or reported) quoting what the user wrote.
+_LISTS = ("phones", "emails", "addresses", "contacts", "tags")
+_EMAIL_SPLIT = re.compile(r"[;,\s]+")
+
+
+@dataclass
+class _Draft:
+    """The client's fields as read from the row, before the API's rules."""
+
+    data: dict[str, Any] = field(default_factory=dict)
+    typed: dict[str, tuple[str, str | None, str]] = field(default_factory=dict)  # field → (key, column, text)
+    lists: dict[str, list[tuple[str, str | None, str, Any]]] = field(default_factory=dict)  # (key, col, text, item)
+
+    def body(self) -> dict[str, Any]:
+        out = dict(self.data)
+        for name, items in self.lists.items():
+            if items:
+                out[name] = [item for _k, _c, _t, item in items]
+        return out
+
+    def where(self, path: str) -> tuple[str, str | None, str | None]:
+        """(field of the file, column, typed text) of an API field path such as `phones.1.number`."""
+        parts = path.split(".")
+        if parts[0] in self.lists and len(parts) > 1 and parts[1].isdigit() and int(parts[1]) < len(self.lists[parts[0]]):
+            key, col, text_, _item = self.lists[parts[0]][int(parts[1])]
+            return key, col, text_
+        if parts[0] in self.typed:
+            key, col, text_ = self.typed[parts[0]]
+            return key, col, text_
+        return _FIELD_OF.get(parts[0], parts[0]), None, None
+
+    def drop(self, path: str) -> bool:
+        """Leave out the part of the client a path names; False when it cannot be left out (the name)."""
+        parts = path.split(".")
+        if parts[0] == "name":
+            return False
+        if parts[0] in self.lists:
+            items = self.lists[parts[0]]
+            if len(parts) > 1 and parts[1].isdigit() and int(parts[1]) < len(items):
+                i = int(parts[1])
+                if parts[0] == "contacts" and len(parts) > 2 and parts[2] in ("phone", "email", "role"):
+                    items[i][3].pop(parts[2], None)  # the person stays; their bad phone goes
+                else:
+                    items[i] = None  # type: ignore[call-overload]
+            else:
+                items.clear()
+            return True
+        self.data.pop(parts[0], None)
+        return True
+
+    def compact(self) -> None:
+        for name in self.lists:
+            self.lists[name] = [x for x in self.lists[name] if x is not None]
+
+
+def _read(row: Row, ctx: Context) -> _Draft:
+    """The row's cells as client fields; a cell that cannot be read is reported (or left out) by its column."""
+    strict = ctx.options.strict
+    d = _Draft(lists={k: [] for k in _LISTS})
+    data = d.data
     name = row.text("name")
     if not name:
-        row.error("name", "required")
+        row.error("name", "name_missing")
     else:
         data["name"] = name
-    for key in ("legal_name", "tax_id"):
-        value = row.ident(key) if key == "tax_id" else row.text(key)
-        if value:
-            data[key] = value
+    legal = row.text("legal_name")
+    if legal:
+        data["legal_name"] = legal
+        d.typed["legal_name"] = ("legal_name", row.column("legal_name"), legal)
     notes = [t for _c, t in row.texts("notes")]
     if notes:
         data["notes"] = "\n".join(notes)
+        d.typed["notes"] = ("notes", row.column("notes"), notes[0])
     country = row.text("country")
+    row_country = None
     if country:
-        code = country_names().get(country.casefold())
-        if code is None:
-            row.error("country", "invalid_country", value=country)
+        row_country = country_names().get(country.casefold())
+        if row_country is None:
+            row.problem(strict, "country", "country_not_known", value=country)
         else:
-            data["country"] = code
+            data["country"] = row_country
     for key, table in (("person_type", _PERSON), ("kind", _KIND)):
         value = row.text(key)
         if value:
             choice = table.get(fold_spaces(value).casefold())
             if choice is None:
-                row.error(key, "invalid_choice", choices=", ".join(sorted(set(table.values()))))
+                row.problem(strict, key, "choice_not_known", value=value,
+                            choices=", ".join(sorted(set(table.values()))))
             else:
                 data[key] = choice
-    phones = _split(row.texts("phone"), _SPLIT)
-    if phones:
-        countries = ((country_names().get(country.casefold()),) if country else ()) + ctx.phone_countries
-        data["phones"] = [{"number": local_phone(p, tuple(c for c in countries if c))} for _c, p in phones]
-        cols.update({f"phones.{i}": c for i, (c, _p) in enumerate(phones)})
-    emails = _split(row.texts("email"), re.compile(r"[;,\s]+"))
-    if emails:
-        data["emails"] = [{"email": e} for _c, e in emails]
-        cols.update({f"emails.{i}": c for i, (c, _e) in enumerate(emails)})
+    if "country" not in data and ctx.options.country and ctx.options.country != ctx.refs.company.country:
+        data["country"] = ctx.options.country  # the file's country, where the company's is another
+    tax = row.ident("tax_id")
+    if tax:
+        tried = (data["country"],) if data.get("country") else ctx.refs.tax_countries(
+            ctx.actor.branch_ids[0] if ctx.actor.branch_ids else None)
+        try:
+            normalise_tax_id_in(tax, tried)
+        except TaxIdError as exc:
+            row.problem(strict, "tax_id", "tax_id_not_valid", value=tax, countries=", ".join(tried) or "-",
+                        reason_code=exc.code)
+        else:
+            data["tax_id"] = tax
+            d.typed["tax_id"] = ("tax_id", row.column("tax_id"), tax)
+    tiers = ((row_country,),) + ctx.phone_tiers if row_country else ctx.phone_tiers
+    for col, typed in _split(row.texts("phone"), _SPLIT):
+        e164, code, countries = read_phone(typed, tiers)
+        if e164 is None:
+            row.problem(strict, "phone", code or "phone_not_valid", column=col, value=typed, countries=countries)
+        else:
+            d.lists["phones"].append(("phone", col, typed, {"number": e164}))
+    for col, typed in _split(row.texts("email"), _EMAIL_SPLIT):
+        try:
+            normalise_email(typed)
+        except EmailError as exc:
+            row.problem(strict, "email", "email_not_valid", column=col, value=typed, reason_code=exc.code)
+        else:
+            d.lists["emails"].append(("email", col, typed, {"email": typed}))
     address = {k: row.text(k) for k in ("address", "city", "region", "postal_code")}
     if any(address.values()):
-        data["addresses"] = [{"kind": "actual", "line1": address["address"], "city": address["city"],
-                              "region": address["region"], "postal_code": address["postal_code"],
-                              "country": data.get("country")}]
+        typed_address = ", ".join(v for v in address.values() if v)
+        key = next(k for k, v in address.items() if v)
+        d.lists["addresses"].append((key, row.column(key), typed_address, {
+            "kind": "actual", "line1": address["address"], "city": address["city"], "region": address["region"],
+            "postal_code": address["postal_code"], "country": data.get("country")}))
     contact = row.text("contact_name")
     if contact:
-        data["contacts"] = [{"name": contact, "role": row.text("contact_role")}]
+        d.lists["contacts"].append(("contact_name", row.column("contact_name"), contact,
+                                    {"name": contact, "role": row.text("contact_role")}))
     for key, table in (("segment", ctx.segments), ("lead_source", ctx.lead_sources)):
         value = row.text(key)
         if value:
             code = table.get(value.casefold())
             if code is None:
-                row.error(key, "unknown_reference", entity=key.replace("_", " "), value=value)
+                row.problem(strict, key, f"{key}_not_known", value=value)
             else:
                 data[key] = code
-    tags = _split(row.texts("tags"), _TAG_SPLIT)
-    if tags:
-        data["tags"] = list(dict.fromkeys(t for _c, t in tags))
-    consent = row.boolean("consent")
-    if consent is not None:
-        data["consent_to_mailings"] = consent
-    if row.errors:
-        return
-    if "country" not in data and ctx.options.country and ctx.options.country != ctx.refs.company.country:
-        data["country"] = ctx.options.country  # the file's country, where the company's is another
+    for col, tag in _split(row.texts("tags"), _TAG_SPLIT):
+        if all(tag != t for _k, _c, t, _i in d.lists["tags"]):
+            d.lists["tags"].append(("tags", col, tag, tag))
+    raw = row.first("consent")
     try:
-        fields = party_schemas.ClientIn.model_validate(data, strict=True)
-    except ValidationError as exc:
-        for e in field_errors(exc):
-            _error(row, e.field, e.code, e.params, cols)
-        return
-    norm, errors = parties.normalise(fields, ctx.refs, ctx.actor, creating=True)
-    for e in errors:
-        _error(row, e.field, e.code, e.params, cols)
+        consent = boolean(raw)
+    except ValueProblem:
+        row.problem(strict, "consent", "yes_no_not_known", value=text(raw))
+    else:
+        if consent is not None:
+            data["consent_to_mailings"] = consent
+    return d
+
+
+def _rule_problem(row: Row, d: _Draft, e: FieldError, strict: bool) -> bool:
+    """Report one broken rule of the API's; True when the part was left out (the row goes on without it)."""
+    key, column, typed = d.where(e.field)
+    code, params = e.code, dict(e.params)
+    if typed is not None:
+        params["value"] = typed  # quoted (cut, control characters shown) where the row records it
+        if code == "too_long":
+            code = "value_too_long"
+        elif code not in MESSAGES or "{value}" not in MESSAGES[code]:
+            params["reason"] = translate(code, "en", **e.params)  # the rule's words, in the report's language later
+            params["reason_code"] = code
+            code = "value_not_valid"
+    if strict or key == "name":
+        row.error(key, code, column=column or row.column(key), **params)
+        return False
+    if not d.drop(e.field):
+        row.error(key, code, column=column or row.column(key), **params)
+        return False
+    row.problem(False, key, code, column=column or row.column(key), **params)
+    return True
+
+
+def normalise(row: Row, ctx: Context) -> None:
+    """The row as the API's client fields, through the API's own rules; every problem named by its column.
+
+    Unless the import is strict, a bad optional cell (e-mail, phone, tax id, segment...) is left out
+    with a warning quoting it and the client is imported without it; a row without a name is an error.
+    """
+    d = _read(row, ctx)
     if row.errors:
+        for w in row.warnings:  # nothing of this row is imported: "the rest is imported" would be untrue
+            w.pop("left_out", None)
+        return
+    norm = None
+    for _attempt in range(4):  # each pass leaves out what the previous one refused; a few at most
+        body = d.body()
+        try:
+            fields = party_schemas.ClientIn.model_validate(body, strict=True)
+        except ValidationError as exc:
+            errors = field_errors(exc)
+        else:
+            norm, errors = parties.normalise(fields, ctx.refs, ctx.actor, creating=True)
+        if not errors:
+            break
+        norm = None
+        left_out = [e for e in errors if _rule_problem(row, d, e, ctx.options.strict)]
+        if row.errors or not left_out:
+            return
+        d.compact()
+    if norm is None:
+        if not row.errors:
+            row.error(None, "row_unreadable")
         return
     row.record = norm
     c = norm.columns
@@ -234,20 +391,16 @@ def normalise(row: Row, ctx: Context) -> None:
                   if c.get(k) is not None}
     row.values["phones"] = [p["e164"] for p in norm.phones or []]
     row.values["emails"] = [e["email"] for e in norm.emails or []]
-    for key in ("segment", "lead_source", "notes", "tags", "consent_to_mailings"):
+    data = d.data
+    for key in ("segment", "lead_source", "notes", "consent_to_mailings"):
         if key in data:
             row.values[key] = data[key]
+    if norm.tags:
+        row.values["tags"] = list(norm.tags)
     if norm.addresses:
         row.values["address"] = {k: v for k, v in norm.addresses[0].items() if v and k not in ("position", "kind")}
     if norm.contacts:
         row.values["contact"] = {k: v for k, v in norm.contacts[0].items() if v and k != "position"}
-
-
-def _error(row: Row, path: str, code: str, params: dict[str, Any], cols: dict[str, str | None]) -> None:
-    parts = path.split(".")
-    key = _FIELD_OF.get(parts[0], parts[0])
-    column = cols.get(".".join(parts[:2])) if len(parts) > 1 else None
-    row.error(key, code, column=column or row.column(key), **params)
 
 
 def _strong(row: Row) -> dict[str, set[str]]:
@@ -264,130 +417,206 @@ def _base_strong(rec: dict[str, Any]) -> dict[str, set[str]]:
     return rec["strong"]
 
 
-def _conflict(a: dict[str, set[str]], b: dict[str, set[str]]) -> bool:
-    """Two records with the same kind of key that share none of it are two clients."""
-    return any(a[k] and b[k] and not a[k] & b[k] for k in a)
+_KINDS = ("tax_id", "phone", "email")
+_MAX_SHARING = 64
+_RANK = {k: i for i, k in enumerate(_KINDS)}
 
 
-def primaries(rows: list[Row], strong_of: Any, name_of: Any) -> dict[int, tuple[int, str]]:
-    """Rows of the file that are one record → (the kept row's number, the key they share).
+def _mask(keys: dict[str, set[str]]) -> int:
+    """Which kinds of key a record has, as bits: two records with a kind in common that share none of
+    its values are told apart by it (two phones, two tax ids); with none in common nothing tells them apart."""
+    return sum(1 << i for i, k in enumerate(_KINDS) if keys[k])
 
-    Rows sharing a tax id, phone or e-mail are one record, transitively. A row with none of those
-    joins an earlier row of the same name, and a later row joins an earlier bare one; two rows of
-    one name with different phones stay two clients. The fullest row of a group is kept, not the
-    first, so the same file with its rows shuffled plans the same.
+
+def _taxes_differ(a: dict[str, set[str]], b: dict[str, set[str]]) -> bool:
+    return bool(a["tax_id"] and b["tax_id"] and not a["tax_id"] & b["tax_id"])
+
+
+def _shared(a: dict[str, set[str]], b: dict[str, set[str]]) -> tuple[str, str] | None:
+    """(kind, value) of the strongest key two records share, or None."""
+    for kind in _KINDS:
+        common = a[kind] & b[kind]
+        if common:
+            return kind, min(common)
+    return None
+
+
+class _Group:
+    """Rows of the file that are one client. Every member was matched to the group's first row (its
+    seed) directly, never through another member: two clients cannot be chained into one by a third
+    row that shares a phone with one and an e-mail with the other."""
+
+    __slots__ = ("seed", "members", "keys", "bare")
+
+    def __init__(self, seed: int, keys: dict[str, set[str]]) -> None:
+        self.seed = seed
+        self.members: list[tuple[int, str, float]] = [(seed, "", 100.0)]  # (index, by, score)
+        self.keys = {k: set(v) for k, v in keys.items()}
+        self.bare = not any(keys.values())
+
+
+def primaries(rows: list[Row], strong_of: Any, name_of: Any) -> dict[int, dict[str, Any]]:
+    """Rows of the file that repeat another → {index: the match: kept row, by what, name score, threshold}.
+
+    A row repeats a group when it shares the group's tax id; or shares a phone or an e-mail with it and
+    its name is alike the group's first row's (score ≥ threshold); or has the same name where one of
+    the two has no tax id, phone or e-mail at all. Tax ids that differ are two clients whatever else
+    they share. A shared phone or e-mail between unlike names is reported, not merged. The fullest row
+    of a group is kept, not the first, so the same file with its rows shuffled keeps the same row.
     """
-    parent: dict[int, int] = {}
-
-    def find(i: int) -> int:
-        while parent.setdefault(i, i) != i:
-            parent[i] = parent[parent[i]]
-            i = parent[i]
-        return i
-
-    def join(i: int, j: int) -> None:
-        a, b = find(i), find(j)
-        if a != b:
-            parent[b] = a
-
-    owner: dict[tuple[str, str], int] = {}
-    shared: dict[int, str] = {}
-    first_any: dict[str, int] = {}
-    first_bare: dict[str, int] = {}
+    names = [name_of(r) for r in rows]
+    keys_of = [strong_of(r) for r in rows]
+    groups: list[_Group] = []
+    index: dict[tuple[str, str], list[int]] = {}
+    by_name: dict[str, list[int]] = {}
     for i, row in enumerate(rows):
-        find(i)
-        keys = strong_of(row)
-        for kind, values in keys.items():
-            for v in values:
-                if (kind, v) in owner:
-                    join(owner[(kind, v)], i)
-                    shared.setdefault(i, kind)
-                else:
-                    owner[(kind, v)] = i
-        name = name_of(row)
-        bare = not any(keys.values())
-        if bare and name in first_any:
-            join(first_any[name], i)
-            shared.setdefault(i, "name")
-        elif not bare and name in first_bare:
-            join(first_bare[name], i)
-            shared.setdefault(i, "name")
-        first_any.setdefault(name, i)
-        if bare:
-            first_bare.setdefault(name, i)
-    groups: dict[int, list[int]] = {}
-    for i in range(len(rows)):
-        groups.setdefault(find(i), []).append(i)
-    out: dict[int, tuple[int, str]] = {}
-    for members in groups.values():
-        if len(members) < 2:
+        keys = keys_of[i]
+        found: dict[int, tuple[str, str]] = {}
+        for kind in _KINDS:
+            for v in sorted(keys[kind]):
+                # A switchboard number on a thousand rows: the first groups that carry it are enough.
+                for g in index.get((kind, v), ())[:_MAX_SHARING]:
+                    if g not in found or _RANK[kind] < _RANK[found[g][0]]:
+                        found[g] = (kind, v)
+        chosen: list[tuple[int, str, float]] = []  # (group, by, score)
+        told = 0
+        for g, (kind, value) in found.items():
+            group = groups[g]
+            if _taxes_differ(keys, group.keys):
+                continue
+            score = confirm_score(names[i], names[group.seed])
+            if kind == "tax_id" or score >= NAME_THRESHOLD:
+                chosen.append((g, kind, score))
+            elif told < 3:  # the first few are worth reading; a hundred more are not
+                told += 1
+                row.warn("shares_key_in_file", by_key=kind, value=value, row=rows[group.seed].number,
+                         name=rows[group.seed].record.columns["name"], score=score, threshold=NAME_THRESHOLD)
+        if not chosen:
+            bare = not any(keys.values())
+            namesakes = [g for g in by_name.get(names[i], ()) if (bare or groups[g].bare)
+                         and not _taxes_differ(keys, groups[g].keys)]
+            if len(namesakes) == 1:  # two namesakes: which one is a guess; the look-alike pass warns
+                chosen.append((namesakes[0], "name", 100.0))
+        if not chosen:
+            groups.append(_Group(i, keys))
+            g = len(groups) - 1
+            by_name.setdefault(names[i], []).append(g)
+        else:
+            chosen.sort(key=lambda c: (_RANK.get(c[1], 3), -c[2], groups[c[0]].seed))
+            g, by, score = chosen[0]
+            groups[g].members.append((i, by, score))
+            for other, other_by, _s in chosen[1:]:
+                row.warn("also_in_file", by=other_by, row=rows[groups[other].seed].number,
+                         kept=rows[groups[g].seed].number)
+        group = groups[g]
+        for kind in _KINDS:
+            for v in keys[kind]:
+                group.keys[kind].add(v)
+                ids = index.setdefault((kind, v), [])
+                if g not in ids:
+                    ids.append(g)
+        group.bare = group.bare or not any(keys.values())
+    out: dict[int, dict[str, Any]] = {}
+    for group in groups:
+        if len(group.members) < 2:
             continue
-        best = min(members, key=lambda i: (-sum(1 for v in rows[i].cells.values() for _c, x in v if x is not None),
-                                           rows[i].number))
-        for i in members:
-            if i != best:
-                out[i] = (rows[best].number, shared.get(i) or shared.get(best) or "name")
+        best = min((m for m, _b, _s in group.members),
+                   key=lambda i: (-sum(1 for v in rows[i].cells.values() for _c, x in v if x is not None),
+                                  rows[i].number))
+        joined = {m: (b, sc) for m, b, sc in group.members}
+        for i, by, score in group.members:
+            if i == best:
+                continue
+            # Say what this row shares with the row kept; the seed's link where the two share nothing directly.
+            direct = _shared(keys_of[i], keys_of[best])
+            if direct is not None:
+                by, score = direct[0], confirm_score(names[i], names[best])
+            elif names[i] == names[best]:
+                by, score = "name", 100.0
+            elif i == group.seed:
+                by, score = joined[best]
+            out[i] = {"row": rows[best].number, "by": by, "score": score, "threshold": NAME_THRESHOLD}
     return out
 
 
+def _base_mask(base: Base, cp_id: int) -> int:
+    return _mask(_base_strong(base.rows[cp_id]))
+
+
 def _by_name(row: Row, keys: dict[str, set[str]], base: Base, name_key: str) -> tuple[int | None, int | None]:
-    """(the client of that name this row is, one it may be): the same name is the same client when
-    nothing tells them apart; a name shared with a client of other phones is only worth a warning."""
+    """(the client of that name this row is, one it may be): the same name is the same client when one
+    of the two has no tax id, phone or e-mail; a namesake with no kind of key in common is worth a
+    warning; a namesake told apart by its keys (another phone) is another client, said nothing of."""
     candidates = base.by_name.get(name_key) or []
+    mask = _mask(keys)
+    same: list[int] = []
     maybe = None
-    for cp_id in candidates[:8]:
+    for cp_id in candidates[:64]:
         other = _base_strong(base.rows[cp_id])
-        if not any(keys.values()) or not any(other.values()):
-            return cp_id, None
-        if not _conflict(keys, other) and maybe is None:
+        if not mask or not any(other.values()):
+            same.append(cp_id)
+        elif maybe is None and not mask & _mask(other):
             maybe = cp_id
-    # Even a namesake with other phones is worth a look: the user decides.
-    return None, maybe if maybe is not None else (candidates[0] if candidates else None)
+    if len(same) == 1:
+        return same[0], None
+    # Several namesakes the row could be: which one is a guess, so the user is asked.
+    return None, same[0] if same else maybe
 
 
 def match(rows: list[Row], ctx: Context) -> None:
     """Duplicates in the file (the fullest row of a group is kept, the others skipped) and in the base
-    (the same tax id, phone or e-mail, or the same name where nothing tells the two apart: update
-    the record, or nothing to do when it already holds it all)."""
+    (the same tax id; the same phone or e-mail under a like name; the same name where nothing tells
+    the two apart: update the record, or nothing to do when it already holds it all)."""
     base = ctx.base
     valid = [r for r in rows if r.action != "error"]
     repeats = primaries(valid, _strong, lambda r: name_match_key(r.record.columns["name"]))
-    look_alike: list[tuple[Row, str]] = []
+    look_alike: list[tuple[Row, str, int]] = []
     matched: list[Row] = []
     for i, row in enumerate(valid):
         if i in repeats:
-            number, by = repeats[i]
             row.action, row.reason = "skip", "duplicate_in_file"
-            row.match = {"row": number, "by": by}
+            row.match = repeats[i]
             continue
         norm = row.record
         keys = _strong(row)
         name_key = name_match_key(norm.columns["name"])
         found = None
         if norm.columns.get("tax_id_key") in base.by_tax:
-            found = (base.by_tax[norm.columns["tax_id_key"]], "tax_id")
+            cp_id = base.by_tax[norm.columns["tax_id_key"]]
+            found = (cp_id, "tax_id", confirm_score(name_key, name_match_key(base.rows[cp_id]["name"])))
         for by, table in (("phone", base.by_phone), ("email", base.by_email)):
             for v in sorted(keys[by]):
-                if v in table:
-                    if found is None:
-                        found = (table[v], by)
-                    elif table[v] != found[0]:
-                        row.warn("also_matches", id=table[v], by=by, value=v)
+                cp_id = table.get(v)
+                if cp_id is None or (found is not None and cp_id == found[0]):
+                    continue
+                rec = base.rows[cp_id]
+                if _taxes_differ(keys, _base_strong(rec)):
+                    continue  # two legal entities (an accountant's phone on both): nothing to say
+                score = confirm_score(name_key, name_match_key(rec["name"]))
+                if score < NAME_THRESHOLD:
+                    row.warn("shares_key_with_client", by_key=by, value=v, id=cp_id, name=rec["name"], score=score,
+                             threshold=NAME_THRESHOLD)
+                elif found is None:
+                    found = (cp_id, by, score)
+                else:
+                    row.warn("also_matches", id=cp_id, by_key=by, value=v)
         maybe = None
         if found is None:
             same, maybe = _by_name(row, keys, base, name_key)
             if same is not None:
-                found = (same, "name")
+                found = (same, "name", 100.0)
         if found is not None:
             row.target = found[0]
-            row.match = {"id": found[0], "by": found[1], "name": base.rows[found[0]]["name"]}
+            row.match = {"id": found[0], "by": found[1], "score": found[2], "threshold": NAME_THRESHOLD,
+                         "name": base.rows[found[0]]["name"]}
             matched.append(row)
             continue
         if maybe is not None:
             row.warn("possible_duplicate", id=maybe, name=base.rows[maybe]["name"], score=100.0)
-            row.match = {"id": maybe, "by": "same_name", "score": 100.0, "name": base.rows[maybe]["name"]}
-        elif name_key not in base.by_name:
-            look_alike.append((row, name_key))
+            row.match = {"id": maybe, "by": "same_name", "score": 100.0, "threshold": NAME_THRESHOLD,
+                         "name": base.rows[maybe]["name"]}
+        else:
+            look_alike.append((row, name_key, _mask(keys)))
         row.action = "create"
     _look_alikes(look_alike, base)
     children = _children(ctx, matched)
@@ -396,20 +625,43 @@ def match(rows: list[Row], ctx: Context) -> None:
         row.action = "update" if row.changes else "unchanged"
 
 
-def _look_alikes(rows: list[tuple[Row, str]], base: Base) -> None:
-    """A new name close to a client's (a typo, "Sokha Hotell"), or to an earlier row's: a warning, not a merge."""
-    found = base.fuzzy.best_many([key for _row, key in rows])
-    rest = []
-    for (row, key), close in zip(rows, found):
-        if close is not None:
-            row.warn("possible_duplicate", id=close[0], name=base.rows[close[0]]["name"], score=close[1])
-            row.match = {"id": close[0], "by": "similar_name", "score": close[1], "name": base.rows[close[0]]["name"]}
+def _look_alikes(rows: list[tuple[Row, str, int]], base: Base) -> None:
+    """A new name close to a client's (a typo, "Sokha Hotell"), or to an earlier row's, where nothing
+    tells the two apart (no kind of key in common): a warning, not a merge.
+
+    Only what the exact keys left undecided gets here, and only names of one block (first letters)
+    are compared; names with other numbers ("Client 00123", "Client 00124") are never alike.
+    """
+    keys = list(dict.fromkeys(key for _row, key, _m in rows))
+    close_base = dict(zip(keys, base.fuzzy.close_many(keys)))
+    file_names = FuzzyNames()
+    for key in keys:
+        file_names.add(key, 0)
+    close_file = {key: {other: score for other, _i, score in found if other != key}
+                  for key, found in zip(keys, file_names.close_many(keys))}
+    earlier: dict[str, dict[int, int]] = {}  # name → kinds of key → the first such row's number
+    for row, key, mask in rows:
+        hit = None
+        for other, _id, score in close_base[key]:
+            for cp_id in base.by_name.get(other, ())[:64]:
+                if not mask & _base_mask(base, cp_id):
+                    hit = (cp_id, score)
+                    break
+            if hit:
+                break
+        if hit is not None:
+            row.warn("possible_duplicate", id=hit[0], name=base.rows[hit[0]]["name"], score=hit[1])
+            row.match = {"id": hit[0], "by": "similar_name", "score": hit[1], "threshold": NAME_THRESHOLD,
+                         "name": base.rows[hit[0]]["name"]}
         else:
-            rest.append((row, key))
-    near = earlier_look_alikes([(row.number, key) for row, key in rest])
-    for row, _key in rest:
-        if row.number in near:
-            row.warn("possible_duplicate_in_file", row=near[row.number][0], score=near[row.number][1])
+            near: tuple[int, float] | None = None
+            for other, score in [(key, 100.0), *close_file[key].items()]:
+                for m, number in (earlier.get(other) or {}).items():
+                    if not mask & m and (near is None or score > near[1] or (score == near[1] and number < near[0])):
+                        near = (number, score)
+            if near is not None:
+                row.warn("possible_duplicate_in_file", row=near[0], score=near[1])
+        earlier.setdefault(key, {}).setdefault(mask, row.number)
 
 
 def _children(ctx: Context, rows: list[Row]) -> dict[str, dict[int, list[Any]]]:

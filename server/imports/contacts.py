@@ -14,7 +14,7 @@ from ..core.errors import FieldError
 from ..parties import schemas as party_schemas
 from ..parties import service as parties
 from ..parties.models import Contact, Counterparty
-from ..parties.normalize import EmailError, PhoneError, normalise_email, normalise_phone, tax_id_key
+from ..parties.normalize import EmailError, normalise_email, tax_id_key
 from . import clients
 from .matching import name_match_key
 from .rows import Options, Row
@@ -32,12 +32,14 @@ class Context:
     name_counts: Counter[str]
     company_country: str | None
     contacts: dict[int, list[dict[str, Any]]] = field(default_factory=dict)
+    phone_tiers: tuple[tuple[str, ...], ...] = ()
 
 
 def context(session: Session, actor: Actor, options: Options) -> Context:
     base = clients.load_base(session, actor)
     counts = Counter(name_match_key(r["name"]) for r in base.rows.values())
-    ctx = Context(session, actor, options, base, counts, options.country)
+    ctx = Context(session, actor, options, base, counts, options.country,
+                  phone_tiers=clients.phone_tiers(session, actor, options))
     for cp_id, *values in session.execute(select(Contact.counterparty_id, *(getattr(Contact, k) for k in _KEEP)).join(
             Counterparty, Counterparty.id == Contact.counterparty_id).where(
             Counterparty.company_id == actor.company_id).order_by(Contact.counterparty_id, Contact.position)):
@@ -72,19 +74,22 @@ def normalise(row: Row, ctx: Context) -> None:
     if not name:
         row.error("name", "required")
     values: dict[str, Any] = {"name": name, "role": row.text("role"), "notes": row.text("notes")}
-    country = (ctx.base.rows[client_id]["country"] if client_id else None) or ctx.options.country
+    country = ctx.base.rows[client_id]["country"] if client_id else None
+    strict = ctx.options.strict
     phone = row.ident("phone")
     if phone:
-        try:
-            values["phone"] = normalise_phone(phone, country)
-        except PhoneError:
-            row.error("phone", "invalid_phone", country=country or "-")
+        # The client's country alone, then the file's and the company's, then the branches'.
+        e164, code, countries = clients.read_phone(phone, ((country,),) + ctx.phone_tiers if country else ctx.phone_tiers)
+        if e164 is None:
+            row.problem(strict, "phone", code or "phone_not_valid", value=phone, countries=countries)
+        else:
+            values["phone"] = e164
     email = row.text("email")
     if email:
         try:
             values["email"] = normalise_email(email)
         except EmailError as exc:
-            row.error("email", "invalid_email", reason=str(exc))
+            row.problem(strict, "email", "email_not_valid", value=email, reason_code=exc.code)
     for key, limit in (("name", 200), ("role", 100), ("notes", 2000)):
         if values.get(key) and len(values[key]) > limit:
             row.error(key, "too_long", max=limit)

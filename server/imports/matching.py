@@ -9,7 +9,11 @@ from rapidfuzz import fuzz, process
 from ..core.validation import _countries
 from ..parties.normalize import fold_spaces
 
-FUZZY_CUTOFF = 90
+# A name decides that two rows are one client (or confirms a shared phone or e-mail) only from this
+# similarity (0-100, rapidfuzz); the report shows it beside every score.
+NAME_THRESHOLD = 90
+FUZZY_CUTOFF = NAME_THRESHOLD
+_NUMBERS = re.compile(r"\d+")
 # Legal forms and the words around them, dropped before names are compared: "ООО «Вектор»" is "Вектор ООО".
 _LEGAL_FORMS = frozenset("""
 ооо оао зао пао ао ип нко тоо чп ooo llc ltd ltd. co co. inc inc. corp corp. plc gmbh sa sarl pte pty company
@@ -26,20 +30,38 @@ def name_match_key(name: str) -> str:
     return " ".join(sorted(words)) or fold_spaces(name).casefold()
 
 
+def serials(key: str) -> tuple[int, ...]:
+    """The numbers in a name: "Client 00123" and "Client 00124" are two clients, however alike the rest."""
+    return tuple(int(n) for n in _NUMBERS.findall(key))
+
+
+def confirm_score(a: str, b: str) -> float:
+    """How far the names of two records that share a phone or an e-mail are one client's: a name that
+    holds the other ("Sokha Hotel" in "Sokha Hotel & Spa") counts as alike; other numbers never do."""
+    if a == b:
+        return 100.0
+    if serials(a) != serials(b):
+        return 0.0
+    return round(float(max(fuzz.ratio(a, b), fuzz.token_set_ratio(a, b))), 1)
+
+
 class FuzzyNames:
-    """Names grouped by their first letters, so a new name is only compared with its neighbours.
+    """Names grouped by their first letters and the numbers in them, so a new name is only compared
+    with its neighbours.
 
     A typo in the first three letters goes unnoticed; comparing every pair (10^10 of them for
-    100,000 rows against 100,000 clients) is not an option, and exact keys catch the rest.
+    100,000 rows against 100,000 clients) is not an option, and exact keys catch the rest. Names
+    with other numbers are never alike, so "Client 00123" sits in a block of its own instead of
+    being compared with 100,000 other "Client …" names.
     Many names at once go through rapidfuzz's cdist, one call per group, on every core.
     """
 
     def __init__(self) -> None:
-        self.blocks: dict[str, tuple[list[str], list[int]]] = {}
+        self.blocks: dict[tuple[str, tuple[int, ...]], tuple[list[str], list[int]]] = {}
 
     @staticmethod
-    def _block(key: str) -> str:
-        return key[:3]
+    def _block(key: str) -> tuple[str, tuple[int, ...]]:
+        return key[:3], serials(key)
 
     def add(self, key: str, ident: int) -> None:
         keys, ids = self.blocks.setdefault(self._block(key), ([], []))
@@ -51,40 +73,32 @@ class FuzzyNames:
         return self.best_many([key])[0]
 
     def best_many(self, keys: list[str]) -> list[tuple[int, float] | None]:
-        out: list[tuple[int, float] | None] = [None] * len(keys)
-        wanted: dict[str, list[int]] = {}
+        return [close[0][1:] if close else None for close in self.close_many(keys)]
+
+    def close_many(self, keys: list[str]) -> list[list[tuple[str, int, float]]]:
+        """For each key: [(name, id, score)] of the names at or above the cut-off, closest first,
+        never names with other numbers in them (a serial, a branch number, a flat): see the blocks."""
+        out: list[list[tuple[str, int, float]]] = [[] for _ in keys]
+        wanted: dict[tuple[str, tuple[int, ...]], list[int]] = {}
         for i, key in enumerate(keys):
             if len(key) >= 4 and self._block(key) in self.blocks:
                 wanted.setdefault(self._block(key), []).append(i)
         for block, positions in wanted.items():
             choices, ids = self.blocks[block]
+            if len(choices) * len(positions) <= 4:
+                # Serial-numbered names sit alone in their blocks: a few calls beat a matrix per block.
+                for i in positions:
+                    found = [(c, ident, round(float(sc), 1)) for c, ident in zip(choices, ids)
+                             if (sc := fuzz.ratio(keys[i], c, score_cutoff=FUZZY_CUTOFF))]
+                    out[i] = sorted(found, key=lambda x: -x[2])
+                continue
             scores = process.cdist([keys[i] for i in positions], choices, scorer=fuzz.ratio,
                                    score_cutoff=FUZZY_CUTOFF, workers=-1)
             for row, i in zip(scores, positions):
-                j = int(row.argmax())
-                if row[j] >= FUZZY_CUTOFF:
-                    out[i] = (ids[j], round(float(row[j]), 1))
+                found = [(choices[j], ids[j], round(float(row[j]), 1)) for j in row.nonzero()[0]]
+                found.sort(key=lambda x: -x[2])
+                out[i] = found
         return out
-
-
-def earlier_look_alikes(items: list[tuple[int, str]]) -> dict[int, tuple[int, float]]:
-    """For rows of one file (number, name key), in file order: the earlier row each one resembles."""
-    blocks: dict[str, list[tuple[int, str]]] = {}
-    for number, key in items:
-        if len(key) >= 4:
-            blocks.setdefault(key[:3], []).append((number, key))
-    out: dict[int, tuple[int, float]] = {}
-    for members in blocks.values():
-        if len(members) < 2:
-            continue
-        keys = [k for _n, k in members]
-        scores = process.cdist(keys, keys, scorer=fuzz.ratio, score_cutoff=FUZZY_CUTOFF, workers=-1)
-        for i in range(1, len(members)):
-            earlier = scores[i, :i]
-            j = int(earlier.argmax())
-            if earlier[j] >= FUZZY_CUTOFF:
-                out[members[i][0]] = (members[j][0], round(float(earlier[j]), 1))
-    return out
 
 
 @lru_cache(maxsize=None)

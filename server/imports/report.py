@@ -13,7 +13,7 @@ import re
 import zipfile
 from typing import Any, Iterable
 
-from ..core.i18n import translate
+from .messages import describe, words
 
 HEADINGS = {
     "en": ("Row", "Action", "Matches", "Errors", "Warnings", "Values"),
@@ -47,9 +47,11 @@ def _text(value: Any) -> str:
 def _match(m: dict[str, Any] | None) -> str:
     if not m:
         return ""
+    # The name score beside the threshold a name needs to decide, for every merge and look-alike.
+    score = f", {m['score']}" + (f" ≥ {m['threshold']}" if m.get("threshold") and m["score"] >= m["threshold"] else
+                                  f" < {m['threshold']}" if m.get("threshold") else "") if "score" in m else ""
     if "row" in m:
-        return f"row {m['row']} ({m.get('by')})"
-    score = f", {m['score']}" if "score" in m else ""
+        return f"row {m['row']} ({m.get('by')}{score})"
     return f"#{m.get('id')} {m.get('name') or ''} ({m.get('by')}{score})"
 
 
@@ -62,8 +64,7 @@ def _xml(text: str) -> str:
 
 
 def _string(ref: str, style: int, text: str) -> str:
-    if not text:
-        return f'<c r="{ref}" s="{style}"/>'
+    # An empty text is still a text cell (as XlsxWriter wrote it), not a blank one.
     return f'<c r="{ref}" s="{style}" t="inlineStr"><is><t xml:space="preserve">{_xml(text)}</t></is></c>'
 
 
@@ -72,12 +73,11 @@ def _cells(report: dict[str, Any], language: str) -> Iterable[str]:
     names = ACTIONS.get(language, ACTIONS["en"])
     for n, r in enumerate(report["rows"], start=3):
         style = _STYLE.get(r["action"], 0)
-        errors = "; ".join(
-            (f"{e['column']}: " if e.get("column") else "") + translate(e["code"], language, **(e.get("params") or {}))
-            for e in r.get("errors", ()))
-        notes = [translate(w["code"], language, **(w.get("params") or {})) for w in r.get("warnings", ())]
+        # Sentences naming the row, the column's letter and header, and the value as typed.
+        errors = "\n".join(describe(e, r["row"], language) for e in r.get("errors", ()))
+        notes = [describe(w, r["row"], language) for w in r.get("warnings", ())]
         if r.get("reason"):
-            notes.insert(0, translate(r["reason"], language, **(r.get("match") or {})))
+            notes.insert(0, words(r["reason"], language, r.get("match")))
         values = r.get("values") or {}
         if r.get("changes"):
             values = dict(values, changes=r["changes"])
@@ -85,7 +85,7 @@ def _cells(report: dict[str, Any], language: str) -> Iterable[str]:
                + _string(f"B{n}", style, names.get(r["action"], r["action"]))
                + _string(f"C{n}", style, _match(r.get("match")))
                + _string(f"D{n}", style, errors)
-               + _string(f"E{n}", style, "; ".join(notes))
+               + _string(f"E{n}", style, "\n".join(notes))
                + _string(f"F{n}", style, _text(values)) + "</row>")
 
 

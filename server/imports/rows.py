@@ -10,7 +10,7 @@ from ..core.money import CURRENCIES  # the currencies the books know
 from ..core.validation import check_country
 from .mapping import Mapping, fill_merged, is_total_row
 from .reader import Sheet
-from .values import ValueProblem, boolean, date, decimal, digits_text, text
+from .values import ValueProblem, boolean, date, decimal, digits_text, quote, text
 
 ACTIONS = ("create", "update", "unchanged", "skip", "error")
 
@@ -27,12 +27,16 @@ class Options:
     date: dt.date | None = None
     price_list: str | None = None
     skip_errors: bool = False
+    # Strict: a cell that cannot be read makes its whole row an error (as before). Otherwise a bad
+    # optional cell (an e-mail, a phone, a tax id...) is left out with a warning quoting it, and the
+    # record is imported without it: a client is more than one field.
+    strict: bool = False
 
     @classmethod
     def parse(cls, raw: dict[str, Any], *, country: str | None, currency: str, language: str) -> "Options":
         """Options from a request or a profile, with the company's defaults; every bad one is named."""
         errors = ErrorList()
-        known = {"country", "currency", "date_order", "decimal_comma", "date", "price_list", "skip_errors"}
+        known = {"country", "currency", "date_order", "decimal_comma", "date", "price_list", "skip_errors", "strict"}
         for key in raw:
             if key not in known:
                 errors.add(f"options.{key}", "unknown_field")
@@ -53,7 +57,7 @@ class Options:
                 errors.add("options.date_order", "invalid_choice", choices="DMY, MDY")
             else:
                 out.date_order = raw["date_order"]
-        for key in ("decimal_comma", "skip_errors"):
+        for key in ("decimal_comma", "skip_errors", "strict"):
             if raw.get(key) is not None:
                 if not isinstance(raw[key], bool):
                     errors.add(f"options.{key}", "wrong_type", expected="true or false")
@@ -72,7 +76,7 @@ class Options:
     def as_json(self) -> dict[str, Any]:
         return {"country": self.country, "currency": self.currency, "date_order": self.date_order,
                 "decimal_comma": self.decimal_comma, "date": self.date.isoformat() if self.date else None,
-                "price_list": self.price_list, "skip_errors": self.skip_errors}
+                "price_list": self.price_list, "skip_errors": self.skip_errors, "strict": self.strict}
 
 
 class Row:
@@ -83,11 +87,12 @@ class Row:
     """
 
     __slots__ = ("number", "raw", "colmap", "action", "values", "errors", "warnings", "match", "changes",
-                 "reason", "record", "target")
+                 "reason", "record", "target", "headers")
 
     def __init__(self, number: int, cells: dict[str, list[tuple[str, Any]]] | None = None, *,
                  raw: list[Any] | None = None, colmap: dict[str, list[tuple[str, int]]] | None = None,
-                 action: str = "create", reason: str | None = None, values: dict[str, Any] | None = None) -> None:
+                 action: str = "create", reason: str | None = None, values: dict[str, Any] | None = None,
+                 headers: dict[str, str] | None = None) -> None:
         if cells is not None:  # rows built by hand (tests, notes): their own little sheet
             raw, colmap = [], {}
             for key, pairs in cells.items():
@@ -107,6 +112,8 @@ class Row:
         # Internal: the normalised record to write, the existing record's id.
         self.record: Any = None
         self.target: int | None = None
+        # Column letter → its header as the file writes it, shared by all rows: messages name both.
+        self.headers: dict[str, str] = headers or {}
 
     def _value(self, i: int) -> Any:
         value = self.raw[i] if i < len(self.raw) else None
@@ -128,13 +135,45 @@ class Row:
         places = self.colmap.get(key) or []
         return places[i][0] if i < len(places) else (places[0][0] if places else None)
 
+    def _place(self, key: str | None, column: str | None) -> dict[str, Any]:
+        letter = column or (self.column(key) if key else None)
+        out: dict[str, Any] = {"column": letter, "field": key}
+        if letter and self.headers.get(letter):
+            out["header"] = self.headers[letter]
+        return out
+
     def error(self, key: str | None, code: str, column: str | None = None, **params: Any) -> None:
-        self.errors.append({"column": column or (self.column(key) if key else None), "field": key,
-                            "code": code, "params": params})
+        if isinstance(params.get("value"), str):
+            params["value"] = quote(params["value"])
+        self.errors.append({**self._place(key, column), "code": code, "params": params})
         self.action = "error"
 
-    def warn(self, code: str, **params: Any) -> None:
-        self.warnings.append({"code": code, "params": params})
+    def warn(self, code: str, key: str | None = None, column: str | None = None, **params: Any) -> None:
+        """A warning about the row, or (`key`/`column` given) about one of its cells."""
+        if isinstance(params.get("value"), str):
+            params["value"] = quote(params["value"])
+        entry: dict[str, Any] = {"code": code, "params": params}
+        if key or column:
+            entry.update(self._place(key, column))
+        self.warnings.append(entry)
+
+    def problem(self, strict: bool, key: str | None, code: str, column: str | None = None, **params: Any) -> None:
+        """A cell that cannot be read: an error when strict, else a warning that its value was left out."""
+        if strict:
+            self.error(key, code, column, **params)
+        else:
+            self.warn(code, key, column, **params)
+            self.warnings[-1]["left_out"] = True
+
+    def typed(self) -> dict[str, Any]:
+        """The row's cells as typed, by field (several columns of one field: a list): what a row with
+        errors shows in the report, so the user sees which client it is."""
+        out: dict[str, Any] = {}
+        for key, places in self.colmap.items():
+            texts = [t for t in (text(self._value(i)) for _l, i in places) if t]
+            if texts:
+                out[key] = texts[0] if len(texts) == 1 else texts
+        return out
 
     def first(self, key: str) -> Any:
         for _letter, i in self.colmap.get(key) or ():
@@ -189,7 +228,10 @@ class Row:
         self.action = "update" if changes else "unchanged"
 
     def report(self) -> dict[str, Any]:
-        out: dict[str, Any] = {"row": self.number, "action": self.action, "values": self.values}
+        values = self.values
+        if not values and self.action == "error":
+            values = self.typed()  # never {}: the user must see which client the row is
+        out: dict[str, Any] = {"row": self.number, "action": self.action, "values": values}
         if self.match:
             out["match"] = self.match
         if self.changes:
@@ -209,6 +251,7 @@ def source_rows(sheet: Sheet, mapping: Mapping) -> tuple[list[Row], list[Row]]:
     first = mapping.header_row + 1
     fill_merged(sheet, first)
     mapped = [(c.index, c.letter, c.field) for c in mapping.columns if c.field]
+    headers = {c.letter: c.header for c in mapping.columns if c.field and c.header}
     colmap: dict[str, list[tuple[str, int]]] = {}
     for i, letter, key in mapped:
         colmap.setdefault(key, []).append((letter, i))
@@ -235,7 +278,7 @@ def source_rows(sheet: Sheet, mapping: Mapping) -> tuple[list[Row], list[Row]]:
             skipped.append(Row(number, action="skip", reason="note_row", values={"text": text(lone)}))
             continue
         blank_run = 0
-        rows.append(Row(number, raw=raw, colmap=colmap))
+        rows.append(Row(number, raw=raw, colmap=colmap, headers=headers))
     return rows, skipped
 
 

@@ -41,6 +41,16 @@ def text(value: Any) -> str | None:
     return out or None
 
 
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+
+
+def quote(value: str, limit: int = 80) -> str:
+    """A typed value as a message quotes it: control characters shown as codes (a NUL or an escape
+    sequence must not reach a report or a terminal), and cut at `limit` characters."""
+    out = _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", value)
+    return out if len(out) <= limit else out[:limit - 1] + "…"
+
+
 def digits_text(value: Any) -> str | None:
     """Text for identifiers (phones, tax ids, barcodes): a number cell loses its float form,
     Khmer digits become ASCII."""

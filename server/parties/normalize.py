@@ -110,7 +110,31 @@ def search_digits(text: str) -> str | None:
 
 
 class EmailError(ValueError):
-    pass
+    """An address email-validator refuses; `code` names why in our words (its text is English only)."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.code = email_reason_code(reason)
+
+
+# email-validator's reasons (2.x wording) → our message codes, first match wins; the English text
+# is never shown to a user, so a reason it words differently one day falls to the general code.
+_EMAIL_REASONS = (
+    ("full-width", "email_wrong_at"), ("small commercial at", "email_wrong_at"),
+    ("must have an @-sign", "email_no_at"), ("something before the @-sign", "email_nothing_before_at"),
+    ("something after the @-sign", "email_nothing_after_at"), ("too long", "email_too_long"),
+    ("should have a period", "email_no_dot_in_domain"), ("top-level domain", "email_bad_domain"),
+    ("special-use or reserved", "email_reserved_domain"), ("two periods", "email_bad_dots"),
+    ("period", "email_bad_dots"), ("hyphen", "email_bad_dots"), ("display name", "email_extra_text"),
+    ("angle bracket", "email_extra_text"), ("anything after", "email_extra_text"),
+    ("after close quote", "email_extra_text"), ("characters", "email_bad_characters"),
+    ("character", "email_bad_characters"), ("ascii", "email_bad_characters"), ("after the @-sign", "email_bad_domain"),
+)
+
+
+def email_reason_code(reason: str) -> str:
+    low = reason.casefold()
+    return next((code for words, code in _EMAIL_REASONS if words in low), "email_invalid")
 
 
 # The everyday address — ASCII letters, digits and . _ % + - before the @, a dotted host name
@@ -139,7 +163,17 @@ def normalise_email(text: str) -> str:
 
 
 class TaxIdError(ValueError):
-    pass
+    """A tax id that fails its country's scheme; `code` says how (length, check digit, format)."""
+
+    def __init__(self, reason: str, code: str = "tax_id_format") -> None:
+        super().__init__(reason)
+        self.code = code
+
+
+def _stdnum_code(exc: Exception) -> str:
+    # python-stdnum's exception classes, by name: its messages are English only.
+    return {"InvalidLength": "tax_id_length", "InvalidChecksum": "tax_id_checksum",
+            "InvalidComponent": "tax_id_component"}.get(type(exc).__name__, "tax_id_format")
 
 
 # Cambodia's TIN has no python-stdnum module: a format check only (K/L/B/E + 3 digits + 9 digits),
@@ -168,7 +202,7 @@ def normalise_tax_id(text: str, country: str | None) -> tuple[str, str]:
     """(display form, compact key). Validated when the country has a scheme we know."""
     value = fold_spaces(text)
     if not value:
-        raise TaxIdError("empty")
+        raise TaxIdError("empty", "tax_id_format")
     if country == "KH":
         compact = value.upper().replace(" ", "")
         if not _KH_TIN.match(compact):
@@ -187,6 +221,24 @@ def normalise_tax_id(text: str, country: str | None) -> tuple[str, str]:
     try:
         compact = module.validate(value)
     except StdnumError as exc:
-        raise TaxIdError(str(exc).rstrip(".")) from None
+        raise TaxIdError(str(exc).rstrip("."), _stdnum_code(exc)) from None
     display = module.format(compact) if hasattr(module, "format") else compact
     return display, tax_id_key(compact)
+
+
+def normalise_tax_id_in(text: str, countries: tuple[str, ...]) -> tuple[str, str]:
+    """(display form, key) as the first of `countries` whose scheme accepts it; no countries: kept as typed.
+
+    A record without a country of its own is checked against its company's (and branches')
+    countries: "1234" or "garbage!!" is no tax id anywhere we trade. The error of the first
+    country is the one raised (the record's most likely country)."""
+    if not countries:
+        return normalise_tax_id(text, None)
+    first: TaxIdError | None = None
+    for country in countries:
+        try:
+            return normalise_tax_id(text, country)
+        except TaxIdError as exc:
+            first = first or exc
+    assert first is not None
+    raise first

@@ -7,7 +7,7 @@ import hashlib
 import math
 import re
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Iterable, Iterator
 
 from pydantic import ValidationError
@@ -30,7 +30,7 @@ from .models import (
 )
 from .normalize import (
     EmailError, PhoneError, TaxIdError, fold_spaces, name_key, normalise_email, normalise_phone,
-    normalise_tax_id, phone_digits_rev,
+    normalise_tax_id_in, phone_digits_rev,
 )
 
 ENTITY = "counterparty"
@@ -158,19 +158,30 @@ class Refs:
     branches: set[int]
     tags: dict[str, int]
     extra_fields: dict[str, ExtraField]
+    # Branch id → its country: a tax id without a country of its own is checked against these.
+    branch_countries: dict[int, str] = field(default_factory=dict)
 
     @classmethod
     def load(cls, session: Session, actor: Actor) -> "Refs":
         cid = actor.company_id
+        countries = dict(session.execute(select(Branch.id, Branch.country).where(
+            Branch.company_id == cid, Branch.archived_at.is_(None)).order_by(Branch.id)).all())
         return cls(
             company=session.get_one(Company, cid),
             segments=dict(session.execute(select(Segment.code, Segment.id).where(Segment.company_id == cid, Segment.archived_at.is_(None))).all()),
             lead_sources=dict(session.execute(select(LeadSource.code, LeadSource.id).where(LeadSource.company_id == cid, LeadSource.archived_at.is_(None))).all()),
             users=set(session.scalars(select(User.id).where(User.company_id == cid, User.archived_at.is_(None)))),
-            branches=set(session.scalars(select(Branch.id).where(Branch.company_id == cid, Branch.archived_at.is_(None)))),
+            branches=set(countries),
             tags={name.casefold(): tid for name, tid in session.execute(select(Tag.name, Tag.id).where(Tag.company_id == cid)).all()},
             extra_fields={f.key: f for f in session.scalars(select(ExtraField).where(ExtraField.company_id == cid, ExtraField.archived_at.is_(None)))},
+            branch_countries=countries,
         )
+
+    def tax_countries(self, branch_id: int | None = None) -> tuple[str, ...]:
+        """Where a tax id without a country is checked: the record's branch, the company, its other branches."""
+        found = [self.branch_countries.get(branch_id) if branch_id else None, self.company.country,
+                 *self.branch_countries.values()]
+        return tuple(dict.fromkeys(c for c in found if c))
 
     def fingerprint(self) -> tuple[Any, ...]:
         """Everything a row's check depends on (tags are not: they are created as needed)."""
@@ -232,10 +243,18 @@ def normalise(data: schemas.ClientFields, refs: Refs, actor: Actor, *, creating:
     if "tax_id" in given or ("country" in given and current is not None and current.tax_id):
         raw = data.tax_id if "tax_id" in given else current.tax_id  # type: ignore[union-attr]
         if raw:
+            if country:
+                tried: tuple[str, ...] = (country,)
+            else:
+                branch = data.branch_id if "branch_id" in given else (current.branch_id if current else None)
+                if branch is None and creating and actor.branch_ids:
+                    branch = actor.branch_ids[0]
+                tried = refs.tax_countries(branch)
             try:
-                cols["tax_id"], cols["tax_id_key"] = normalise_tax_id(raw, country)
+                cols["tax_id"], cols["tax_id_key"] = normalise_tax_id_in(raw, tried)
             except TaxIdError as exc:
-                errors.add("tax_id", "invalid_tax_id", country=country or "-", reason=str(exc))
+                errors.add("tax_id", "invalid_tax_id", country=", ".join(tried) or "-", reason=str(exc),
+                           reason_code=exc.code)
         else:
             cols["tax_id"] = cols["tax_id_key"] = None
     if "phones" in given:
@@ -256,7 +275,7 @@ def normalise(data: schemas.ClientFields, refs: Refs, actor: Actor, *, creating:
             try:
                 email = normalise_email(e.email)
             except EmailError as exc:
-                errors.add(f"emails.{i}.email", "invalid_email", reason=str(exc))
+                errors.add(f"emails.{i}.email", "invalid_email", reason=str(exc), reason_code=exc.code)
                 continue
             if any(x["email"] == email for x in out.emails):
                 continue
@@ -277,7 +296,7 @@ def normalise(data: schemas.ClientFields, refs: Refs, actor: Actor, *, creating:
                 try:
                     row["email"] = normalise_email(c.email)
                 except EmailError as exc:
-                    errors.add(f"contacts.{i}.email", "invalid_email", reason=str(exc))
+                    errors.add(f"contacts.{i}.email", "invalid_email", reason=str(exc), reason_code=exc.code)
             out.contacts.append(row)
     if "tags" in given:
         seen: dict[str, str] = {}

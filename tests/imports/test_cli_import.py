@@ -18,22 +18,29 @@ def test_dry_run_report_then_import(cli: Cli, tmp_path: Path) -> None:
     path = tmp_path / "клиенты.xlsx"
     path.write_bytes(xlsx([["Наименование", "Телефон", "Почта"], ["ООО «Альфа»", "012 345 678", "a@alpha.example"],
                            ["Bad", "12", "nope"]], title=[["Выгрузка"]]))
-    result = cli("import", str(path), "--kind", "clients", "--dry-run", "--report", str(tmp_path / "plan.xlsx"))
+    result = cli("import", str(path), "--kind", "clients", "--dry-run", "--strict", "--report", str(tmp_path / "plan.xlsx"))
     assert "dry run" in result.output and "create 1" in result.output and "error 1" in result.output
-    assert "row 4: B invalid_phone; C invalid_email" in result.output.replace("\n  ", "\n")
+    assert "Row 4, column B “Телефон”: The phone “12” is not a valid number in KH;" in result.output
+    assert "Row 4, column C “Почта”: The e-mail “nope” is not valid: it has no @ sign." in result.output
     assert "A 'Наименование' → name" in result.output
     book = openpyxl.load_workbook(io.BytesIO((tmp_path / "plan.xlsx").read_bytes()))
     assert [r[0] for r in book.active.iter_rows(min_row=3, values_only=True)] == [3, 4]
     assert cli.count(Counterparty) == 0 and cli.count(Import) == 1
-    # Rows with errors stop the import until they are fixed or skipped; nothing is written.
-    result = cli("import", str(path), "--kind", "clients", ok=False)
+    # Rows with errors stop a strict import until they are fixed or skipped; nothing is written.
+    result = cli("import", str(path), "--kind", "clients", "--strict", ok=False)
     assert "rows have errors" in result.output
     assert cli.count(Counterparty) == 0
-    result = cli("import", str(path), "--kind", "clients", "--skip-errors", "--report", str(tmp_path / "done.json"))
+    result = cli("import", str(path), "--kind", "clients", "--strict", "--skip-errors", "--report",
+                 str(tmp_path / "done.json"))
     assert "committed" in result.output
     report: dict[str, Any] = json.loads((tmp_path / "done.json").read_text(encoding="utf-8"))
     assert report["counts"]["create"] == 1 and report["rows"][0]["values"]["phones"] == ["+85512345678"]
     assert cli.count(Counterparty) == 1
+    # Without --strict the client with the bad phone and e-mail is not lost: imported without them.
+    result = cli("import", str(path), "--kind", "clients")
+    assert "committed" in result.output and "create 1" in result.output and "unchanged 1" in result.output
+    assert "The phone “12” is not a valid number in KH;" in result.output and "It was left out" in result.output
+    assert cli.count(Counterparty) == 2
 
 
 def test_mapping_and_options_from_the_command_line(cli: Cli, tmp_path: Path) -> None:

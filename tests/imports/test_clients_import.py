@@ -54,21 +54,31 @@ def test_a_messy_list_is_read_as_people_mean_it(api: Any, db: Any, unchanged: An
     assert rows[6]["values"]["phones"] == ["+85512345678"]  # Khmer digits, the company's country
     assert rows[7]["values"]["phones"] == ["+85512345679"]  # a number cell, not "12345679.0"
     assert rows[7]["values"]["tax_id"] == "K001-901234567"
-    assert rows[9]["action"] == "error"
-    assert {(e["column"], e["field"], e["code"]) for e in rows[9]["errors"]} == {
-        ("C", "phone", "invalid_phone"), ("D", "email", "invalid_email")}
+    # A bad phone and a bad e-mail do not lose the client: it is created without them, and the
+    # warnings quote what was typed, by column.
+    assert rows[9]["action"] == "create" and rows[9]["values"]["name"] == "Bad Phone Ltd"
+    assert rows[9]["values"]["phones"] == [] and rows[9]["values"]["emails"] == []
+    assert {(w["column"], w["header"], w["code"], w["params"]["value"], w["left_out"]) for w in rows[9]["warnings"]} == {
+        ("C", "Телефон", "phone_not_valid", "12", True), ("D", "E-mail", "email_not_valid", "not-an-email", True)}
     # The same company under its name the other way round, and the same phone: a duplicate in the file.
     assert rows[10]["action"] == "skip" and rows[10]["reason"] == "duplicate_in_file"
-    assert rows[10]["match"]["row"] == 5
+    assert rows[10]["match"] == {"row": 5, "by": "phone", "score": 100.0, "threshold": 90}
     assert rows[11]["action"] == "create", rows[11]
     assert rows[11]["values"]["name"] == '=HYPERLINK("http://evil")'
     assert rows[12]["reason"] == "totals_row"
     assert rows[15]["reason"] == "note_row"
     assert 8 not in rows  # blank rows are not lines of the report
-    assert imp["counts"] == {"create": 4, "update": 0, "unchanged": 0, "skip": 3, "error": 1, "rows": 8}
+    assert imp["counts"] == {"create": 5, "update": 0, "unchanged": 0, "skip": 3, "error": 0, "rows": 8}
     assert clients(db) == []  # a dry run writes no client
+    # Strict keeps the old rule: the row is an error, still showing what it holds, and nothing is imported.
+    strict = planned(api, messy(), options={"strict": True})
+    rows = by_row(report(api, strict))
+    assert rows[9]["action"] == "error" and rows[9]["values"]["name"] == "Bad Phone Ltd"
+    assert rows[9]["values"]["phone"] == "12" and rows[9]["values"]["email"] == "not-an-email"
+    assert {(e["column"], e["field"], e["code"]) for e in rows[9]["errors"]} == {
+        ("C", "phone", "phone_not_valid"), ("D", "email", "email_not_valid")}
     with unchanged():
-        r = commit(api, imp)
+        r = commit(api, strict)
         body = problem(r, 422, "import_has_errors")
         assert {e["field"] for e in body["errors"]} == {"rows.9.C", "rows.9.D"}
 
@@ -76,9 +86,9 @@ def test_a_messy_list_is_read_as_people_mean_it(api: Any, db: Any, unchanged: An
 def test_commit_reimport_and_undo(api: Any, db: Any, unchanged: Any) -> None:
     content = messy()  # once: openpyxl stamps the time into the file, and the hash must match
     imp = committed(api, content, options={"skip_errors": True})
-    assert imp["status"] == "committed" and imp["created"] == {"client": 4}
+    assert imp["status"] == "committed" and imp["created"] == {"client": 5}
     names = {c.name: c for c in clients(db)}
-    assert set(names) == {"ООО «Вектор»", "ហាងកាហ្វេ សុខដារ៉ា", "Angkor Hotel", '=HYPERLINK("http://evil")'}
+    assert set(names) == {"ООО «Вектор»", "ហាងកាហ្វេ សុខដារ៉ា", "Angkor Hotel", "Bad Phone Ltd", '=HYPERLINK("http://evil")'}
     vector = names["ООО «Вектор»"]
     assert vector.phone == "+79123456789" and vector.email == "info@vector.ru" and vector.tax_id == "7707083893"
     assert vector.notes == "ключевой" and vector.addresses[0].city == "Москва"
@@ -87,18 +97,18 @@ def test_commit_reimport_and_undo(api: Any, db: Any, unchanged: Any) -> None:
     random.Random(4).shuffle(shuffled)
     again = committed(api, xlsx([HEADER, *shuffled, *FOOTER], title=TITLE), options={"skip_errors": True})
     assert again["counts"]["create"] == 0 and again["counts"]["update"] == 0
-    assert again["counts"]["unchanged"] == 4
-    assert len(clients(db)) == 4
+    assert again["counts"]["unchanged"] == 5
+    assert len(clients(db)) == 5
     # The same file byte for byte is recognised as imported before.
     third = planned(api, content)
     assert third["earlier_imports"] == [imp["id"]]
-    # Undo takes the four clients away and logs each removal.
+    # Undo takes the five clients away and logs each removal.
     r = api.post(f"/api/v1/imports/{imp['id']}/undo", json={"version": imp["version"]})
     assert r.status_code == 200, r.get_data(as_text=True)
     assert r.json["status"] == "undone"
     assert clients(db) == []
     ops = api.get("/api/v1/operations", query_string={"entity": "client"}).json["items"]
-    assert sum(1 for o in ops if o["action"] == "delete") == 4
+    assert sum(1 for o in ops if o["action"] == "delete") == 5
     with unchanged():
         body = problem(api.post(f"/api/v1/imports/{imp['id']}/undo", json={"version": r.json["version"]}), 409,
                        "invalid_state")
@@ -117,18 +127,16 @@ def test_rows_matching_the_base_update_it_without_erasing(api: Any, db: Any) -> 
                     ["Angkor Hotell", None, "other@angkor.example", None]])
     imp = planned(api, content)
     rows = by_row(report(api, imp))
-    # The same name with another phone may be another client (people share names): created unless the
-    # user says otherwise, with a warning naming the record.
-    assert rows[2]["action"] == "create"
-    assert rows[2]["match"] == {"id": existing["id"], "by": "same_name", "score": 100.0, "name": "Angkor Hotel"}
-    assert rows[2]["warnings"][0]["code"] == "possible_duplicate"
+    # The same name with another phone is another client (people share names, and the phones tell
+    # them apart): created, without a warning that would fire on every namesake of a real list.
+    assert rows[2]["action"] == "create" and "match" not in rows[2] and "warnings" not in rows[2]
     # A typo of an existing name is not merged silently either.
     assert rows[3]["action"] == "create"
     assert rows[3]["warnings"][0]["code"] == "possible_duplicate" and rows[3]["warnings"][0]["params"]["id"] == existing["id"]
     # The same name and nothing to tell them apart: the same client.
     bare = by_row(report(api, planned(api, xlsx([["Client", "Tags"], ["Angkor Hotel", "hotel"]]))))
     assert bare[2]["action"] == "update" and bare[2]["match"]["by"] == "name"
-    r = commit(api, imp, decisions=[{"row": 2, "action": "update"}, {"row": 3, "action": "skip"}])
+    r = commit(api, imp, decisions=[{"row": 2, "action": "update", "id": existing["id"]}, {"row": 3, "action": "skip"}])
     assert r.status_code == 200, r.get_data(as_text=True)
     c = api.get(f"/api/v1/clients/{existing['id']}").json
     assert [p["number"] for p in c["phones"]] == ["+85512345679", "+855977777777"]
@@ -246,13 +254,19 @@ def test_the_report_opens_in_excel_with_every_error_by_column(api: Any) -> None:
     ws = openpyxl.load_workbook(io.BytesIO(r.data)).active
     lines = {row[0]: row for row in ws.iter_rows(min_row=3, values_only=True)}
     assert set(lines) == {5, 6, 7, 9, 10, 11, 12, 15}
-    assert lines[9][1] == "ошибка"
-    assert lines[9][3].startswith("C: ") and "D: " in lines[9][3]
-    assert "строку 5" in lines[10][4]
+    assert lines[9][1] == "создать"
+    # Sentences in the user's language, naming the row, the column by letter and header, quoting the value.
+    assert not lines[9][3]
+    assert "Строка 9, колонка C «Телефон»: Телефон «12» не является верным номером в KH, RU" in lines[9][4]
+    assert "Строка 9, колонка D «E-mail»: Адрес эл. почты «not-an-email» неверен: в нём нет знака @." in lines[9][4]
+    assert "Это значение пропущено" in lines[9][4] and "@-sign" not in lines[9][4]
+    assert "строку 5" in lines[10][4] and "тот же телефон" in lines[10][4]
     # A hostile name is a string in the report, never a formula.
     assert ws.cell(row=[i for i, l in enumerate(ws.iter_rows(values_only=True), 1) if l[0] == 11][0], column=6).data_type == "s"
-    only_errors = report(api, imp, action="error")
+    strict = planned(api, messy(), options={"strict": True})
+    only_errors = report(api, strict, action="error", language="km")
     assert [x["row"] for x in only_errors["rows"]] == [9]
+    assert only_errors["rows"][0]["errors"][0]["message"].startswith("ជួរ 9 ជួរឈរ C «Телефон»")
 
 
 def test_bad_files_are_refused_whole(api: Any, db: Any, unchanged: Any) -> None:

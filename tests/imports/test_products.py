@@ -186,8 +186,10 @@ def test_khmer_headers_purchase_prices_and_a_bad_barcode_named_by_its_column(api
     imp = planned(api, content)
     rows = by_row(imp)
     assert imp["counts"]["create"] == 3 and imp["counts"]["error"] == 1
-    assert rows[5]["errors"] == [{"column": "E", "field": "barcode", "code": "barcode_check_digit",
-                                  "params": {"expected": int(EAN[-1])}}]
+    assert rows[5]["errors"] == [{"column": "E", "field": "barcode", "header": "បាកូដ", "code": "barcode_check_digit",
+                                  "params": {"expected": int(EAN[-1])},
+                                  "message": f"Row 5, column E “បាកូដ”: The barcode's check digit is wrong (it should be "
+                                             f"{EAN[-1]})."}]
     assert rows[4]["values"]["barcode"] == EAN2 and rows[4]["values"]["purchase_price"] == "0.90"
 
     r = commit(api, imp)

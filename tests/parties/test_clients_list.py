@@ -468,7 +468,8 @@ def client_rows(draw: Any, n: int, refs: dict[str, Any]) -> list[dict[str, Any]]
             "person_type": st.sampled_from(["person", "company"]),
             "legal_name": st.sampled_from(TEXTS),
             "country": st.sampled_from([None, "KH", "RU"]),
-            "tax_id": st.sampled_from([None, "AB-1", "ab2", "99"]),
+            # Valid Cambodian TINs (the company's country) in three forms: checked even without a country.
+            "tax_id": st.sampled_from([None, "K001-901234567", "l002 123456789", "123456789"]),
             "phones": st.sampled_from(PHONES).map(lambda p: [] if p is None else [{"number": p}]),
             "emails": st.sampled_from([None, "a@x.com", "B@x.com", "b@y.org"]).map(
                 lambda e: [] if e is None else [{"email": e}]),
@@ -485,7 +486,7 @@ def client_rows(draw: Any, n: int, refs: dict[str, Any]) -> list[dict[str, Any]]
             if draw(st.booleans()):
                 data[key] = draw(strategy)
         if data.get("country") and data.get("tax_id"):
-            del data["tax_id"]   # no scheme to satisfy: tax ids only on clients without a country
+            del data["tax_id"]   # a Cambodian TIN is no Russian tax id: tax ids only on clients without a country
         rows.append({"op": "create", "data": data})
     return rows
 

@@ -89,3 +89,16 @@ def test_everyday_phones_take_the_fast_path() -> None:
     assert _fast_phone("012 345 678", "KH") == "+85512345678"
     assert _fast_phone("8 (912) 345-67-89", "RU") == "+79123456789"
     assert _fast_phone("+855 97 123 4567", "KH") == "+855971234567"
+
+
+@pytest.mark.parametrize("text, code", [
+    ("sophea(at)example.com", "email_no_at"), ("@example.com", "email_nothing_before_at"),
+    ("a@", "email_nothing_after_at"), ("a@localhost", "email_no_dot_in_domain"), ("a..b@example.com", "email_bad_dots"),
+    (".a@example.com", "email_bad_dots"), ("Sok <a@example.com>", "email_extra_text"),
+    ("a@example.invalid", "email_reserved_domain"), ("ｓ＠example.com", "email_wrong_at"),
+    ("a b@example.com", "email_bad_characters"),
+])
+def test_email_validator_reasons_become_our_codes(text: str, code: str) -> None:
+    with pytest.raises(EmailError) as caught:
+        normalise_email(text)
+    assert caught.value.code == code

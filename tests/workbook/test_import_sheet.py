@@ -20,12 +20,13 @@ from workbook.layout import CLIENTS, CLIENTS_BOOK, FIRST_ROW, HEADER_ROW, IMPORT
 from tests.factories import sync_clients_book
 
 # A client list as an accountant sends it: a title and a date line above Russian headers; row 7 has a
-# phone of two digits.
+# phone of two digits and no name (a bad phone alone is left out with a warning; a row without a name
+# is an error).
 TITLE = [["Список клиентов ООО «Ромашка»"], ["на 01.12.2026"], []]
 HEADER = ["№", "Наименование", "Телефон", "E-mail", "Город"]
 ROWS = [[1, "ООО «Вектор»", "8 (912) 345-67-89", "info@vector.ru", "Москва"],
         [2, "ហាងកាហ្វេ សុខដារ៉ា", "012 345 678", None, "ភ្នំពេញ"],
-        [3, "Bad Phone Ltd", "12", None, None],
+        [3, None, "12", None, None],
         [4, "Angkor Hotel", "097 111 2222", "desk@angkor-hotel.example", "Siem Reap"]]
 BAD_ROW = 7  # title (1), date (2), blank (3), header (4), then rows 5, 6, 7, 8
 IMPORTED = {"ООО «Вектор»", "ហាងកាហ្វេ សុខដារ៉ា", "Angkor Hotel"}
@@ -109,7 +110,8 @@ def test_dry_run_then_commit_then_undo_in_russian(ru_book: Path, db: Any) -> Non
     report = openpyxl.load_workbook(ru_book.parent / row["report"]).active
     lines = {line[0]: line for line in report.iter_rows(min_row=3, values_only=True)}
     assert set(lines) == {5, 6, 7, 8}
-    assert lines[BAD_ROW][1] == "ошибка" and lines[BAD_ROW][3].startswith("C: ")  # the phone's column
+    assert lines[BAD_ROW][1] == "ошибка"
+    assert lines[BAD_ROW][3].startswith(f"Строка {BAD_ROW}, колонка B «Наименование»: Наименование пусто")
     assert server_names(db) == set() and client_names(ru_book, "ru") == set()  # a dry run writes no client
 
     # Commit without "skip errors": the server refuses, in Russian, naming the row and column.
@@ -121,7 +123,7 @@ def test_dry_run_then_commit_then_undo_in_russian(ru_book: Path, db: Any) -> Non
 
     assert row["status"].startswith("Не выполнено: " + translate("import_has_errors", "ru", count=1))
     assert "В 1 строках есть ошибки" in row["status"]
-    assert f"строка {BAD_ROW}, столбец C: " in row["status"]
+    assert f"строка {BAD_ROW}, столбец B: " in row["status"]
     assert typed(row) == before == {"file": "клиенты.xlsx", "kind": "клиенты", "profile": None, "skip_errors": None,
                                     "action": "загрузить"}
     assert server_names(db) == set()
