@@ -62,8 +62,7 @@ def _xml(text: str) -> str:
 
 
 def _string(ref: str, style: int, text: str) -> str:
-    if not text:
-        return f'<c r="{ref}" s="{style}"/>'
+    # An empty text is still a text cell (as XlsxWriter wrote it), not a blank one.
     return f'<c r="{ref}" s="{style}" t="inlineStr"><is><t xml:space="preserve">{_xml(text)}</t></is></c>'
 
 

@@ -52,7 +52,8 @@ def test_rows_checked_in_two_processes_plan_exactly_as_in_one(db: Any, world: An
             s.rollback()
     assert set(plans) == {1, 2}
     one, two = plans[1], plans[2]
-    assert one[1] == two[1] and one[1]["error"] > 0 and one[1]["skip"] > 0 and one[1]["create"] > 300
+    flagged = sum(1 for r in one[0] if r.get("errors") or r.get("warnings"))  # bad cells: errors, or left out
+    assert one[1] == two[1] and flagged > 20 and one[1]["skip"] > 0 and one[1]["create"] > 300
     assert json.dumps(one[0], default=str) == json.dumps(two[0], default=str)
     assert one[2] == two[2]  # the records to write, not only what the report shows
 
@@ -113,9 +114,9 @@ def test_the_streamed_report_is_the_sheet_excel_opens(api: Any) -> None:
     assert [c.value for c in ws[2]] == ["Row", "Action", "Matches", "Errors", "Warnings", "Values"]
     assert ws["A3"].value == 2 and ws["B3"].value == "create"
     assert json.loads(ws["F3"].value) == {"name": "A & B <Ltd>", "phones": ["+85512345678"]}
-    assert ws["B4"].value == "error" and ws["D4"].value.startswith("B: ")
+    assert ws["B4"].value == "error" and "B" in ws["D4"].value
     assert ws["F4"].data_type == "s" and ws["F4"].value.startswith('{"name": "=cmd')  # text, never a formula
-    assert ws["B5"].value == "skip" and ws["C5"].value is None
+    assert ws["B5"].value == "skip" and not ws["C5"].value and ws["C5"].data_type == "s"
     assert ws.freeze_panes == "A3" and ws.auto_filter.ref == "A2:F5"
     assert ws["B3"].fill.fgColor.rgb == "FFE2EFDA" and ws["B4"].fill.fgColor.rgb == "FFF8CBAD"
     assert ws["A2"].font.b and ws["D4"].alignment.wrap_text
