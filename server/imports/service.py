@@ -1,6 +1,7 @@
 """The import rules: read a file, map it, plan every row (dry run), commit all or nothing, undo as a whole."""
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import functools
 import gc
@@ -11,7 +12,7 @@ import time
 from dataclasses import dataclass, field
 from decimal import Decimal
 from types import ModuleType
-from typing import Any, Callable
+from typing import Any, Callable, Iterator
 
 from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
@@ -306,7 +307,8 @@ def apply_plan(session: Session, actor: Actor, p: Plan, imp: Import, progress: P
     if progress:
         progress("write", 0, 1)
     handler = HANDLERS[p.kind]
-    created, updated, extra = handler.apply(p.rows, p.ctx)
+    with _page_cache(session, len(p.rows)):
+        created, updated, extra = handler.apply(p.rows, p.ctx)
     if updated:
         session.add_all([ImportChange(import_id=imp.id, entity=handler.ENTITY, entity_id=i, before=json_plain(b),
                                       version_after=v) for i, b, v in updated])
@@ -325,6 +327,26 @@ def apply_plan(session: Session, actor: Actor, p: Plan, imp: Import, progress: P
     log_change(session, actor, ENTITY, imp.id, "commit", None, after)
     if progress:
         progress("write", 1, 1)
+
+
+@contextlib.contextmanager
+def _page_cache(session: Session, rows: int) -> Iterator[None]:
+    """A larger SQLite page cache while a large import writes: its inserts land all over eight indexes
+    of the clients' table, and SQLite's default 2 MB cache sent each of them to the file again (measured:
+    a tenth of the write's CPU for 32 MB on 100,000 rows). Put back as it was for the pooled connection."""
+    if rows < parallel.PARALLEL_ROWS or session.get_bind().dialect.name != "sqlite":
+        yield
+        return
+    conn = session.connection()
+    before = conn.exec_driver_sql("PRAGMA cache_size").scalar()
+    conn.exec_driver_sql(f"PRAGMA cache_size={-CACHE_KIB}")
+    try:
+        yield
+    finally:
+        conn.exec_driver_sql(f"PRAGMA cache_size={int(before)}")
+
+
+CACHE_KIB = 32 * 1024
 
 
 @_gc_paused
