@@ -28,15 +28,7 @@ from ..parties.models import (
     counterparty_tags,
 )
 from ..core.i18n import translate
-from ..parties.normalize import (
-    EmailError,
-    PhoneError,
-    TaxIdError,
-    fold_spaces,
-    normalise_email,
-    normalise_phone,
-    normalise_tax_id_in,
-)
+from ..parties.normalize import PhoneError, fold_spaces, normalise_phone
 from .matching import NAME_THRESHOLD, FuzzyNames, confirm_score, country_names, name_match_key
 from .messages import MESSAGES
 from .references import delete_rows, referencing
@@ -274,17 +266,9 @@ def _read(row: Row, ctx: Context) -> _Draft:
     if "country" not in data and ctx.options.country and ctx.options.country != ctx.refs.company.country:
         data["country"] = ctx.options.country  # the file's country, where the company's is another
     tax = row.ident("tax_id")
-    if tax:
-        tried = (data["country"],) if data.get("country") else ctx.refs.tax_countries(
-            ctx.actor.branch_ids[0] if ctx.actor.branch_ids else None)
-        try:
-            normalise_tax_id_in(tax, tried)
-        except TaxIdError as exc:
-            row.problem(strict, "tax_id", "tax_id_not_valid", value=tax, countries=", ".join(tried) or "-",
-                        reason_code=exc.code)
-        else:
-            data["tax_id"] = tax
-            d.typed["tax_id"] = ("tax_id", row.column("tax_id"), tax)
+    if tax:  # checked by the API's rules below, in the row's country or the company's and branches'
+        data["tax_id"] = tax
+        d.typed["tax_id"] = ("tax_id", row.column("tax_id"), tax)
     tiers = ((row_country,),) + ctx.phone_tiers if row_country else ctx.phone_tiers
     for col, typed in _split(row.texts("phone"), _SPLIT):
         e164, code, countries = read_phone(typed, tiers)
@@ -293,12 +277,7 @@ def _read(row: Row, ctx: Context) -> _Draft:
         else:
             d.lists["phones"].append(("phone", col, typed, {"number": e164}))
     for col, typed in _split(row.texts("email"), _EMAIL_SPLIT):
-        try:
-            normalise_email(typed)
-        except EmailError as exc:
-            row.problem(strict, "email", "email_not_valid", column=col, value=typed, reason_code=exc.code)
-        else:
-            d.lists["emails"].append(("email", col, typed, {"email": typed}))
+        d.lists["emails"].append(("email", col, typed, {"email": typed}))  # checked by the API's rules
     address = {k: row.text(k) for k in ("address", "city", "region", "postal_code")}
     if any(address.values()):
         typed_address = ", ".join(v for v in address.values() if v)
@@ -332,11 +311,19 @@ def _read(row: Row, ctx: Context) -> _Draft:
     return d
 
 
+_OWN_WORDS = {"invalid_email": "email_not_valid", "invalid_tax_id": "tax_id_not_valid",
+              "invalid_phone": "phone_not_valid"}
+
+
 def _rule_problem(row: Row, d: _Draft, e: FieldError, strict: bool) -> bool:
     """Report one broken rule of the API's; True when the part was left out (the row goes on without it)."""
     key, column, typed = d.where(e.field)
     code, params = e.code, dict(e.params)
-    if typed is not None:
+    if typed is not None and code in _OWN_WORDS:
+        # The API's rule, in the import's words: the value quoted, the reason as our code.
+        code, params = _OWN_WORDS[code], {"value": typed, "reason_code": params.get("reason_code"),
+                                          "countries": params.get("country") or "-"}
+    elif typed is not None:
         params["value"] = typed  # quoted (cut, control characters shown) where the row records it
         if code == "too_long":
             code = "value_too_long"
@@ -361,13 +348,12 @@ def normalise(row: Row, ctx: Context) -> None:
     with a warning quoting it and the client is imported without it; a row without a name is an error.
     """
     d = _read(row, ctx)
-    if row.errors:
-        for w in row.warnings:  # nothing of this row is imported: "the rest is imported" would be untrue
-            w.pop("left_out", None)
-        return
+    named = "name" in d.data
     norm = None
     for _attempt in range(4):  # each pass leaves out what the previous one refused; a few at most
         body = d.body()
+        if not named:
+            body["name"] = "-"  # the rest of the row is checked all the same: every problem at once
         try:
             fields = party_schemas.ClientIn.model_validate(body, strict=True)
         except ValidationError as exc:
@@ -378,12 +364,15 @@ def normalise(row: Row, ctx: Context) -> None:
             break
         norm = None
         left_out = [e for e in errors if _rule_problem(row, d, e, ctx.options.strict)]
-        if row.errors or not left_out:
-            return
+        if (row.errors and ctx.options.strict) or not left_out:
+            break
         d.compact()
+    if row.errors:
+        for w in row.warnings:  # nothing of this row is imported: "the rest is imported" would be untrue
+            w.pop("left_out", None)
+        return
     if norm is None:
-        if not row.errors:
-            row.error(None, "row_unreadable")
+        row.error(None, "row_unreadable")
         return
     row.record = norm
     c = norm.columns
@@ -425,11 +414,13 @@ _RANK = {k: i for i, k in enumerate(_KINDS)}
 def _mask(keys: dict[str, set[str]]) -> int:
     """Which kinds of key a record has, as bits: two records with a kind in common that share none of
     its values are told apart by it (two phones, two tax ids); with none in common nothing tells them apart."""
-    return sum(1 << i for i, k in enumerate(_KINDS) if keys[k])
+    return (1 if keys["tax_id"] else 0) | (2 if keys["phone"] else 0) | (4 if keys["email"] else 0)
 
 
-def _taxes_differ(a: dict[str, set[str]], b: dict[str, set[str]]) -> bool:
-    return bool(a["tax_id"] and b["tax_id"] and not a["tax_id"] & b["tax_id"])
+def _taxes_differ(a: dict[str, set[str]], b: dict[str, set[str]] | set[str]) -> bool:
+    """Two legal entities: both have tax ids and share none (`b` may be a set of tax ids)."""
+    theirs = b if isinstance(b, set) else b["tax_id"]
+    return bool(a["tax_id"] and theirs and not a["tax_id"] & theirs)
 
 
 def _shared(a: dict[str, set[str]], b: dict[str, set[str]]) -> tuple[str, str] | None:
@@ -446,16 +437,16 @@ class _Group:
     seed) directly, never through another member: two clients cannot be chained into one by a third
     row that shares a phone with one and an e-mail with the other."""
 
-    __slots__ = ("seed", "members", "keys", "bare")
+    __slots__ = ("seed", "members", "taxes", "bare")
 
     def __init__(self, seed: int, keys: dict[str, set[str]]) -> None:
         self.seed = seed
         self.members: list[tuple[int, str, float]] = [(seed, "", 100.0)]  # (index, by, score)
-        self.keys = {k: set(v) for k, v in keys.items()}
-        self.bare = not any(keys.values())
+        self.taxes: set[str] = set(keys["tax_id"])  # the group's tax ids: another one is another client
+        self.bare = not (keys["tax_id"] or keys["phone"] or keys["email"])
 
 
-def primaries(rows: list[Row], strong_of: Any, name_of: Any) -> dict[int, dict[str, Any]]:
+def primaries(rows: list[Row], keys_of: list[dict[str, set[str]]], names: list[str]) -> dict[int, dict[str, Any]]:
     """Rows of the file that repeat another → {index: the match: kept row, by what, name score, threshold}.
 
     A row repeats a group when it shares the group's tax id; or shares a phone or an e-mail with it and
@@ -464,8 +455,6 @@ def primaries(rows: list[Row], strong_of: Any, name_of: Any) -> dict[int, dict[s
     they share. A shared phone or e-mail between unlike names is reported, not merged. The fullest row
     of a group is kept, not the first, so the same file with its rows shuffled keeps the same row.
     """
-    names = [name_of(r) for r in rows]
-    keys_of = [strong_of(r) for r in rows]
     groups: list[_Group] = []
     index: dict[tuple[str, str], list[int]] = {}
     by_name: dict[str, list[int]] = {}
@@ -482,7 +471,7 @@ def primaries(rows: list[Row], strong_of: Any, name_of: Any) -> dict[int, dict[s
         told = 0
         for g, (kind, value) in found.items():
             group = groups[g]
-            if _taxes_differ(keys, group.keys):
+            if _taxes_differ(keys, group.taxes):
                 continue
             score = confirm_score(names[i], names[group.seed])
             if kind == "tax_id" or score >= NAME_THRESHOLD:
@@ -494,7 +483,7 @@ def primaries(rows: list[Row], strong_of: Any, name_of: Any) -> dict[int, dict[s
         if not chosen:
             bare = not any(keys.values())
             namesakes = [g for g in by_name.get(names[i], ()) if (bare or groups[g].bare)
-                         and not _taxes_differ(keys, groups[g].keys)]
+                         and not _taxes_differ(keys, groups[g].taxes)]
             if len(namesakes) == 1:  # two namesakes: which one is a guess; the look-alike pass warns
                 chosen.append((namesakes[0], "name", 100.0))
         if not chosen:
@@ -509,13 +498,13 @@ def primaries(rows: list[Row], strong_of: Any, name_of: Any) -> dict[int, dict[s
                 row.warn("also_in_file", by=other_by, row=rows[groups[other].seed].number,
                          kept=rows[groups[g].seed].number)
         group = groups[g]
+        group.taxes |= keys["tax_id"]
         for kind in _KINDS:
             for v in keys[kind]:
-                group.keys[kind].add(v)
                 ids = index.setdefault((kind, v), [])
                 if g not in ids:
                     ids.append(g)
-        group.bare = group.bare or not any(keys.values())
+        group.bare = group.bare or not (keys["tax_id"] or keys["phone"] or keys["email"])
     out: dict[int, dict[str, Any]] = {}
     for group in groups:
         if len(group.members) < 2:
@@ -540,7 +529,10 @@ def primaries(rows: list[Row], strong_of: Any, name_of: Any) -> dict[int, dict[s
 
 
 def _base_mask(base: Base, cp_id: int) -> int:
-    return _mask(_base_strong(base.rows[cp_id]))
+    rec = base.rows[cp_id]
+    if "mask" not in rec:
+        rec["mask"] = _mask(_base_strong(rec))
+    return rec["mask"]  # type: ignore[no-any-return]
 
 
 def _by_name(row: Row, keys: dict[str, set[str]], base: Base, name_key: str) -> tuple[int | None, int | None]:
@@ -569,7 +561,9 @@ def match(rows: list[Row], ctx: Context) -> None:
     the two apart: update the record, or nothing to do when it already holds it all)."""
     base = ctx.base
     valid = [r for r in rows if r.action != "error"]
-    repeats = primaries(valid, _strong, lambda r: name_match_key(r.record.columns["name"]))
+    strong = [_strong(r) for r in valid]
+    names = [name_match_key(r.record.columns["name"]) for r in valid]
+    repeats = primaries(valid, strong, names)
     look_alike: list[tuple[Row, str, int]] = []
     matched: list[Row] = []
     for i, row in enumerate(valid):
@@ -578,8 +572,7 @@ def match(rows: list[Row], ctx: Context) -> None:
             row.match = repeats[i]
             continue
         norm = row.record
-        keys = _strong(row)
-        name_key = name_match_key(norm.columns["name"])
+        keys, name_key = strong[i], names[i]
         found = None
         if norm.columns.get("tax_id_key") in base.by_tax:
             cp_id = base.by_tax[norm.columns["tax_id_key"]]
@@ -632,36 +625,53 @@ def _look_alikes(rows: list[tuple[Row, str, int]], base: Base) -> None:
     Only what the exact keys left undecided gets here, and only names of one block (first letters)
     are compared; names with other numbers ("Client 00123", "Client 00124") are never alike.
     """
-    keys = list(dict.fromkeys(key for _row, key, _m in rows))
-    close_base = dict(zip(keys, base.fuzzy.close_many(keys)))
+    # Which kinds of key the records hold: a row whose every possible partner shares a kind of key
+    # with it (every client has a phone) was decided by the keys, and no name is compared for it.
+    file_masks = {m for _row, _key, m in rows}
+    base_masks = {_base_mask(base, cp_id) for cp_id in base.rows}
+    open_masks = {m for m in file_masks if any(not m & u for u in file_masks | base_masks)}
+    partners = {u for u in file_masks if any(not u & m for m in open_masks)}
+    if not open_masks:
+        return
+    asking = [(row, key, m) for row, key, m in rows if m in open_masks]
+    keys = list(dict.fromkeys(key for _row, key, _m in asking))
+    close_base = dict(zip(keys, base.fuzzy.close_many(keys) if any(not m & u for m in open_masks for u in base_masks)
+                          else [[] for _ in keys]))
     file_names = FuzzyNames()
-    for key in keys:
+    for key in dict.fromkeys(key for _row, key, m in rows if m in partners):
         file_names.add(key, 0)
     close_file = {key: {other: score for other, _i, score in found if other != key}
                   for key, found in zip(keys, file_names.close_many(keys))}
     earlier: dict[str, dict[int, int]] = {}  # name → kinds of key → the first such row's number
     for row, key, mask in rows:
-        hit = None
-        for other, _id, score in close_base[key]:
-            for cp_id in base.by_name.get(other, ())[:64]:
-                if not mask & _base_mask(base, cp_id):
-                    hit = (cp_id, score)
-                    break
-            if hit:
+        if mask in open_masks:
+            _look_alike(row, key, mask, base, close_base[key], close_file[key], earlier)
+        if mask in partners:
+            earlier.setdefault(key, {}).setdefault(mask, row.number)
+
+
+def _look_alike(row: Row, key: str, mask: int, base: Base, close_base: list[tuple[str, int, float]],
+                close_file: dict[str, float], earlier: dict[str, dict[int, int]]) -> None:
+    hit = None
+    for other, _id, score in close_base:
+        for cp_id in base.by_name.get(other, ())[:64]:
+            if not mask & _base_mask(base, cp_id):
+                hit = (cp_id, score)
                 break
-        if hit is not None:
-            row.warn("possible_duplicate", id=hit[0], name=base.rows[hit[0]]["name"], score=hit[1])
-            row.match = {"id": hit[0], "by": "similar_name", "score": hit[1], "threshold": NAME_THRESHOLD,
-                         "name": base.rows[hit[0]]["name"]}
-        else:
-            near: tuple[int, float] | None = None
-            for other, score in [(key, 100.0), *close_file[key].items()]:
-                for m, number in (earlier.get(other) or {}).items():
-                    if not mask & m and (near is None or score > near[1] or (score == near[1] and number < near[0])):
-                        near = (number, score)
-            if near is not None:
-                row.warn("possible_duplicate_in_file", row=near[0], score=near[1])
-        earlier.setdefault(key, {}).setdefault(mask, row.number)
+        if hit:
+            break
+    if hit is not None:
+        row.warn("possible_duplicate", id=hit[0], name=base.rows[hit[0]]["name"], score=hit[1])
+        row.match = {"id": hit[0], "by": "similar_name", "score": hit[1], "threshold": NAME_THRESHOLD,
+                     "name": base.rows[hit[0]]["name"]}
+        return
+    near: tuple[int, float] | None = None
+    for other, score in [(key, 100.0), *close_file.items()]:
+        for m, number in (earlier.get(other) or {}).items():
+            if not mask & m and (near is None or score > near[1] or (score == near[1] and number < near[0])):
+                near = (number, score)
+    if near is not None:
+        row.warn("possible_duplicate_in_file", row=near[0], score=near[1])
 
 
 def _children(ctx: Context, rows: list[Row]) -> dict[str, dict[int, list[Any]]]:

@@ -92,8 +92,10 @@ class FuzzyNames:
                              if (sc := fuzz.ratio(keys[i], c, score_cutoff=FUZZY_CUTOFF))]
                     out[i] = sorted(found, key=lambda x: -x[2])
                 continue
+            # Threads pay off for big blocks only; a handful of names is quicker on this one.
+            workers = -1 if len(positions) * len(choices) > 200_000 else 1
             scores = process.cdist([keys[i] for i in positions], choices, scorer=fuzz.ratio,
-                                   score_cutoff=FUZZY_CUTOFF, workers=-1)
+                                   score_cutoff=FUZZY_CUTOFF, workers=workers)
             for row, i in zip(scores, positions):
                 found = [(choices[j], ids[j], round(float(row[j]), 1)) for j in row.nonzero()[0]]
                 found.sort(key=lambda x: -x[2])
