@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import operator
 from decimal import Decimal
 from typing import Annotated, Any
 
@@ -232,10 +233,35 @@ def insert_rows(session: Any, table: Any, rows: list[dict[str, Any]]) -> None:
     mark = "?" if dialect.paramstyle == "qmark" else "%s"
     sql = (f"INSERT INTO {quote(table.name)} ({', '.join(quote(c.name) for c in columns)}) "
            f"VALUES ({', '.join([mark] * len(keys))})")
-    plain = [j for j, p in enumerate(processors) if p is None]
-    if len(plain) == len(keys):
-        params = [tuple(r[k] for k in keys) for r in rows]
-    else:
-        pairs = list(zip(keys, processors))
-        params = [tuple(p(r[k]) if p else r[k] for k, p in pairs) for r in rows]
-    conn.exec_driver_sql(sql, params)
+    conn.exec_driver_sql(sql, _params(rows, keys, processors))
+
+
+def _params(rows: list[dict[str, Any]], keys: list[str], processors: list[Any]) -> list[tuple[Any, ...]]:
+    """The rows as the driver's tuples, each value through its column's bind processor.
+
+    A value every row shares (the batch's created_at, an empty `extra`, a NULL) is converted once;
+    the others one by one (None too: JSON writes it as 'null'). The tuple is cut by itemgetter at C speed.
+    """
+    get = operator.itemgetter(*keys) if len(keys) > 1 else (lambda r: (r[keys[0]],))
+    first = rows[0]
+    fixed: list[tuple[int, Any]] = []
+    varying: list[tuple[int, Any]] = []
+    for j, (k, p) in enumerate(zip(keys, processors)):
+        if p is None:
+            continue
+        v = first[k]
+        if all(r[k] is v for r in rows):
+            fixed.append((j, p(v)))
+        else:
+            varying.append((j, p))
+    if not fixed and not varying:
+        return [get(r) for r in rows]
+    out = []
+    for r in rows:
+        values = list(get(r))
+        for j, converted in fixed:
+            values[j] = converted
+        for j, p in varying:
+            values[j] = p(values[j])
+        out.append(tuple(values))
+    return out
