@@ -32,6 +32,12 @@ How it behaves where Excel and a file differ (decided here, relied on by the Syn
   (VML) are saved byte-identical. What openpyxl warns it drops (data-validation and
   conditional-format extensions...) is logged on opening; drawn shapes (text boxes, shape
   buttons) it drops without a word, so a book holding any refuses to be saved.
+- Large sheets (a part of 1 MB or more, or a write of 20,000 cells or more) are held as rows by
+  xlsx_stream rather than as openpyxl cells, and streamed on save: values, reads and the saved
+  bytes are openpyxl's own (tested against it). Only reading and writing values, clear_contents
+  and used_range work on the rows; anything else that touches ws._cells (formats, end(), insert
+  or delete rows, copying...) first turns the rows into openpyxl cells for good, so every
+  openpyxl-based operation stays exact, at openpyxl's speed.
 - Sheet names match case-insensitively; activating a sheet leaves only its tab selected;
   `sheets.add` without a position inserts before the active sheet and activates the new one.
 - No Excel means no recalculation, VBA, charts, pictures, shapes, COM `api`, autofit,
