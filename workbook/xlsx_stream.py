@@ -50,6 +50,12 @@ ADOPT_CELLS = 20_000
 
 _NO = object()  # no cell at this place of a row (None is a cell that exists and is empty)
 _ROW = re.compile(rb'<row r="([0-9]{1,7})"([^>]*?)(?:/>|>(.*?)</row>)', re.S)
+_ROW_HEAD = re.compile(rb'<row r="([0-9]{1,7})"([^>]*)>')
+# The two shapes of nearly every cell openpyxl and Excel write: a value, or a plain inline string.
+# Groups: column, style, ' t="inlineStr"' (the second shape), its text, type, value.
+_SIMPLE = re.compile(
+    rb'<c r="([A-Z]{1,3})[0-9]{1,7}"(?: s="([0-9]{1,9})")?'
+    rb'(?:( t="inlineStr")><is><t(?: xml:space="preserve")?>([^<]*)</t></is>|(?: t="([a-z]{1,9})")?><v>([^<]*)</v>)</c>')
 _CELL = re.compile(
     rb'(<c r="([A-Z]{1,3})[0-9]{1,7}"(?: s="([0-9]{1,9})")?(?: t="([a-zA-Z]{1,9})")?'
     rb'(?:/>|>(<f>[^<]*</f>|<f/>)?(?:<v>([^<]*)</v>|<v/>)?'
@@ -76,11 +82,6 @@ def _texts(raws: list[bytes]) -> list[str]:
 
 def _text(raw: bytes) -> str:
     return _texts([raw])[0] if raw else ""
-
-
-def _cast_number(value: bytes):
-    """openpyxl's reading of a number (reader._cast_number)."""
-    return float(value) if b"." in value or b"E" in value or b"e" in value else int(value)
 
 
 def _column_numbers() -> dict[bytes, int]:
@@ -511,6 +512,7 @@ def _scan(xml: bytes, reader: Reader) -> tuple[bytes, Store]:
     store = Store.__new__(Store)
     store._arrays, store._ids = [StyleArray()], {StyleArray(): 0}
     canonical = [store.style_id(array) for array in wb._cell_styles]
+    zero = canonical[0]  # a cell without s= has the first style (all zeros, unless the file says otherwise)
     dates, strings = wb._date_formats, reader.shared_strings
     rows: dict[int, list] = {}
     row_styles: dict[int, list[int]] = {}
@@ -518,47 +520,48 @@ def _scan(xml: bytes, reader: Reader) -> tuple[bytes, Store]:
     escaped: list[tuple[list, int, bytes]] = []  # (row, index, raw text) of text with & or CR in it
     dims: list[bytes] = []
     columns = _COLUMNS
-    position = head_end + len(b"<sheetData>")
-    for match in _ROW.finditer(xml, position, tail_start):
-        if match.start() != position:
-            raise _Unsupported
-        position = match.end()
-        r = int(match.group(1))
-        attrs = match.group(2)
+    for r, attrs, content in _rows(xml, head_end + len(b"<sheetData>"), tail_start):
         if attrs and re.sub(rb'\s+spans="[^"]*"', b"", attrs).strip():
-            dims.append(b'<row r="' + match.group(1) + b'"' + attrs + b"/>")
-        content = match.group(3)
+            dims.append(b'<row r="' + str(r).encode() + b'"' + attrs + b"/>")
         if not content:
             continue
-        found = _CELL.findall(content)
-        if sum(len(cell[0]) for cell in found) != len(content):
-            raise _Unsupported
+        found = _SIMPLE.findall(content)
+        # every tag starts with "<" and text holds none: all of them inside the matches means every cell
+        # is one of the two simple shapes; otherwise this row is read by the general expression
+        # (an unmatched inline string would add at least 6 to the left and 2 to the right)
+        if content.count(b"<") != 4 * len(found) + 2 * content.count(b"<is>"):
+            found = _general(content)
         if r in rows:
             raise _Unsupported
         row: list = []
+        append = row.append
         st: list[int] | None = None
-        for whole, letters, s, t, f, v, inline in found:
+        for letters, s, inline, raw_text, t, v in found:
             i = columns[letters] - 1
-            if i < len(row):
-                raise _Unsupported  # cells out of order or repeated
-            if i > len(row):
+            if i != len(row):
+                if i < len(row):
+                    raise _Unsupported  # cells out of order or repeated
                 row.extend([_NO] * (i - len(row)))
-            raw = int(s) if s else 0
-            sid = canonical[raw]
-            if f:
-                special.append((r, i, "=" + (_text(f[3:-4]) if f != b"<f/>" else ""), "f", raw))
-                value = _NO
-            elif t == b"inlineStr":
-                if inline:
-                    raw_text = b"" if inline == b"<is><t/></is>" else inline[inline.index(b">", 5) + 1:-9]
-                    if b"&" in raw_text or b"\r" in raw_text:
-                        escaped.append((row, i, raw_text))
-                        value = None
-                    else:
-                        value = raw_text.decode()
+            if s:
+                raw = int(s)
+                sid = canonical[raw]
+            else:
+                raw, sid = 0, zero
+            if inline:  # the bulk of a table: text
+                if b"&" in raw_text or b"\r" in raw_text:
+                    escaped.append((row, i, raw_text))
+                    append(None)
                 else:
-                    special.append((r, i, None, "inlineStr", raw))
-                    value = _NO
+                    append(raw_text.decode())
+                if sid:
+                    st = _styled(st, row, i, sid)
+                continue
+            if t == b"=":
+                special.append((r, i, "=" + _text(v), "f", raw))
+                value = _NO
+            elif t == b"inlineStr":  # no <is>: openpyxl keeps the type and no value
+                special.append((r, i, None, "inlineStr", raw))
+                value = _NO
             elif not v:
                 if t and t != b"n":
                     special.append((r, i, None, t.decode(), raw))
@@ -566,7 +569,7 @@ def _scan(xml: bytes, reader: Reader) -> tuple[bytes, Store]:
                 else:
                     value = None
             elif not t or t == b"n":
-                value = _cast_number(v)
+                value = float(v) if b"." in v or b"E" in v or b"e" in v else int(v)  # openpyxl's _cast_number
                 if raw in dates:  # openpyxl's date conversion (out of range it warns: left to openpyxl)
                     special.append((r, i, from_excel(value, wb.epoch, timedelta=raw in wb._timedelta_formats),
                                     "d", raw))
@@ -582,18 +585,12 @@ def _scan(xml: bytes, reader: Reader) -> tuple[bytes, Store]:
                 value = _NO
             else:
                 raise _Unsupported
-            row.append(value)
+            append(value)
             if sid:
-                if st is None:
-                    st = [0] * len(row)
-                if len(st) < len(row):
-                    st.extend([0] * (len(row) - len(st)))
-                st[i] = sid
+                st = _styled(st, row, i, sid)
         rows[r] = row
         if st is not None:
             row_styles[r] = st
-    if position != tail_start:
-        raise _Unsupported
     for (row, i, _), text in zip(escaped, _texts([raw for _, _, raw in escaped])):
         row[i] = text
     store.rows, store.styles, store.ws, store.wb = rows, row_styles, None, wb
@@ -601,6 +598,57 @@ def _scan(xml: bytes, reader: Reader) -> tuple[bytes, Store]:
     store._special = special
     stripped = xml[:head_end] + b"<sheetData>" + b"".join(dims) + b"</sheetData>" + tail
     return stripped, store
+
+
+def _styled(st: list[int] | None, row: list, i: int, sid: int) -> list[int]:
+    """A row's styles with cell i's set (made, or made as long as the row, where needed)."""
+    if st is None:
+        st = [0] * len(row)
+    elif len(st) < len(row):
+        st.extend([0] * (len(row) - len(st)))
+    st[i] = sid
+    return st
+
+
+def _rows(xml: bytes, start: int, end: int):
+    """(row number, attributes, content) of each <row> in xml[start:end], in order."""
+    pieces = xml[start:end].split(b"</row>")
+    if pieces[-1].strip():
+        raise _Unsupported
+    result = []
+    for piece in pieces[:-1]:
+        head = _ROW_HEAD.match(piece)
+        if head is None or head.group(2).endswith(b"/"):  # an empty <row/> among them: one row at a time
+            break
+        result.append((int(head.group(1)), head.group(2), piece[head.end():]))
+    else:
+        return result
+    result, position = [], start
+    for match in _ROW.finditer(xml, start, end):
+        if match.start() != position:
+            raise _Unsupported
+        position = match.end()
+        result.append((int(match.group(1)), match.group(2), match.group(3)))
+    if position != end:
+        raise _Unsupported
+    return result
+
+
+def _general(content: bytes) -> list[tuple]:
+    """A row's cells in any shape the fast reader knows, as _SIMPLE's groups (a formula as type "=")."""
+    found = _CELL.findall(content)
+    if sum(len(cell[0]) for cell in found) != len(content):
+        raise _Unsupported
+    cells = []
+    for _, letters, s, t, f, v, inline in found:
+        if f:
+            cells.append((letters, s, b"", b"", b"=", f[3:-4] if f != b"<f/>" else b""))
+        elif t == b"inlineStr" and inline:
+            cells.append((letters, s, b"x", b"" if inline == b"<is><t/></is>" else inline[inline.index(b">", 5) + 1:-9],
+                          t, v))
+        else:
+            cells.append((letters, s, b"", b"", t, v))
+    return cells
 
 
 def attach(reader: Reader) -> None:

@@ -167,6 +167,7 @@ def test_what_the_rows_do_not_serve_turns_them_into_openpyxl_cells_first(tmp_pat
     assert isinstance(ws._cells, dict) and isinstance(ws._cells[2, 1], Cell)
     assert sheet.range("A2").value == "changed" and sheet.range("B2").number_format == "0.000"
     assert sheet.range("A1").end("down").address == "$A$19"  # row 20 holds ""
+    book.close()
 
 
 def test_illegal_characters_are_refused_as_openpyxl_refuses_them(tmp_path: Path,
@@ -189,3 +190,4 @@ def test_what_the_fast_reader_does_not_know_is_left_to_openpyxl(tmp_path: Path,
     book = _open(tmp_path / "merged.xlsx", True, monkeypatch)
     assert xlsx_stream.store_of(book.sheets[0].impl.ws) is None
     assert book.sheets[0].range("A1:A2").value == ["merged", "x"]
+    book.close()
