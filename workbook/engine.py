@@ -806,10 +806,7 @@ class _Range(base_classes.Range):
         if rows_store is None and len(rows) * len(rows[0]) >= xlsx_stream.ADOPT_CELLS:
             rows_store = xlsx_stream.adopt(self.sheet.ws)  # a table: rows from here on, not openpyxl cells
         if rows_store is not None:
-            for r, row in enumerate(rows, self.r1):
-                for c, value in enumerate(row, self.c1):
-                    rows_store.store(self.sheet, r, c, value)
-            return
+            return rows_store.write(self.sheet, self.r1, self.c1, rows)
         ws, cells, fresh = self.sheet.ws, self.sheet.ws._cells, self.sheet.book._fresh
         for r, row in enumerate(rows, self.r1):
             for c, value in enumerate(row, self.c1):

@@ -25,7 +25,8 @@ from __future__ import annotations
 import datetime as dt
 import io
 import re
-from zipfile import ZIP_DEFLATED, ZipFile
+import time
+from zipfile import ZIP_DEFLATED, ZipFile, ZipInfo
 
 from lxml.etree import fromstring, xmlfile
 from openpyxl.cell._writer import write_cell
@@ -33,6 +34,7 @@ from openpyxl.cell.cell import ERROR_CODES, ILLEGAL_CHARACTERS_RE, Cell
 from openpyxl.compat import safe_string
 from openpyxl.styles.cell_style import StyleArray
 from openpyxl.drawing.spreadsheet_drawing import SpreadsheetDrawing
+from openpyxl.formula.translate import Translator
 from openpyxl.reader.excel import ExcelReader
 from openpyxl.utils.cell import get_column_letter
 from openpyxl.utils.datetime import from_excel
@@ -48,9 +50,11 @@ STREAM_BYTES = 1 << 20
 # A write of at least this many cells into an openpyxl sheet moves the sheet into a Store first.
 ADOPT_CELLS = 20_000
 
+_ERROR_CODES = frozenset(ERROR_CODES)
 _NO = object()  # no cell at this place of a row (None is a cell that exists and is empty)
 _ROW = re.compile(rb'<row r="([0-9]{1,7})"([^>]*?)(?:/>|>(.*?)</row>)', re.S)
 _ROW_HEAD = re.compile(rb'<row r="([0-9]{1,7})"([^>]*)>')
+_EMPTY_ROW = re.compile(rb"<row\b[^>]*/>")
 # The two shapes of nearly every cell openpyxl and Excel write: a value, or a plain inline string.
 # Groups: column, style, ' t="inlineStr"' (the second shape), its text, type, value.
 _SIMPLE = re.compile(
@@ -58,7 +62,8 @@ _SIMPLE = re.compile(
     rb'(?:( t="inlineStr")><is><t(?: xml:space="preserve")?>([^<]*)</t></is>|(?: t="([a-z]{1,9})")?><v>([^<]*)</v>)</c>')
 _CELL = re.compile(
     rb'(<c r="([A-Z]{1,3})[0-9]{1,7}"(?: s="([0-9]{1,9})")?(?: t="([a-zA-Z]{1,9})")?'
-    rb'(?:/>|>(<f>[^<]*</f>|<f/>)?(?:<v>([^<]*)</v>|<v/>)?'
+    rb'(?:/>|>(<f>[^<]*</f>|<f/>|<f t="shared"(?: ref="[A-Z0-9:]{1,32}")? si="[0-9]{1,9}"(?:/>|>[^<]*</f>))?'
+    rb'(?:<v>([^<]*)</v>|<v/>)?'
     rb'(<is>(?:<t/>|<t(?: xml:space="preserve")?>[^<]*</t>)</is>)?</c>))')
 _NEEDS_PREFIX = ("=", "+", "-", "@", "\t", "\r", "'")  # as in engine._NEEDS_PREFIX
 
@@ -273,14 +278,54 @@ class Store:
             sheet.ws._cells = cells
         self._put(r, i, one.get((r, c)))
 
+    def write(self, sheet, r1: int, c1: int, rows: list) -> None:
+        """engine._Range.raw_value = rows: store() for each cell, with the bulk of a table (plain text and
+        numbers over unstyled cells) put in place here."""
+        plain, store, errors, illegal = self.rows, self.store, _ERROR_CODES, ILLEGAL_CHARACTERS_RE.search
+        for r, values in enumerate(rows, r1):
+            row = plain.get(r)
+            if row is None:
+                row = plain[r] = []
+            end = c1 - 1 + len(values)
+            if len(row) < end:
+                row.extend([_NO] * (end - len(row)))
+            st = self.styles.get(r)
+            texts = [v for v in values if v.__class__ is str]
+            if illegal("\n".join(texts)) or any(len(text) > 32767 for text in texts):
+                st = ()  # openpyxl's cut or refusal: cell by cell below
+            for i, value in enumerate(values, c1 - 1):
+                entry = row[i]
+                kind = value.__class__
+                if entry.__class__ is Cell or st is not None and (not st or i < len(st) and st[i]):
+                    store(sheet, r, i + 1, value)
+                elif kind is str:
+                    if not value:
+                        row[i] = _NO
+                    elif value[0] == "'" or value[0] == "=" and len(value) > 1 or value in errors:
+                        store(sheet, r, i + 1, value)
+                    else:
+                        row[i] = value
+                elif value is None:
+                    row[i] = _NO
+                elif kind is float or kind is int or kind is bool:
+                    row[i] = value
+                else:
+                    store(sheet, r, i + 1, value)
+
     def clear(self, sheet, r1: int, c1: int, r2: int, c2: int) -> None:
-        """engine._Range.clear_contents: every cell holding a value is cleared."""
+        """engine._Range.clear_contents: every cell holding a value is cleared (its format stays)."""
         for r, row in self.rows.items():
             if r1 <= r <= r2:
+                st = self.styles.get(r)
                 for i in range(c1 - 1, min(c2, len(row))):
                     v = row[i]
-                    if v is not _NO and v is not None and (v.__class__ is not Cell or v._value is not None):
-                        self.store(sheet, r, i + 1, None)
+                    if v is _NO or v is None:
+                        continue
+                    if v.__class__ is Cell or st is not None and i < len(st) and st[i]:
+                        if v.__class__ is not Cell or v._value is not None:
+                            self.store(sheet, r, i + 1, None)
+                    else:
+                        row[i] = _NO
 
     def bounds(self) -> tuple[int, int, int, int] | None:
         """min_row, min_col, max_row, max_col of the cells that exist (openpyxl's), None if none."""
@@ -307,25 +352,22 @@ class Store:
 
     # --- writing -------------------------------------------------------------------------------
     def write_rows(self, out) -> None:
-        """<sheetData>'s rows, byte for byte as openpyxl's WorksheetWriter.write_rows writes them."""
+        """<sheetData>'s rows, byte for byte as openpyxl's WorksheetWriter.write_rows writes them
+        (each row made as one str and encoded once: lxml writes whatever is not ASCII as &#N;)."""
         if not _LETTERS:
-            _LETTERS.extend(get_column_letter(c).encode() for c in range(1, 16_385))
+            _LETTERS.extend(get_column_letter(c) for c in range(1, 16_385))
         letters, ws, rows, styles = _LETTERS, self.ws, self.rows, self.styles
         dims = ws.row_dimensions
         styled = self._has_style
-        numbered: dict[int, bytes] = {}  # this store's style: s="..." in the workbook's numbering
+        numbered: dict[int, str] = {}  # this store's style: s="..." in the workbook's numbering
         add = self.wb._cell_styles.add
         numbers = [r for r, row in rows.items() if any(v is not _NO for v in row)]
         chunk: list[bytes] = []
         for r in sorted(set(numbers) | set(dims.keys())):
             row = rows.get(r, ())
             st = styles.get(r)
-            number = str(r).encode()
             dim = dims.get(r)
-            if dim is None:
-                chunk.append(b'<row r="' + number + b'">')
-            else:
-                chunk.append(_row_tag(r, dim))
+            parts = [f'<row r="{r}">' if dim is None else _row_tag(r, dim).decode("ascii")]
             for i, v in enumerate(row):
                 if v is _NO:
                     continue
@@ -335,34 +377,35 @@ class Store:
                         continue
                     if v._comment is not None or v._hyperlink is not None:
                         raise AssertionError("a streamed sheet holds no comments or hyperlinks")
-                    chunk.append(_cell_xml(ws, v))
+                    parts.append(_cell_xml(ws, v).decode("ascii"))
                     continue
                 sid = st[i] if st is not None and i < len(st) else 0
-                style = numbered.get(sid) if sid else b""
+                style = numbered.get(sid) if sid else ""
                 if style is None:
                     # numbered when first written, as openpyxl's Cell.style_id does
-                    style = numbered[sid] = (b' s="' + str(add(self._arrays[sid])).encode() + b'"' if styled(sid)
-                                             else b"")
-                head = b'<c r="' + letters[i] + number + b'"' + style
+                    style = numbered[sid] = f' s="{add(self._arrays[sid])}"' if styled(sid) else ""
                 if kind is str:
                     if not v:
-                        chunk.append(head + b' t="inlineStr"></c>')
+                        parts.append(f'<c r="{letters[i]}{r}"{style} t="inlineStr"></c>')
                         continue
                     space = v != v.strip()  # openpyxl's test, on the text before escaping
                     if "&" in v or "<" in v or ">" in v or "\r" in v:
                         v = v.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("\r", "&#13;")
-                    chunk.append(head + (b' t="inlineStr"><is><t xml:space="preserve">' if space
-                                         else b' t="inlineStr"><is><t>')
-                                 + v.encode("ascii", "xmlcharrefreplace") + b"</t></is></c>")
+                    if space:
+                        parts.append(f'<c r="{letters[i]}{r}"{style} t="inlineStr"><is><t xml:space="preserve">'
+                                     f'{v}</t></is></c>')
+                    else:
+                        parts.append(f'<c r="{letters[i]}{r}"{style} t="inlineStr"><is><t>{v}</t></is></c>')
                 elif v is None:
                     if style:
-                        chunk.append(head + b' t="n"></c>')
+                        parts.append(f'<c r="{letters[i]}{r}"{style} t="n"></c>')
                 elif kind is bool:
-                    chunk.append(head + (b' t="b"><v>1</v></c>' if v else b' t="b"><v>0</v></c>'))
+                    parts.append(f'<c r="{letters[i]}{r}"{style} t="b"><v>{1 if v else 0}</v></c>')
                 else:
-                    chunk.append(head + b' t="n"><v>' + safe_string(v).encode() + b"</v></c>")
-            chunk.append(b"</row>")
-            if len(chunk) > 20_000:
+                    parts.append(f'<c r="{letters[i]}{r}"{style} t="n"><v>{safe_string(v)}</v></c>')
+            parts.append("</row>")
+            chunk.append("".join(parts).encode("ascii", "xmlcharrefreplace"))
+            if len(chunk) > 2_000:
                 out.write(b"".join(chunk))
                 chunk = []
         out.write(b"".join(chunk))
@@ -489,6 +532,7 @@ class Reader(ExcelReader):
 
     def __init__(self, source: bytes, keep_vba: bool):
         super().__init__(io.BytesIO(source), keep_vba=keep_vba, keep_links=True)
+        self.archive.close()
         self.archive = _Archive(source, self)
         self.valid_files = self.archive.namelist()
 
@@ -519,6 +563,7 @@ def _scan(xml: bytes, reader: Reader) -> tuple[bytes, Store]:
     special: list[tuple[int, int, object, str, int]] = []  # (row, index, value, data type, raw style)
     escaped: list[tuple[list, int, bytes]] = []  # (row, index, raw text) of text with & or CR in it
     dims: list[bytes] = []
+    shared: dict[bytes, Translator] = {}  # shared formulas by si, as openpyxl's reader keeps them
     columns = _COLUMNS
     for r, attrs, content in _rows(xml, head_end + len(b"<sheetData>"), tail_start):
         if attrs and re.sub(rb'\s+spans="[^"]*"', b"", attrs).strip():
@@ -530,7 +575,7 @@ def _scan(xml: bytes, reader: Reader) -> tuple[bytes, Store]:
         # is one of the two simple shapes; otherwise this row is read by the general expression
         # (an unmatched inline string would add at least 6 to the left and 2 to the right)
         if content.count(b"<") != 4 * len(found) + 2 * content.count(b"<is>"):
-            found = _general(content)
+            found = _general(content, r, shared)
         if r in rows:
             raise _Unsupported
         row: list = []
@@ -557,7 +602,7 @@ def _scan(xml: bytes, reader: Reader) -> tuple[bytes, Store]:
                     st = _styled(st, row, i, sid)
                 continue
             if t == b"=":
-                special.append((r, i, "=" + _text(v), "f", raw))
+                special.append((r, i, v, "f", raw))
                 value = _NO
             elif t == b"inlineStr":  # no <is>: openpyxl keeps the type and no value
                 special.append((r, i, None, "inlineStr", raw))
@@ -591,13 +636,21 @@ def _scan(xml: bytes, reader: Reader) -> tuple[bytes, Store]:
         rows[r] = row
         if st is not None:
             row_styles[r] = st
-    for (row, i, _), text in zip(escaped, _texts([raw for _, _, raw in escaped])):
-        row[i] = text
+        if len(escaped) >= 50_000:  # a batch at a time: the raw texts of a whole sheet would double its memory
+            _resolve(escaped)
+    _resolve(escaped)
     store.rows, store.styles, store.ws, store.wb = rows, row_styles, None, wb
     store._styled, store._dates, store._quoted = {}, {}, {}
     store._special = special
     stripped = xml[:head_end] + b"<sheetData>" + b"".join(dims) + b"</sheetData>" + tail
     return stripped, store
+
+
+def _resolve(escaped: list[tuple[list, int, bytes]]) -> None:
+    """Put the parsed text of each (row, index, raw text) in its place, and empty the list."""
+    for (row, i, _), text in zip(escaped, _texts([raw for _, _, raw in escaped])):
+        row[i] = text
+    escaped.clear()
 
 
 def _styled(st: list[int] | None, row: list, i: int, sid: int) -> list[int]:
@@ -611,38 +664,53 @@ def _styled(st: list[int] | None, row: list, i: int, sid: int) -> list[int]:
 
 
 def _rows(xml: bytes, start: int, end: int):
-    """(row number, attributes, content) of each <row> in xml[start:end], in order."""
-    pieces = xml[start:end].split(b"</row>")
-    if pieces[-1].strip():
-        raise _Unsupported
-    result = []
-    for piece in pieces[:-1]:
-        head = _ROW_HEAD.match(piece)
-        if head is None or head.group(2).endswith(b"/"):  # an empty <row/> among them: one row at a time
-            break
-        result.append((int(head.group(1)), head.group(2), piece[head.end():]))
-    else:
-        return result
-    result, position = [], start
+    """(row number, attributes, content) of each <row> in xml[start:end], in order, one row copied at a time."""
+    if not _EMPTY_ROW.search(xml, start, end):
+        position, find, head_of = start, xml.find, _ROW_HEAD.match
+        while position < end:
+            stop = find(b"</row>", position, end)
+            if stop < 0:
+                if xml[position:end].strip():
+                    raise _Unsupported
+                return
+            head = head_of(xml, position, stop)
+            if head is None:
+                raise _Unsupported
+            yield int(head.group(1)), head.group(2), xml[head.end():stop]
+            position = stop + len(b"</row>")
+        return
+    position = start  # an empty <row .../> among them: the general expression, row by row
     for match in _ROW.finditer(xml, start, end):
         if match.start() != position:
             raise _Unsupported
         position = match.end()
-        result.append((int(match.group(1)), match.group(2), match.group(3)))
+        yield int(match.group(1)), match.group(2), match.group(3)
     if position != end:
         raise _Unsupported
-    return result
 
 
-def _general(content: bytes) -> list[tuple]:
-    """A row's cells in any shape the fast reader knows, as _SIMPLE's groups (a formula as type "=")."""
+_SHARED = re.compile(rb'<f t="shared"(?: ref="[A-Z0-9:]+")? si="([0-9]+)"(?:/>|>([^<]*)</f>)')
+
+
+def _general(content: bytes, r: int, shared: dict) -> list[tuple]:
+    """A row's cells in any shape the fast reader knows, as _SIMPLE's groups (a formula as type "=" and
+    its text as the value, shared formulas translated as openpyxl's parse_formula does)."""
     found = _CELL.findall(content)
     if sum(len(cell[0]) for cell in found) != len(content):
         raise _Unsupported
     cells = []
     for _, letters, s, t, f, v, inline in found:
-        if f:
-            cells.append((letters, s, b"", b"", b"=", f[3:-4] if f != b"<f/>" else b""))
+        if f.startswith(b'<f t="shared"'):
+            si, text = _SHARED.fullmatch(f).groups()
+            formula = "=" + _text(text)
+            coordinate = f"{letters.decode()}{r}"
+            if si in shared:
+                formula = shared[si].translate_formula(coordinate)
+            elif formula != "=":
+                shared[si] = Translator(formula, coordinate)
+            cells.append((letters, s, b"", b"", b"=", formula))
+        elif f:
+            cells.append((letters, s, b"", b"", b"=", "=" + _text(f[3:-4] if f != b"<f/>" else b"")))
         elif t == b"inlineStr" and inline:
             cells.append((letters, s, b"x", b"" if inline == b"<is><t/></is>" else inline[inline.index(b">", 5) + 1:-9],
                           t, v))
@@ -721,7 +789,14 @@ class _Writer(ExcelWriter):
         ws._rels = writer._rels
         xml = writer.read()
         split = xml.index(b"<sheetData></sheetData>")
-        with self._archive.open(ws.path[1:], "w", force_zip64=True) as part:
+        # the largest part of the file: compressed fast (zlib level 1; openpyxl's default is 6)
+        member = ZipInfo(ws.path[1:], date_time=time.localtime()[:6])
+        member.compress_type = ZIP_DEFLATED
+        if hasattr(member, "compress_level"):  # Python 3.13 on
+            member.compress_level = 1
+        else:
+            member._compresslevel = 1
+        with self._archive.open(member, "w", force_zip64=True) as part:
             part.write(xml[:split] + b"<sheetData>")
             store.write_rows(part)
             part.write(b"</sheetData>" + xml[split + len(b"<sheetData></sheetData>"):])

@@ -97,6 +97,8 @@ def _members(path: Path) -> dict[str, bytes]:
 
 def _values(path: Path) -> list[tuple]:
     wb = openpyxl.load_workbook(path, keep_vba=True)
+    if wb.vba_archive is not None:
+        wb.vba_archive.close()  # else its BytesIO may be collected first and the close in __del__ fails
     return [(ws.title, cell.coordinate, cell.value, cell.data_type, cell.style_id, cell.number_format,
              cell.quotePrefix) for ws in wb.worksheets for row in ws.iter_rows() for cell in row]
 
@@ -191,3 +193,68 @@ def test_what_the_fast_reader_does_not_know_is_left_to_openpyxl(tmp_path: Path,
     assert xlsx_stream.store_of(book.sheets[0].impl.ws) is None
     assert book.sheets[0].range("A1:A2").value == ["merged", "x"]
     book.close()
+
+
+def _excel_like(path: Path) -> Path:
+    """A file shaped as Excel writes it: shared strings, row spans, self-closing rows and cells, a formula
+    with its cached result, a shared formula, text with entities and line ends."""
+    wb = openpyxl.Workbook()
+    wb.active.title = "Data"
+    wb.save(path / "plain.xlsx")
+    sheet = (
+        '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\r\n'
+        '<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" '
+        'xmlns:x14ac="http://schemas.microsoft.com/office/spreadsheetml/2009/9/ac">'
+        '<dimension ref="A1:D6"/><sheetData>'
+        '<row r="1" spans="1:4" x14ac:dyDescent="0.25"><c r="A1" t="s"><v>0</v></c><c r="B1" t="s"><v>1</v></c>'
+        '<c r="C1"><v>2.5</v></c><c r="D1" t="b"><v>1</v></c></row>'
+        '<row r="2" spans="1:4" ht="30" customHeight="1"><c r="A2" t="s"><v>2</v></c><c r="B2"/>'
+        '<c r="C2"><f>C1*2</f><v>5</v></c><c r="D2" t="str"><f>A1&amp;"!"</f><v>x &amp; y!</v></c></row>'
+        '<row r="3" ht="20" customHeight="1"/>'
+        '<row r="4"><c r="A4" t="inlineStr"><is><t xml:space="preserve"> a&#13;b\r\nc </t></is></c>'
+        '<c r="B4" t="e"><v>#N/A</v></c><c r="C4"><f t="shared" ref="C4:C5" si="0">C1+1</f><v>3.5</v></c></row>'
+        '<row r="5"><c r="C5"><f t="shared" si="0"/><v>4.5</v></c></row>'
+        '<row r="6"><c r="A6" t="inlineStr"><is><t>&#1082;&#6016; &lt;&gt; &quot;</t></is></c></row>'
+        '</sheetData><pageMargins left="0.7" right="0.7" top="0.75" bottom="0.75" header="0.3" footer="0.3"/>'
+        '</worksheet>')
+    strings = ('<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
+               '<sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" count="3" uniqueCount="3">'
+               '<si><t>Клиент</t></si><si><t xml:space="preserve"> ក្រុមហ៊ុន </t></si>'
+               '<si><r><t>rich</t></r><r><rPr><b/></rPr><t> text</t></r></si></sst>')
+    out = path / "excel.xlsx"
+    with zipfile.ZipFile(path / "plain.xlsx") as source, zipfile.ZipFile(out, "w") as target:
+        for name in source.namelist():
+            data = source.read(name)
+            if name == "xl/worksheets/sheet1.xml":
+                data = sheet.encode()
+            elif name == "[Content_Types].xml":
+                data = data.replace(b"</Types>", b'<Override PartName="/xl/sharedStrings.xml" ContentType="application/'
+                                    b'vnd.openxmlformats-officedocument.spreadsheetml.sharedStrings+xml"/></Types>')
+            elif name == "xl/_rels/workbook.xml.rels":
+                data = data.replace(b"</Relationships>", b'<Relationship Id="rIdS" Type="http://schemas.openxmlformats'
+                                    b'.org/officeDocument/2006/relationships/sharedStrings" Target="sharedStrings.xml"/>'
+                                    b"</Relationships>")
+            target.writestr(name, data)
+        target.writestr("xl/sharedStrings.xml", strings)
+    return out
+
+
+def test_a_sheet_as_excel_writes_it_reads_and_saves_as_with_openpyxl(tmp_path: Path,
+                                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    source = _excel_like(tmp_path)
+    results = {}
+    for fast in (False, True):
+        book = _open(source, fast, monkeypatch)
+        sheet = book.sheets["Data"]
+        assert (xlsx_stream.store_of(sheet.impl.ws) is not None) == fast
+        read = (sheet.range("A1:D6").value, sheet.range("A1:D6").options(err_to_str=True).value,
+                sheet.range("A1:D6").formula, sheet.used_range.address)
+        sheet.range("A1").value = [["changed", None], ["'=kept as text", 7]]
+        out = tmp_path / f"excel-{fast}.xlsx"
+        book.save(str(out))
+        book.close()
+        results[fast] = read, _members(out), _values(out)
+    assert results[True][0] == results[False][0]
+    assert results[True][0][0][3][0] == " a\rb\nc "  # &#13; stays a CR, a CR LF in the file is one line end
+    assert results[True][1] == results[False][1]
+    assert results[True][2] == results[False][2]
