@@ -81,6 +81,8 @@ def run(ctx: Any) -> None:
         out(f"bench_workbooks: peak memory of the benchmark process {peak:,.0f} MB "
             f"{target(peak <= PEAK_MB, f'≤ {PEAK_MB:,} MB')}")
 
+        _openpyxl_path(path, wall)
+
         # Baseline: the same rows written one cell at a time through the same engine.
         book = xw.Book(str(path))
         sheet = book.sheets[CLIENTS.sheet_name("en")]
@@ -124,3 +126,26 @@ def _floor(path: Any, sheet_name: str, wall: float) -> None:
     write = time.perf_counter() - t0
     out(f"bench_workbooks: fast-path floor on the same file: calamine read {read:.1f} s + plain-loop sheet XML "
         f"written {write:.1f} s = {read + write:.1f} s (the Sync above takes {ratio(wall, read + write)} that)")
+
+
+def _openpyxl_path(path: Any, wall: float) -> None:
+    """Opening and saving the same file the way the engine did before xlsx_stream: every cell an openpyxl
+    cell (measured after the peak memory above: it takes more than the whole Sync)."""
+    import xlwings as xw
+
+    from workbook import xlsx_stream
+
+    limits = xlsx_stream.STREAM_BYTES, xlsx_stream.ADOPT_CELLS
+    xlsx_stream.STREAM_BYTES = xlsx_stream.ADOPT_CELLS = 1 << 62
+    try:
+        t0 = time.perf_counter()
+        book = xw.Book(str(path))
+        opened = time.perf_counter() - t0
+        t0 = time.perf_counter()
+        book.save(str(OUT / "workbooks" / "openpyxl-path.xlsm"))
+        saved = time.perf_counter() - t0
+        book.close()
+    finally:
+        xlsx_stream.STREAM_BYTES, xlsx_stream.ADOPT_CELLS = limits
+    out(f"bench_workbooks: the same file through openpyxl cells (the engine before): open {opened:.1f} s + save "
+        f"{saved:.1f} s = {opened + saved:.1f} s, against {wall:.1f} s for the whole Sync above")
