@@ -164,7 +164,8 @@ def _diff(rows: list[Row], snapshot: dict[int, dict[str, Any]], refs: References
             # so it is not sent, and it stays as typed with the reason.
             by_ref[f"stray {row.number}"] = ("stray", row)
             continue
-        changed = [k for k in EDITABLE if text(row.values.get(k)) != text(before.get(k))]
+        # the same text needs no converting (most cells of most rows): text() only where they differ
+        changed = [k for k in EDITABLE if not _same(row.values.get(k), before.get(k))]
         if changed:
             ops.append({"op": "update", "ref": ref, "id": row.id, "version": row.version or before.get("version"),
                         "data": _data(row.values, before, refs, changed)})
@@ -175,6 +176,13 @@ def _diff(rows: list[Row], snapshot: dict[int, dict[str, Any]], refs: References
             ops.append({"op": "archive", "ref": ref, "id": client_id, "version": int(before["version"])})
             by_ref[ref] = ("archive", before)
     return ops, by_ref
+
+
+def _same(mine: Any, theirs: Any) -> bool:
+    """text(mine) == text(theirs), without text() where both are the same str or both None."""
+    if mine is theirs or mine.__class__ is str and theirs.__class__ is str and mine == theirs:
+        return True
+    return text(mine) == text(theirs)
 
 
 def _data(values: dict[str, Any], before: Optional[dict[str, Any]], refs: References,

@@ -23,6 +23,8 @@ written against openpyxl worksheets keeps working unchanged and exactly, only at
 from __future__ import annotations
 
 import datetime as dt
+import functools
+import gc
 import io
 import re
 import time
@@ -66,6 +68,23 @@ _CELL = re.compile(
     rb'(?:<v>([^<]*)</v>|<v/>)?'
     rb'(<is>(?:<t/>|<t(?: xml:space="preserve")?>[^<]*</t>)</is>)?</c>))')
 _NEEDS_PREFIX = ("=", "+", "-", "@", "\t", "\r", "'")  # as in engine._NEEDS_PREFIX
+
+
+def _gc_paused(function):
+    """Run without the cyclic collector: reading or writing a table makes a hundred thousand row
+    lists that it would walk again and again and never free (as the server's batch does)."""
+
+    @functools.wraps(function)
+    def paused(*args, **kwargs):
+        enabled = gc.isenabled()
+        gc.disable()
+        try:
+            return function(*args, **kwargs)
+        finally:
+            if enabled:
+                gc.enable()
+
+    return paused
 
 
 class _Unsupported(Exception):
@@ -278,6 +297,7 @@ class Store:
             sheet.ws._cells = cells
         self._put(r, i, one.get((r, c)))
 
+    @_gc_paused
     def write(self, sheet, r1: int, c1: int, rows: list) -> None:
         """engine._Range.raw_value = rows: store() for each cell, with the bulk of a table (plain text and
         numbers over unstyled cells) put in place here."""
@@ -351,6 +371,7 @@ class Store:
         return cells
 
     # --- writing -------------------------------------------------------------------------------
+    @_gc_paused
     def write_rows(self, out) -> None:
         """<sheetData>'s rows, byte for byte as openpyxl's WorksheetWriter.write_rows writes them
         (each row made as one str and encoded once: lxml writes whatever is not ASCII as &#N;)."""
@@ -537,6 +558,7 @@ class Reader(ExcelReader):
         self.valid_files = self.archive.namelist()
 
 
+@_gc_paused
 def _scan(xml: bytes, reader: Reader) -> tuple[bytes, Store]:
     """The part with only row dimensions left in <sheetData>, and its cells as a Store (not yet bound
     to a worksheet: openpyxl creates that after opening the part)."""
