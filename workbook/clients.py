@@ -95,11 +95,15 @@ def sync(book: Any, connection: Any = None) -> Summary:
         answer = conn.post("/api/v1/clients/batch", {"rows": ops})
         t = summary.timed("request", t)
         _answers(answer["results"], by_ref, snapshot, refs, cfg, summary, kept)
+    bottom = max((r.number for r in rows), default=FIRST_ROW - 1)
+    # Done with what was read and sent (kept holds the rows that stay as typed): 100,000 rows of it
+    # need not stay in memory beside the pull.
+    del rows, snapshot, ops, by_ref
     pulled = conn.get("/api/v1/clients/export", params={"format": "json"})["items"]
     summary.pulled = len(pulled)
     t = summary.timed("pull", t)
     body, snap = _layout(pulled, kept, refs)
-    bottom = max((r.number for r in rows), default=FIRST_ROW - 1)
+    del pulled  # the body and snapshot hold what the sheet needs of it
     write_rows(sheet, CLIENTS, body, bottom)
     write_snapshot(book, CLIENTS, snap)
     for name, values in refs.lists().items():
