@@ -105,11 +105,15 @@ def sync(book: Any, connection: Any = None) -> Summary:
         answer = conn.post("/api/v1/clients/batch", {"rows": ops})
         t = summary.timed("request", t)
         _answers(answer["results"], by_ref, snapshot, refs, cfg, summary, kept)
+    bottom = max((r.number for r in rows), default=FIRST_ROW - 1)
+    # Done with what was read and sent (kept holds the rows that stay as typed): 100,000 rows of it
+    # need not stay in memory beside the pull.
+    del rows, snapshot, ops, by_ref
     pulled = conn.get("/api/v1/clients/export", params={"format": "json"})["items"]
     summary.pulled = len(pulled)
     t = summary.timed("pull", t)
     body, snap = _layout(pulled, kept, refs)
-    bottom = max((r.number for r in rows), default=FIRST_ROW - 1)
+    del pulled  # the body and snapshot hold what the sheet needs of it
     write_rows(sheet, CLIENTS, body, bottom)
     write_snapshot(book, CLIENTS, snap)
     for name, values in refs.lists().items():
@@ -184,7 +188,8 @@ def _diff(rows: list[Row], snapshot: dict[int, dict[str, Any]], refs: References
             local[f"stray {row.number}"] = (row, _say("stray", cfg.language))
             summary.refused += 1
             continue
-        changed = [k for k in EDITABLE if text(row.values.get(k)) != text(before.get(k))]
+        # the same text needs no converting (most cells of most rows): text() only where they differ
+        changed = [k for k in EDITABLE if not _same(row.values.get(k), before.get(k))]
         bad = _not_yes_no(row, changed, cfg.language)
         if bad:
             local[f"flag {row.number}"] = (row, bad)
@@ -218,6 +223,13 @@ def _not_yes_no(row: Row, keys: list[str], language: str) -> Optional[str]:
         if c.kind == "flag" and c.key in keys and value is not None and not is_yes_or_no(value):
             return _say("not_yes_no", language, field=c.label(language), value=value)
     return None
+
+
+def _same(mine: Any, theirs: Any) -> bool:
+    """text(mine) == text(theirs), without text() where both are the same str or both None."""
+    if mine is theirs or mine.__class__ is str and theirs.__class__ is str and mine == theirs:
+        return True
+    return text(mine) == text(theirs)
 
 
 def _data(values: dict[str, Any], before: Optional[dict[str, Any]], refs: References,

@@ -32,6 +32,12 @@ How it behaves where Excel and a file differ (decided here, relied on by the Syn
   (VML) are saved byte-identical. What openpyxl warns it drops (data-validation and
   conditional-format extensions...) is logged on opening; drawn shapes (text boxes, shape
   buttons) it drops without a word, so a book holding any refuses to be saved.
+- Large sheets (a part of 1 MB or more, or a write of 20,000 cells or more) are held as rows by
+  xlsx_stream rather than as openpyxl cells, and streamed on save: values, reads and the saved
+  bytes are openpyxl's own (tested against it). Only reading and writing values, clear_contents
+  and used_range work on the rows; anything else that touches ws._cells (formats, end(), insert
+  or delete rows, copying...) first turns the rows into openpyxl cells for good, so every
+  openpyxl-based operation stays exact, at openpyxl's speed.
 - Sheet names match case-insensitively; activating or selecting a sheet leaves only its tab
   selected; `sheets.add` without a position inserts before the active sheet and activates the
   new one. Renaming, deleting and copying sheets, and inserting and deleting cells, rewrite
@@ -47,6 +53,7 @@ from __future__ import annotations
 
 import contextlib
 import copy
+import functools
 import datetime as dt
 import gc
 import io
@@ -68,7 +75,6 @@ from openpyxl import Workbook
 from openpyxl.cell.cell import Cell, MergedCell
 from openpyxl.formatting.formatting import ConditionalFormattingList
 from openpyxl.formula.translate import Translator
-from openpyxl.reader.excel import ExcelReader
 from openpyxl.styles import PatternFill
 from openpyxl.styles.colors import COLOR_INDEX, Color
 from openpyxl.styles.numbers import is_date_format
@@ -83,6 +89,8 @@ from openpyxl.worksheet.views import Selection
 from openpyxl.xml.constants import SHEET_MAIN_NS
 from openpyxl.xml.functions import fromstring
 from xlwings import base_classes, utils
+
+from . import xlsx_stream
 
 __all__ = ["activate", "write_text"]
 
@@ -646,8 +654,10 @@ class _Books(base_classes.Books):
             raise NotImplementedError("the headless engine cannot open password-protected workbooks")
         source = path.read_bytes()
         with _warnings_logged(path.name):
-            reader = ExcelReader(io.BytesIO(source), keep_vba=_OPENABLE[path.suffix.lower()], keep_links=True)
+            # large sheets are read into rows, not openpyxl cells (see xlsx_stream)
+            reader = xlsx_stream.Reader(source, keep_vba=_OPENABLE[path.suffix.lower()])
             reader.read()
+            xlsx_stream.attach(reader)
             parts = {sheet.name: rel.target for sheet, rel in reader.parser.find_sheets()}
         with zipfile.ZipFile(io.BytesIO(source)) as archive:
             calc = fromstring(archive.read(reader.parser.workbook_part_name)).find(f"{{{SHEET_MAIN_NS}}}calcPr")
@@ -709,7 +719,7 @@ class _Book(base_classes.Book):
         handle, temporary = tempfile.mkstemp(suffix=target.suffix, dir=target.parent)
         os.close(handle)
         try:
-            self.wb.save(temporary)
+            xlsx_stream.save(self.wb, temporary)  # wb.save, with large sheets streamed
             os.replace(temporary, target)
         except BaseException:
             os.unlink(temporary)
@@ -894,6 +904,9 @@ class _Sheet(base_classes.Sheet):
 
     @property
     def used_range(self):
+        if (store := xlsx_stream.store_of(self.ws)) is not None:
+            bounds = store.bounds()
+            return _Range(self, *bounds) if bounds else _Range(self, 1, 1, 1, 1)
         if not self.ws._cells:
             return _Range(self, 1, 1, 1, 1)  # Excel's used range of an empty sheet
         ws = self.ws
@@ -1424,8 +1437,10 @@ class _Range(base_classes.Range):
     @property
     def raw_value(self):
         self._check_size()
-        get, value_of = self.sheet.ws._cells.get, self.sheet._value_of
         err_to_str = bool((self.options or {}).get("err_to_str"))
+        if (store := xlsx_stream.store_of(self.sheet.ws)) is not None:
+            return store.read(self.sheet, self.r1, self.c1, self.r2, self.c2, err_to_str)
+        get, value_of = self.sheet.ws._cells.get, self.sheet._value_of
         columns = range(self.c1, self.c2 + 1)
         # text, the bulk of a table, is inlined: a call per cell would double the time
         return [[None if (cell := get((r, c))) is None
@@ -1437,6 +1452,8 @@ class _Range(base_classes.Range):
     @raw_value.setter
     def raw_value(self, data):
         store = self.sheet._store
+        if (rows_store := xlsx_stream.store_of(self.sheet.ws)) is not None:
+            store = functools.partial(rows_store.store, self.sheet)
         if not isinstance(data, (list, tuple)):
             # a scalar fills the range, as in Excel; a formula's relative references move along
             self._check_size()
@@ -1449,6 +1466,10 @@ class _Range(base_classes.Range):
                     store(r, c, formula.translate_formula(f"{get_column_letter(c)}{r}") if formula else data)
             return
         rows = data if data and isinstance(data[0], (list, tuple)) else [data]
+        if rows_store is None and len(rows) * len(rows[0]) >= xlsx_stream.ADOPT_CELLS:
+            rows_store = xlsx_stream.adopt(self.sheet.ws)  # a table: rows from here on, not openpyxl cells
+        if rows_store is not None:
+            return rows_store.write(self.sheet, self.r1, self.c1, rows)
         ws, cells, fresh = self.sheet.ws, self.sheet.ws._cells, self.sheet.book._fresh
         for r, row in enumerate(rows, self.r1):
             for c, value in enumerate(row, self.c1):
@@ -1511,6 +1532,8 @@ class _Range(base_classes.Range):
         return _Range(self.sheet, r, next((col for col in columns if filled(r, col)), MAX_COLS if step_c > 0 else 1))
 
     def clear_contents(self):
+        if (store := xlsx_stream.store_of(self.sheet.ws)) is not None:
+            return store.clear(self.sheet, self.r1, self.c1, self.r2, self.c2)
         for cell in self._cells_within():
             if cell._value is not None:  # merged-away cells hold nothing and take nothing
                 self.sheet._store(cell.row, cell.column, None)
