@@ -61,6 +61,7 @@ import logging
 import math
 import os
 import re
+import stat
 import tempfile
 import warnings
 import zipfile
@@ -259,6 +260,27 @@ def _as_datetime(value, epoch: dt.datetime):
         return serial
     # Excel's time-only values sit on day 0 of its calendar
     return dt.datetime.combine(epoch.date(), moment) if isinstance(moment, dt.time) else moment
+
+
+def _permissions_as(target: Path, temporary: str) -> None:
+    """Give the temporary file the mode (and owner, where allowed) the saved file should have.
+
+    mkstemp makes a 0600 file; moved over a shared workbook it would shut out the colleagues who could
+    read it. Excel keeps a file's permissions when it saves over it and gives a new file the
+    creator's default (0666 less the umask), so the engine does the same.
+    """
+    try:
+        before = target.stat()
+    except FileNotFoundError:
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(temporary, 0o666 & ~umask)
+        return
+    # Owner first: changing it may clear mode bits that chmod then puts back.
+    if hasattr(os, "chown") and (before.st_uid, before.st_gid) != (os.getuid(), os.getgid()):
+        with contextlib.suppress(PermissionError):  # only root gives a file away; the mode is kept all the same
+            os.chown(temporary, before.st_uid, before.st_gid)
+    os.chmod(temporary, stat.S_IMODE(before.st_mode))
 
 
 def _address(r1: int, c1: int, r2: int, c2: int, row_absolute: bool = True, col_absolute: bool = True) -> str:
@@ -720,6 +742,7 @@ class _Book(base_classes.Book):
         os.close(handle)
         try:
             xlsx_stream.save(self.wb, temporary)  # wb.save, with large sheets streamed
+            _permissions_as(target, temporary)
             os.replace(temporary, target)
         except BaseException:
             os.unlink(temporary)

@@ -7,8 +7,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import os
-import stat
 import time
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -126,32 +124,8 @@ def read_snapshot(book: Any, table: Table) -> dict[int, dict[str, Any]]:
 
 
 def save(book: Any) -> None:
-    """Save the workbook, leaving its file's permissions (and owner, where the system lets us) as they were.
-
-    A save may write a new file and move it over the old one (the headless engine does, so that a failed save
-    leaves the old file whole); a new file gets the creator's mode, 0600 from a temporary file, which would
-    shut out the colleagues a shared workbook was readable by.
-    """
-    path = Path(book.fullname)
-    try:
-        before = path.stat()
-    except OSError:         # not saved yet, or not a file we can see (a workbook in SharePoint…)
-        before = None
+    """Save the workbook where it is; its file keeps its permissions and owner (the engine sees to it, as Excel does)."""
     book.save()
-    if before is None:
-        return
-    try:
-        after = path.stat()
-        # Owner first: changing it may clear mode bits that chmod then puts back.
-        if (after.st_uid, after.st_gid) != (before.st_uid, before.st_gid) and hasattr(os, "chown"):
-            try:
-                os.chown(path, before.st_uid, before.st_gid)
-            except PermissionError:  # only root gives a file away; the mode is kept all the same
-                pass
-        if stat.S_IMODE(after.st_mode) != stat.S_IMODE(before.st_mode):
-            os.chmod(path, stat.S_IMODE(before.st_mode))
-    except FileNotFoundError:  # saved elsewhere (Excel's Save As): that file is the user's to set
-        pass
 
 
 def safe_cell(value: Any) -> Any:

@@ -3,6 +3,7 @@ cells cleared, inserted and deleted, widths, heights and merged areas, each save
 from __future__ import annotations
 
 import io
+import os
 import re
 import zipfile
 from pathlib import Path
@@ -703,3 +704,21 @@ def test_move_cuts_and_pastes_and_references_follow_the_cells(tmp_path: Path) ->
     book.save()
     ws = reopened(path, "Data")
     assert ws["I9"].value == "=H9*2" and [str(m) for m in ws.merged_cells.ranges] == ["F12:G14"]
+
+
+def test_a_save_keeps_the_files_permissions_and_a_new_file_gets_the_usual_ones(tmp_path: Path) -> None:
+    """Saving goes through a 0600 temporary file; as Excel does, a saved-over file keeps its mode and a new one gets 0666 less the umask."""
+    path = grid(tmp_path / "shared.xlsx", [[1]])
+    path.chmod(0o664)
+    book = xw.Book(path)
+    book.sheets[0]["A2"].value = 2
+    book.save()
+    assert path.stat().st_mode & 0o777 == 0o664
+
+    umask = os.umask(0o027)
+    try:
+        book.save(tmp_path / "copy.xlsx")
+    finally:
+        os.umask(umask)
+    assert (tmp_path / "copy.xlsx").stat().st_mode & 0o777 == 0o640
+    assert reopened(path)["A2"].value == 2
