@@ -10,7 +10,6 @@ import json
 import time
 from dataclasses import dataclass, field
 from decimal import Decimal
-from pathlib import Path
 from typing import Any, Optional
 
 # A cell as text and as Decimal: defined with the day notation, which the server shares.

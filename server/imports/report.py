@@ -13,6 +13,7 @@ import re
 import zipfile
 from typing import Any, Iterable
 
+from .mapping import column_letter
 from .messages import describe, words
 
 HEADINGS = {
@@ -151,8 +152,8 @@ def xlsx(report: dict[str, Any], language: str = "en") -> bytes:
         with zf.open("xl/worksheets/sheet1.xml", "w", force_zip64=True) as sheet:
             cols = "".join(f'<col min="{i}" max="{i}" width="{w + 0.7109375}" customWidth="1"/>'
                            for i, w in enumerate(WIDTHS, start=1))
-            top = "".join(_string(f"{_column(i)}1", 0, t) for i, t in enumerate(counts))
-            heading = "".join(_string(f"{_column(i)}2", 1, t) for i, t in enumerate(heads))
+            top = "".join(_string(f"{column_letter(i)}1", 0, t) for i, t in enumerate(counts))
+            heading = "".join(_string(f"{column_letter(i)}2", 1, t) for i, t in enumerate(heads))
             sheet.write((_HEAD + (
                 f'<worksheet xmlns="{_MAIN}" xmlns:r="{_REL}"><dimension ref="A1:F{last}"/>'
                 '<sheetViews><sheetView tabSelected="1" workbookViewId="0">'
@@ -168,13 +169,3 @@ def xlsx(report: dict[str, Any], language: str = "en") -> bytes:
                     block.clear()
             sheet.write(("".join(block) + f'</sheetData><autoFilter ref="A2:F{last}"/></worksheet>').encode())
     return buf.getvalue()
-
-
-def _column(i: int) -> str:
-    """The letters of a 0-based column index (the line of counts can be wider than the table)."""
-    out = ""
-    i += 1
-    while i:
-        i, rest = divmod(i - 1, 26)
-        out = chr(65 + rest) + out
-    return out

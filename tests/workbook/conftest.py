@@ -1,13 +1,18 @@
-"""The workbook tests' server: the test's app on a real port, as Excel's Sync and UDFs reach it."""
+"""The workbook tests' fixtures: the test's app on a real port (as Excel's Sync and UDFs reach it), the CLI's
+environment, the headless engine."""
 from __future__ import annotations
 
+import os
 import threading
+from pathlib import Path
 from typing import Any, Iterator
 
 import pytest
+import xlwings as xw
 from waitress import create_server, wasyncore
 
 from tests.factories import free_port, wait_healthy
+from workbook import engine
 
 
 @pytest.fixture
@@ -38,3 +43,24 @@ def served(app: Any, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
         assert not thread.is_alive()
 
 
+@pytest.fixture
+def env(database_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, world: Any) -> dict[str, str]:
+    """The environment of a `clientbase` command the test runs: its database and instance folder, no other setting of ours."""
+    for key in list(os.environ):
+        if key.startswith("CLIENTBASE_"):
+            monkeypatch.delenv(key)
+    return {"CLIENTBASE_DATABASE_URL": database_url, "CLIENTBASE_INSTANCE_PATH": str(tmp_path / "instance")}
+
+
+@pytest.fixture
+def headless() -> Iterator[None]:
+    """The headless engine active for the test; every book closed, the mock caller gone and the engine before it back after it."""
+    previous = xw.engines.active
+    engine.activate()
+    yield
+    for app in xw.apps:
+        for book in app.books:
+            book.close()
+    if hasattr(xw.Book, "_mock_caller"):
+        del xw.Book._mock_caller
+    xw.engines.active = previous

@@ -1,7 +1,6 @@
 """`clientbase workbooks build|sync`: the workbooks in each language, their VBA and button, Sync without Excel."""
 from __future__ import annotations
 
-import os
 import zipfile
 from pathlib import Path
 from typing import Any
@@ -18,14 +17,6 @@ from workbook.layout import CLIENTS, FIRST_ROW, SALES
 def run(args: list[str], env: dict[str, str]) -> Any:
     result = CliRunner().invoke(main, args, env=env)
     return result
-
-
-@pytest.fixture
-def env(database_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, world: Any) -> dict[str, str]:
-    for key in list(os.environ):
-        if key.startswith("CLIENTBASE_"):
-            monkeypatch.delenv(key)
-    return {"CLIENTBASE_DATABASE_URL": database_url, "CLIENTBASE_INSTANCE_PATH": str(tmp_path / "instance")}
 
 
 # oletools calls pyparsing's old names on import; nothing of ours.

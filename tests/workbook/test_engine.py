@@ -8,7 +8,6 @@ import re
 import zipfile
 from decimal import Decimal
 from pathlib import Path
-from typing import Iterator
 
 import numpy as np
 import openpyxl
@@ -22,18 +21,7 @@ from workbook import engine
 from workbook.engine import write_text
 
 
-@pytest.fixture(autouse=True)
-def headless() -> Iterator[None]:
-    """The headless engine active for the test; every book closed and the mock caller gone after it."""
-    previous = xw.engines.active
-    engine.activate()
-    yield
-    for app in xw.apps:
-        for book in app.books:
-            book.close()
-    if hasattr(xw.Book, "_mock_caller"):
-        del xw.Book._mock_caller
-    xw.engines.active = previous
+pytestmark = pytest.mark.usefixtures("headless")
 
 
 def make_xlsx(path: Path, rows: list[list], title: str = "Data") -> Path:

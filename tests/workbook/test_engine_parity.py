@@ -7,7 +7,6 @@ import os
 import re
 import zipfile
 from pathlib import Path
-from typing import Iterator
 
 import openpyxl
 import pytest
@@ -21,16 +20,7 @@ from openpyxl.worksheet.datavalidation import DataValidation
 from workbook import engine
 
 
-@pytest.fixture(autouse=True)
-def headless() -> Iterator[None]:
-    """The headless engine active for the test, every book closed after it."""
-    previous = xw.engines.active
-    engine.activate()
-    yield
-    for app in xw.apps:
-        for book in app.books:
-            book.close()
-    xw.engines.active = previous
+pytestmark = pytest.mark.usefixtures("headless")
 
 
 def grid(path: Path, rows: list[list], title: str = "Data", more: tuple[str, ...] = ()) -> Path:

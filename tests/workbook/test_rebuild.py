@@ -2,14 +2,12 @@
 from __future__ import annotations
 
 import datetime as dt
-import os
 import subprocess
 import zipfile
 from pathlib import Path
 from typing import Any
 
 import openpyxl
-import pytest
 import xlwings as xw
 from click.testing import CliRunner
 
@@ -19,14 +17,6 @@ from workbook.existing import dated_copy
 from workbook.layout import CLIENTS, CONFIG_SHEET, FIRST_ROW, PAYROLL_RUN
 
 ROOT = Path(__file__).resolve().parents[2]
-
-
-@pytest.fixture
-def env(database_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, world: Any) -> dict[str, str]:
-    for key in list(os.environ):
-        if key.startswith("CLIENTBASE_"):
-            monkeypatch.delenv(key)
-    return {"CLIENTBASE_DATABASE_URL": database_url, "CLIENTBASE_INSTANCE_PATH": str(tmp_path / "instance")}
 
 
 def run(args: list[str], env: dict[str, str]) -> Any:
