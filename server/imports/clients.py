@@ -589,7 +589,9 @@ def match(rows: list[Row], ctx: Context) -> None:
     base = ctx.base
     valid = [r for r in rows if r.action != "error"]
     strong = [_strong(r) for r in valid]
-    names = [name_match_key(r.record.columns["name"]) for r in valid]
+    keys_of_name: dict[str, str] = {}  # namesakes are many: each spelling's key worked out once
+    names = [keys_of_name.get(n) or keys_of_name.setdefault(n, name_match_key(n))
+             for n in (r.record.columns["name"] for r in valid)]
     repeats = primaries(valid, strong, names)
     look_alike: list[tuple[Row, str, int]] = []
     matched: list[Row] = []
