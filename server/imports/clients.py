@@ -62,6 +62,9 @@ class Base:
     # Several clients may share a name (two people called Иванов Александр): every id per name.
     by_name: dict[str, list[int]] = field(default_factory=dict)
     fuzzy: FuzzyNames = field(default_factory=FuzzyNames)
+    # What matching worked out from the base alone, by (what, name, kinds of key): the base does not
+    # change while a file is matched, and a common name comes back on many rows.
+    memo: dict[tuple[Any, ...], Any] = field(default_factory=dict)
 
 
 @dataclass
@@ -457,7 +460,8 @@ def primaries(rows: list[Row], keys_of: list[dict[str, set[str]]], names: list[s
     """
     groups: list[_Group] = []
     index: dict[tuple[str, str], list[int]] = {}
-    by_name: dict[str, list[int]] = {}
+    by_name: dict[str, list[int]] = {}  # a seed's name → its groups
+    bare_by_name: dict[str, list[int]] = {}  # the same, only the groups with a member without any key
     for i, row in enumerate(rows):
         keys = keys_of[i]
         found: dict[int, tuple[str, str]] = {}
@@ -481,15 +485,21 @@ def primaries(rows: list[Row], keys_of: list[dict[str, set[str]]], names: list[s
                 row.warn("shares_key_in_file", by_key=kind, value=value, row=rows[group.seed].number,
                          name=rows[group.seed].record.columns["name"], score=score, threshold=NAME_THRESHOLD)
         if not chosen:
-            bare = not any(keys.values())
-            namesakes = [g for g in by_name.get(names[i], ()) if (bare or groups[g].bare)
-                         and not _taxes_differ(keys, groups[g].taxes)]
+            if not (keys["tax_id"] or keys["phone"] or keys["email"]):
+                # A bare row (no tax id, so none that differs): every group of its name is a namesake.
+                namesakes = by_name.get(names[i], ())
+            else:
+                # Only the bare groups of the name, kept apart: walking every group of a common name
+                # for every row of it was a quarter of the matching.
+                namesakes = [g for g in bare_by_name.get(names[i], ()) if not _taxes_differ(keys, groups[g].taxes)]
             if len(namesakes) == 1:  # two namesakes: which one is a guess; the look-alike pass warns
                 chosen.append((namesakes[0], "name", 100.0))
         if not chosen:
             groups.append(_Group(i, keys))
             g = len(groups) - 1
             by_name.setdefault(names[i], []).append(g)
+            if groups[g].bare:
+                bare_by_name.setdefault(names[i], []).append(g)
         else:
             chosen.sort(key=lambda c: (_RANK.get(c[1], 3), -c[2], groups[c[0]].seed))
             g, by, score = chosen[0]
@@ -504,7 +514,9 @@ def primaries(rows: list[Row], keys_of: list[dict[str, set[str]]], names: list[s
                 ids = index.setdefault((kind, v), [])
                 if g not in ids:
                     ids.append(g)
-        group.bare = group.bare or not (keys["tax_id"] or keys["phone"] or keys["email"])
+        if not group.bare and not (keys["tax_id"] or keys["phone"] or keys["email"]):
+            group.bare = True
+            bare_by_name.setdefault(names[group.seed], []).append(g)
     out: dict[int, dict[str, Any]] = {}
     for group in groups:
         if len(group.members) < 2:
@@ -535,24 +547,39 @@ def _base_mask(base: Base, cp_id: int) -> int:
     return rec["mask"]  # type: ignore[no-any-return]
 
 
+def _apart(base: Base, name: str, mask: int) -> int | None:
+    """The first client of that name (of its first 64) with no kind of key in common with `mask`."""
+    memo_key = ("apart", name, mask)
+    if memo_key in base.memo:
+        return base.memo[memo_key]  # type: ignore[no-any-return]
+    found = next((cp_id for cp_id in base.by_name.get(name, ())[:64] if not mask & _base_mask(base, cp_id)), None)
+    base.memo[memo_key] = found
+    return found
+
+
 def _by_name(row: Row, keys: dict[str, set[str]], base: Base, name_key: str) -> tuple[int | None, int | None]:
     """(the client of that name this row is, one it may be): the same name is the same client when one
     of the two has no tax id, phone or e-mail; a namesake with no kind of key in common is worth a
     warning; a namesake told apart by its keys (another phone) is another client, said nothing of."""
-    candidates = base.by_name.get(name_key) or []
     mask = _mask(keys)
+    # The answer depends on the name and the row's kinds of key only: worked out once for each pair
+    # (a common name on a thousand rows walked its 64 namesakes a thousand times).
+    memo = base.memo.get((name_key, mask))
+    if memo is not None:
+        return memo
+    candidates = base.by_name.get(name_key) or []
     same: list[int] = []
     maybe = None
     for cp_id in candidates[:64]:
-        other = _base_strong(base.rows[cp_id])
-        if not mask or not any(other.values()):
+        other = _base_mask(base, cp_id)
+        if not mask or not other:
             same.append(cp_id)
-        elif maybe is None and not mask & _mask(other):
+        elif maybe is None and not mask & other:
             maybe = cp_id
-    if len(same) == 1:
-        return same[0], None
     # Several namesakes the row could be: which one is a guess, so the user is asked.
-    return None, same[0] if same else maybe
+    found = (same[0], None) if len(same) == 1 else (None, same[0] if same else maybe)
+    base.memo[(name_key, mask)] = found
+    return found
 
 
 def match(rows: list[Row], ctx: Context) -> None:
@@ -562,7 +589,9 @@ def match(rows: list[Row], ctx: Context) -> None:
     base = ctx.base
     valid = [r for r in rows if r.action != "error"]
     strong = [_strong(r) for r in valid]
-    names = [name_match_key(r.record.columns["name"]) for r in valid]
+    keys_of_name: dict[str, str] = {}  # namesakes are many: each spelling's key worked out once
+    names = [keys_of_name.get(n) or keys_of_name.setdefault(n, name_match_key(n))
+             for n in (r.record.columns["name"] for r in valid)]
     repeats = primaries(valid, strong, names)
     look_alike: list[tuple[Row, str, int]] = []
     matched: list[Row] = []
@@ -654,11 +683,9 @@ def _look_alike(row: Row, key: str, mask: int, base: Base, close_base: list[tupl
                 close_file: dict[str, float], earlier: dict[str, dict[int, int]]) -> None:
     hit = None
     for other, _id, score in close_base:
-        for cp_id in base.by_name.get(other, ())[:64]:
-            if not mask & _base_mask(base, cp_id):
-                hit = (cp_id, score)
-                break
-        if hit:
+        cp_id = _apart(base, other, mask)
+        if cp_id is not None:
+            hit = (cp_id, score)
             break
     if hit is not None:
         row.warn("possible_duplicate", id=hit[0], name=base.rows[hit[0]]["name"], score=hit[1])

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
 from ..core.errors import FieldError, ValidationFailed
@@ -181,9 +182,15 @@ def is_total_row(row: list[Any]) -> bool:
     """A row that sums up the list: "Total", "Итого:", "សរុប" in one of its first cells."""
     for cell in row[:4]:
         # Cheap first: a totals cell is a short word; names are rarely that short and never these.
-        if isinstance(cell, str) and len(cell) <= 30 and fold_header(cell).rstrip(" :") in TOTAL_WORDS:
+        if isinstance(cell, str) and len(cell) <= 30 and _total_word(cell):
             return True
     return False
+
+
+@lru_cache(maxsize=4096)
+def _total_word(cell: str) -> bool:
+    """Remembered: a list repeats its short cells (a type, a country) on every row."""
+    return fold_header(cell).rstrip(" :") in TOTAL_WORDS
 
 
 def fill_merged(sheet: Sheet, first_data_row: int) -> None:

@@ -26,6 +26,9 @@ class ValueProblem(ValueError):
 
 def text(value: Any) -> str | None:
     """A cell as text: spaces folded; numbers without a spurious ".0"; None for empty."""
+    if value.__class__ is str:  # most cells: checked first
+        out = " ".join(value.split())
+        return out or None
     if value is None:
         return None
     if isinstance(value, bool):

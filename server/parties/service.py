@@ -691,6 +691,9 @@ def _column_rows(session: Session, actor: Actor, refs: Refs, creates: list[tuple
     rows = []
     for _, norm in creates:
         cols = {**defaults, **norm.columns}
+        if not cols["extra"]:
+            # One shared empty object: a value every row shares goes through JSON once (db._params).
+            cols["extra"] = defaults["extra"]
         cols["search_text"] = _search_text(cols, (e["email"] for e in norm.emails or []))
         cols.update(fixed)
         rows.append(cols)
