@@ -76,7 +76,7 @@ def test_refused_rows_exit_3_with_the_workbook_saved_and_its_mode_and_owner_kept
     assert stat.S_IMODE(path.stat().st_mode) == 0o640            # not the 0600 of a temporary file
     assert (path.stat().st_uid, path.stat().st_gid) == owner     # (given away and kept when run as root)
 
-    rows = openpyxl.load_workbook(path, read_only=True)[CLIENTS.sheet_name("en")]
+    rows = openpyxl.load_workbook(path)[CLIENTS.sheet_name("en")]  # not read-only: that mode holds the file open
     assert [r[CLIENTS.index("name")] for r in rows.iter_rows(min_row=FIRST_ROW, values_only=True)] == ["Angkor Foods"]
     type_row(path, {"id": None, "name": "Bayon Books", "email": "bayon(at)example.com", "version": None})
     os.chmod(path, 0o664)
@@ -84,7 +84,7 @@ def test_refused_rows_exit_3_with_the_workbook_saved_and_its_mode_and_owner_kept
     assert result.exit_code == 3, said(result)
     assert "1 refused" in result.output and "refused: see the status cells" in result.stderr
     assert stat.S_IMODE(path.stat().st_mode) == 0o664
-    ws = openpyxl.load_workbook(path, read_only=True)[CLIENTS.sheet_name("en")]
+    ws = openpyxl.load_workbook(path)[CLIENTS.sheet_name("en")]  # not read-only: that mode holds the file open
     typed = [dict(zip(CLIENTS.keys, r)) for r in ws.iter_rows(min_row=FIRST_ROW, values_only=True)
              if r[CLIENTS.index("name")] == "Bayon Books"]
     assert len(typed) == 1 and typed[0]["email"] == "bayon(at)example.com"     # saved, as typed
@@ -156,7 +156,7 @@ def test_the_sales_books_summary_counts_every_row_pulled_over_several_pages(
     result = sync(path, env)
     assert result.exit_code == 0, said(result)
     assert re.search(r"; 7 rows from the server\.", result.output), result.output
-    ws = openpyxl.load_workbook(path, read_only=True)[SALES.sheet_name("en")]
+    ws = openpyxl.load_workbook(path)[SALES.sheet_name("en")]  # not read-only: that mode holds the file open
     assert ws["A2"].value.endswith("7 rows from the server.")
     assert len([r for r in ws.iter_rows(min_row=FIRST_ROW, values_only=True) if r[0] is not None]) == 5
 
@@ -176,7 +176,7 @@ def test_a_posted_invoices_total_typed_over_exits_3_and_stays(env: dict[str, str
     book.close()
     result = sync(path, env)
     assert result.exit_code == 3, said(result)
-    ws = openpyxl.load_workbook(path, read_only=True)[SALES.sheet_name("en")]
+    ws = openpyxl.load_workbook(path)[SALES.sheet_name("en")]  # not read-only: that mode holds the file open
     row = dict(zip(SALES.keys, next(ws.iter_rows(min_row=FIRST_ROW, values_only=True))))
     assert (row["total"], row["due_date"]) == (60.0, "2026-04-30")
     assert row["status"] == (f"{inv['number']} is posted and cannot change (Total, Due): put the values back, or "
@@ -193,6 +193,6 @@ def test_a_posted_invoices_total_typed_over_exits_3_and_stays(env: dict[str, str
     book.close()
     again = sync(path, env)
     assert again.exit_code == 0, said(again)
-    ws = openpyxl.load_workbook(path, read_only=True)[SALES.sheet_name("en")]
+    ws = openpyxl.load_workbook(path)[SALES.sheet_name("en")]  # not read-only: that mode holds the file open
     row = dict(zip(SALES.keys, next(ws.iter_rows(min_row=FIRST_ROW, values_only=True))))
     assert row["total"] == 66.0 and row["status"] is None
