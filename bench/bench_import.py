@@ -153,13 +153,13 @@ def run(ctx: Any) -> None:
           and counts["error"] + left_out >= INVALID and total == IN_BASE + counts["create"] and expected_new > 0)
     split = ", ".join(f"{k} {v:.2f} s" for k, v in plan.seconds.items())
     imported = t_committed - t0
-    out(f"  import end to end with the JSON report: {target(imported <= TARGET_S, f'{imported:.2f} s')} "
-        f"(target ≤ {TARGET_S:.0f} s), {ROWS / imported:,.0f} rows/s{'' if ok else '  WRONG RESULT'}")
-    out(f"  and with the .xlsx report: {target(wall <= TARGET_S, f'{wall:.2f} s')}, CPU {cpu:.2f} s")
+    out(f"  import end to end with the JSON report: {imported:.2f} s {target(imported <= TARGET_S, f'≤ {TARGET_S:g} s')}, "
+        f"{ROWS / imported:,.0f} rows/s{'' if ok else '  WRONG RESULT'}")
+    out(f"  and with the .xlsx report: {wall:.2f} s {target(wall <= TARGET_S, f'≤ {TARGET_S:g} s')}, CPU {cpu:.2f} s")
     out(f"    split: {split}, commit {t_committed - t_commit:.2f} s; then the .xlsx report {t_end - t_committed:.2f} s; "
         f"rows checked in {plan.workers} process{'es' if plan.workers > 1 else ''}")
     out(f"    counts: {counts}; clients in the base afterwards {total:,}")
-    out(f"    peak memory: {target(peak <= PEAK_MB, f'{peak:.0f} MB')} resident (target ≤ {PEAK_MB} MB; "
+    out(f"    peak memory: {peak:.0f} MB resident {target(peak <= PEAK_MB, f'≤ {PEAK_MB} MB')} ("
         f"{'high-water mark reset before the import' if reset else 'the whole run: ru_maxrss'}; {rss0:.0f} MB before it), "
         f"the checking child {child_peak:.0f} MB")
     db.dispose()
