@@ -55,7 +55,6 @@ import contextlib
 import copy
 import functools
 import datetime as dt
-import gc
 import io
 import logging
 import math
@@ -465,19 +464,6 @@ def _changed_ranges(ranges: MultiCellRange, change) -> MultiCellRange:
     them (a _Shift's area); those it returns None for go."""
     areas = (change(r.min_row, r.min_col, r.max_row, r.max_col) for r in ranges.ranges)
     return MultiCellRange([CellRange(min_row=a[0], min_col=a[1], max_row=a[2], max_col=a[3]) for a in areas if a])
-
-
-@contextlib.contextmanager
-def _gc_paused():
-    """Hold the cycle collector while a million cells move: it would walk them all, again and
-    again, for garbage that moving cells does not make (measured 2-3x slower with it on)."""
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
 
 
 def _active_selection(view) -> Selection:
@@ -1034,7 +1020,7 @@ class _Sheet(base_classes.Sheet):
         """Move cells as Excel's Insert and Delete do (see _Shift), rewriting every reference
         to the moved cells: formulas, names, merged areas, validations, conditional formats,
         hyperlinks, the autofilter and, for whole rows or columns, their heights and widths."""
-        with _gc_paused():
+        with xlsx_stream.gc_paused():
             self._shift_cells(shift, copy_origin)
 
     def _shift_cells(self, shift, copy_origin):
@@ -1145,7 +1131,7 @@ class _Sheet(base_classes.Sheet):
             if not within(merged.min_row, merged.min_col, merged.max_row, merged.max_col, source.r1, source.c1):
                 raise ValueError(f"cannot move part of the merged cells {merged.coord}, as Excel cannot")
 
-        with _gc_paused():
+        with xlsx_stream.gc_paused():
             edits = book._references(ws.title, change)
             results = book._results_of(ws)
             for merged in _Range(self, row, col, row + nrows - 1, col + ncols - 1)._merged():
