@@ -100,8 +100,6 @@ MAX_ROWS, MAX_COLS = 1_048_576, 16_384
 # One read or write above this is a runaway (sheet.cells is 17 billion cells), not a table.
 _MAX_CELLS = 2**25
 _OPENABLE = {".xlsx": False, ".xlsm": True, ".xltx": False, ".xltm": True}  # suffix: has VBA
-# What Excel would not keep as text if it were typed in again: it needs the quote prefix.
-_NEEDS_PREFIX = ("=", "+", "-", "@", "\t", "\r", "'")
 # Excel's engines take the first letter of a direction as well as the word (xlwings' directions_s2i)
 _DIRECTIONS = {"up": "up", "down": "down", "left": "left", "right": "right",
                "u": "up", "d": "down", "l": "left", "r": "right"}
@@ -153,8 +151,8 @@ def _set_text(cell, text: str) -> None:
     """Store text as text, quote-prefixed where Excel would otherwise parse it."""
     cell.value = text  # openpyxl's checks (illegal characters, length) ...
     cell.data_type = "s"  # ... then text, whatever openpyxl inferred from a leading "=" or "#"
-    if cell.quotePrefix != text.startswith(_NEEDS_PREFIX):
-        cell.quotePrefix = text.startswith(_NEEDS_PREFIX)
+    if cell.quotePrefix != text.startswith(xlsx_stream.NEEDS_PREFIX):
+        cell.quotePrefix = text.startswith(xlsx_stream.NEEDS_PREFIX)
 
 
 class _NoApi:

@@ -45,7 +45,7 @@ from openpyxl.worksheet._writer import WorksheetWriter
 from openpyxl.worksheet.dimensions import SheetDimension
 from openpyxl.writer.excel import ExcelWriter
 
-__all__ = ["Reader", "Store", "adopt", "attach", "gc_paused", "save", "store_of"]
+__all__ = ["NEEDS_PREFIX", "Reader", "Store", "adopt", "attach", "gc_paused", "save", "store_of"]
 
 # A worksheet part at least this large (uncompressed) is read here; smaller ones are not worth it.
 STREAM_BYTES = 1 << 20
@@ -67,7 +67,8 @@ _CELL = re.compile(
     rb'(?:/>|>(<f>[^<]*</f>|<f/>|<f t="shared"(?: ref="[A-Z0-9:]{1,32}")? si="[0-9]{1,9}"(?:/>|>[^<]*</f>))?'
     rb'(?:<v>([^<]*)</v>|<v/>)?'
     rb'(<is>(?:<t/>|<t(?: xml:space="preserve")?>[^<]*</t>)</is>)?</c>))')
-_NEEDS_PREFIX = ("=", "+", "-", "@", "\t", "\r", "'")  # as in engine._NEEDS_PREFIX
+# What Excel would not keep as text if it were typed in again: it needs the quote prefix.
+NEEDS_PREFIX = ("=", "+", "-", "@", "\t", "\r", "'")
 
 
 @contextlib.contextmanager
