@@ -258,3 +258,47 @@ def test_a_sheet_as_excel_writes_it_reads_and_saves_as_with_openpyxl(tmp_path: P
     assert results[True][0][0][3][0] == " a\rb\nc "  # &#13; stays a CR, a CR LF in the file is one line end
     assert results[True][1] == results[False][1]
     assert results[True][2] == results[False][2]
+
+
+_SHEET_DATA = (b'<row r="1"><c r="A1" t="inlineStr"><is><t>a</t></is></c><c r="B1" t="inlineStr"><is><t>b</t></is></c>'
+               b'<c r="C1" t="n"><v>1</v></c></row>')
+
+
+@pytest.mark.parametrize("hostile", [
+    # cells out of order in a row
+    b'<row r="1"><c r="B1" t="inlineStr"><is><t>b</t></is></c><c r="A1" t="inlineStr"><is><t>a</t></is></c>'
+    b'<c r="C1" t="n"><v>1</v></c></row>',
+    # one cell given twice
+    _SHEET_DATA.replace(b"</row>", b'<c r="C1" t="n"><v>9</v></c></row>'),
+    # one row given twice
+    _SHEET_DATA + b'<row r="1"><c r="A1" t="n"><v>5</v></c></row>',
+    # an element the fast reader does not know between rows
+    _SHEET_DATA + b'<extLst/><row r="2"><c r="A2" t="n"><v>2</v></c></row>',
+    # a rich-text string
+    b'<row r="1"><c r="A1" t="inlineStr"><is><r><t>a</t></r></is></c></row>',
+], ids=["out-of-order", "repeated-cell", "repeated-row", "unknown-element", "rich-text"])
+def test_a_sheet_the_fast_reader_cannot_read_exactly_is_read_by_openpyxl_unchanged(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, hostile: bytes) -> None:
+    wb = openpyxl.Workbook()
+    wb.active.title = "Data"
+    wb.active.append(["a", "b", 1])
+    wb.save(tmp_path / "plain.xlsx")
+    path = tmp_path / "hostile.xlsx"
+    with zipfile.ZipFile(tmp_path / "plain.xlsx") as source, zipfile.ZipFile(path, "w") as target:
+        for name in source.namelist():
+            data = source.read(name)
+            if name == "xl/worksheets/sheet1.xml":
+                assert _SHEET_DATA in data
+                data = data.replace(_SHEET_DATA, hostile)
+            target.writestr(name, data)
+    book = _open(tmp_path / "plain.xlsx", True, monkeypatch)
+    assert xlsx_stream.store_of(book.sheets["Data"].impl.ws) is not None  # the same file unspoilt is read fast
+    book.close()
+    results = {}
+    for fast in (False, True):
+        book = _open(path, fast, monkeypatch)
+        sheet = book.sheets["Data"]
+        assert xlsx_stream.store_of(sheet.impl.ws) is None
+        results[fast] = sheet.range("A1:C2").value, sheet.used_range.address
+        book.close()
+    assert results[True] == results[False]
