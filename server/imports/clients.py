@@ -410,7 +410,8 @@ def _base_strong(rec: dict[str, Any]) -> dict[str, set[str]]:
 
 
 _KINDS = ("tax_id", "phone", "email")
-_MAX_SHARING = 64
+_MAX_SHARING = 64  # groups of the file looked at per key (a switchboard number on a thousand rows)
+_MAX_NAMESAKES = 64  # clients of the base looked at per name
 _RANK = {k: i for i, k in enumerate(_KINDS)}
 
 
@@ -552,7 +553,8 @@ def _apart(base: Base, name: str, mask: int) -> int | None:
     memo_key = ("apart", name, mask)
     if memo_key in base.memo:
         return base.memo[memo_key]  # type: ignore[no-any-return]
-    found = next((cp_id for cp_id in base.by_name.get(name, ())[:64] if not mask & _base_mask(base, cp_id)), None)
+    namesakes = base.by_name.get(name, ())[:_MAX_NAMESAKES]
+    found = next((cp_id for cp_id in namesakes if not mask & _base_mask(base, cp_id)), None)
     base.memo[memo_key] = found
     return found
 
@@ -570,7 +572,7 @@ def _by_name(row: Row, keys: dict[str, set[str]], base: Base, name_key: str) -> 
     candidates = base.by_name.get(name_key) or []
     same: list[int] = []
     maybe = None
-    for cp_id in candidates[:64]:
+    for cp_id in candidates[:_MAX_NAMESAKES]:
         other = _base_mask(base, cp_id)
         if not mask or not other:
             same.append(cp_id)

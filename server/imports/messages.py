@@ -94,8 +94,9 @@ MESSAGES: dict[str, str] = {
     "also_in_file": "It also shares {by} with row {row}; it was grouped with row {kept}.",
 }
 
-# Parameters that hold a code of this catalogue, put into words before the message is filled in.
-_NESTED = {"reason_code": ("reason", ""), "by": ("by", "match_"), "by_key": ("by_key", "key_")}
+# Parameters that hold a code of this catalogue, put into words before the message is filled in
+# (a `reason_code` is put into words by core.i18n.translate itself, for every package).
+_NESTED = {"by": ("by", "match_"), "by_key": ("by_key", "key_")}
 
 
 def words(code: str, language: str, params: dict[str, Any] | None = None) -> str:

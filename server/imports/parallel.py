@@ -42,12 +42,14 @@ def can_fork(rows: int) -> bool:
 
 class Beside(Generic[T]):
     """`fn(*args)` computed in a forked child from the process's state as it is now, while this process
-    goes on and changes it; `result()` waits for it. Where forking is not safe or does not pay, or the
-    child fails, it is computed here (at once, so from the same state), and any error surfaces here."""
+    goes on and changes it; `result()` waits for it. Where forking is not safe or does not pay, it is
+    computed here at once (so from the same state); where the child fails, here in `result()` (from the
+    state as it is then); any error surfaces here. `by_child` says which it was."""
 
     def __init__(self, rows: int, fn: Callable[..., T], *args: Any) -> None:
         self.fn, self.args = fn, args
         self.child: Any = None
+        self.by_child = False  # whether the value came from the child (after result())
         if not can_fork(rows):
             self.value = fn(*args)
             return
@@ -61,14 +63,14 @@ class Beside(Generic[T]):
         if self.child is None:
             return self.value
         try:
-            data = self.receive.recv_bytes()
-        except (EOFError, OSError):
-            data = None
+            value, self.by_child = pickle.loads(self.receive.recv_bytes()), True
+        except (EOFError, OSError, pickle.UnpicklingError):
+            value = None  # the child died (its traceback is on stderr): computed here
         finally:
             self.receive.close()
             self.child.join()
             self.child = None
-        self.value = pickle.loads(data) if data is not None else self.fn(*self.args)
+        self.value = value if self.by_child else self.fn(*self.args)
         return self.value
 
 
@@ -87,23 +89,11 @@ def check_rows(handler: ModuleType, rows: list[Row], ctx: Any, progress: Progres
     handler.normalise(rows[0], ctx)
     half = max(len(rows) // 2, 1)
     mine, theirs = rows[1:half], rows[half:]
-    fork = multiprocessing.get_context("fork")
-    receive, send = fork.Pipe(duplex=False)
-    child = fork.Process(target=_child, args=(send, handler, theirs, ctx), daemon=True)
-    child.start()
-    send.close()
-    try:
-        _check(handler, mine, ctx, progress, len(rows))
-        try:
-            outcomes = pickle.loads(receive.recv_bytes())
-        except (EOFError, OSError, pickle.UnpicklingError):
-            outcomes = None  # the child died (its traceback is on stderr): check its rows here
-    finally:
-        receive.close()
-        child.join()
-    if outcomes is None or len(outcomes) != len(theirs):
-        _check(handler, theirs, ctx, None, len(rows))
-        return 1
+    beside = Beside(len(rows), _outcomes, handler, theirs, ctx)
+    _check(handler, mine, ctx, progress, len(rows))
+    outcomes = beside.result()
+    if not beside.by_child:
+        return 1  # computed here, on the rows themselves
     for row, outcome in zip(theirs, outcomes):
         for name, value in zip(_OUTCOME, outcome):
             setattr(row, name, value)
@@ -119,11 +109,8 @@ def _check(handler: ModuleType, rows: list[Row], ctx: Any, progress: Progress | 
             progress("check", int(i * scale), total)
 
 
-def _child(send: Any, handler: ModuleType, rows: list[Row], ctx: Any) -> None:
-    """In the forked process: check the rows, send their outcomes in one message, touch nothing else
-    (the parent's database connection is not ours to use or close)."""
+def _outcomes(handler: ModuleType, rows: list[Row], ctx: Any) -> list[tuple[Any, ...]]:
+    """Check the rows and answer what checking set on each (in a child: only that is sent back)."""
     for row in rows:
         handler.normalise(row, ctx)
-    send.send_bytes(pickle.dumps([tuple(getattr(row, name) for name in _OUTCOME) for row in rows],
-                                 protocol=pickle.HIGHEST_PROTOCOL))
-    send.close()
+    return [tuple(getattr(row, name) for name in _OUTCOME) for row in rows]

@@ -3,8 +3,6 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
-import functools
-import gc
 import gzip
 import hashlib
 import json
@@ -21,6 +19,7 @@ from ..audit import records
 from ..audit.service import json_plain, log_change
 from ..core import dates
 from ..core.actor import Actor
+from ..core.collector import collector_paused
 from ..core.errors import Conflict, ErrorList, FieldError, NotFound, ValidationFailed
 from ..org.models import Company
 from . import balances, clients, contacts, parallel, products
@@ -34,22 +33,6 @@ ENTITY = "import"
 HANDLERS: dict[str, ModuleType] = {"clients": clients, "contacts": contacts, "products": products,
                                    "balances": balances}
 Progress = Callable[[str, int, int], None]
-
-
-def _gc_paused(fn: Callable[..., Any]) -> Callable[..., Any]:
-    """Run without the cyclic garbage collector: an import allocates millions of small acyclic objects
-    (rows, their values, the records to write), and the collector walked them again and again for
-    nothing, a quarter of a 100,000-row import. Reference counting still frees them."""
-    @functools.wraps(fn)
-    def paused(*args: Any, **kwargs: Any) -> Any:
-        enabled = gc.isenabled()
-        gc.disable()
-        try:
-            return fn(*args, **kwargs)
-        finally:
-            if enabled:
-                gc.enable()
-    return paused
 
 
 @dataclass
@@ -92,7 +75,7 @@ def _lock(session: Session, actor: Actor) -> None:
         session.execute(text("SELECT pg_advisory_xact_lock(:a, :b)"), {"a": 7_401_001, "b": actor.company_id})
 
 
-@_gc_paused
+@collector_paused()
 def plan(session: Session, actor: Actor, kind: str, content: bytes, filename: str, *,
          columns: dict[str, str | None] | None = None, sheet: str | None = None, header_row: int | None = None,
          options: dict[str, Any] | None = None, decisions: dict[int, dict[str, Any]] | None = None,
@@ -190,7 +173,7 @@ def _stored_report(p: Plan) -> bytes:
     return gzip.compress(json.dumps(payload, ensure_ascii=False, separators=(",", ":"), default=_plain).encode(), 3)
 
 
-@_gc_paused
+@collector_paused()
 def dry_run(session: Session, actor: Actor, kind: str, content: bytes, filename: str, *,
             profile: str | None = None, columns: dict[str, str | None] | None = None, sheet: str | None = None,
             header_row: int | None = None, options: dict[str, Any] | None = None,
@@ -257,7 +240,7 @@ def _locked(session: Session, actor: Actor, import_id: int, version: int, action
     return imp
 
 
-@_gc_paused
+@collector_paused()
 def commit(session: Session, actor: Actor, import_id: int, version: int, *,
            decisions: dict[int, dict[str, Any]] | None = None, skip_errors: bool | None = None,
            progress: Progress | None = None) -> Import:
@@ -349,7 +332,7 @@ def _page_cache(session: Session, rows: int) -> Iterator[None]:
 CACHE_KIB = 32 * 1024
 
 
-@_gc_paused
+@collector_paused()
 def import_now(session: Session, actor: Actor, kind: str, content: bytes, filename: str, *,
                profile: str | None = None, columns: dict[str, str | None] | None = None, sheet: str | None = None,
                header_row: int | None = None, options: dict[str, Any] | None = None,
@@ -373,7 +356,7 @@ def import_now(session: Session, actor: Actor, kind: str, content: bytes, filena
     return imp, p
 
 
-@_gc_paused
+@collector_paused()
 def undo(session: Session, actor: Actor, import_id: int, version: int) -> Import:
     """Take a committed import back as a whole: its creates removed, its updates restored.
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import json
 from decimal import Decimal
 from typing import Any, Iterable
 
@@ -69,9 +70,6 @@ def to_json(session: Session, filtered: Select[Any]) -> bytes:
     Read column by column in five statements for the whole view (not object by object): a workbook
     pulls the entire base, 100,000 clients, on every Sync.
     """
-    import json
-
-
     C = Counterparty
     ids = select(filtered.with_only_columns(C.id).subquery().c.id)
     children: dict[str, dict[int, list[Any]]] = {"phones": {}, "emails": {}, "addresses": {}, "tags": {}}

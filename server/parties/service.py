@@ -2,13 +2,11 @@
 from __future__ import annotations
 
 import datetime as dt
-import gc
 import hashlib
 import math
 import re
-from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Any, Iterable, Iterator
+from typing import Any, Iterable
 
 from pydantic import ValidationError
 from sqlalchemy import String, bindparam, cast, insert, literal, null, select, union_all
@@ -19,6 +17,7 @@ from ..audit.service import log_change, log_created
 from ..core import dates
 from ..audit import records
 from ..core.actor import Actor
+from ..core.collector import collector_paused
 from ..core.errors import Conflict, DomainError, ErrorList, FieldError, ValidationFailed
 from ..core.validation import field_errors
 from ..db import insert_ids, insert_rows
@@ -522,7 +521,7 @@ def prepare_batch(session: Session, actor: Actor, rows: list[Any], max_rows: int
     if len(rows) > max_rows:
         raise ValidationFailed("batch_too_large", params={"max": max_rows, "count": len(rows)},
                                errors=[FieldError("rows", "too_many", {"max": max_rows})])
-    with _gc_paused():
+    with collector_paused():
         refs = Refs.load(session, actor)
         return PreparedBatch(refs.fingerprint(), *_check_rows(refs, actor, rows))
 
@@ -539,7 +538,7 @@ def apply_batch(session: Session, actor: Actor, rows: list[Any], max_rows: int,
     if len(rows) > max_rows:
         raise ValidationFailed("batch_too_large", params={"max": max_rows, "count": len(rows)},
                                errors=[FieldError("rows", "too_many", {"max": max_rows})])
-    with _gc_paused():
+    with collector_paused():
         refs = Refs.load(session, actor)
         if prepared is None or prepared.fingerprint != refs.fingerprint():
             prepared = PreparedBatch(refs.fingerprint(), *_check_rows(refs, actor, rows))
@@ -567,19 +566,6 @@ def _load_for_batch(session: Session, ids: list[int]) -> list[Counterparty]:
             stmt = stmt.with_for_update(of=Counterparty)
         loaded += session.scalars(stmt).all()
     return loaded
-
-
-@contextmanager
-def _gc_paused() -> Iterator[None]:
-    # A batch allocates hundreds of thousands of small, acyclic objects: the cyclic collector
-    # would walk them again and again (a fifth of the time) and find nothing to free.
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
 
 
 def _check_rows(refs: Refs, actor: Actor, rows: list[Any]) -> tuple[
