@@ -95,8 +95,7 @@ class Output(BaseModel):
 
     def __init__(self, *values: Any, **fields: Any) -> None:
         # Services build answers like records, fields in declaration order: TrialBalanceLine(id, code, ...).
-        fields.update(zip(type(self).model_fields, values))
-        super().__init__(**fields)
+        super().__init__(**_named(type(self), values, fields))
 
     @classmethod
     def record(cls, *values: Any, **fields: Any) -> Any:
@@ -105,7 +104,7 @@ class Output(BaseModel):
         For the hot paths that build tens of thousands of rows (a report per client): validation there cost
         about 40 % of the aging report. Only values the service computed itself belong here, never input.
         """
-        fields.update(zip(cls.model_fields, values))
+        fields = _named(cls, values, fields)
         if len(fields) != len(cls.model_fields):
             return cls.model_construct(**fields)  # defaults to fill in: pydantic's own way
         # Every field given: set them as model_construct would, without its per-call bookkeeping. All fields are
@@ -117,6 +116,17 @@ class Output(BaseModel):
         object.__setattr__(obj, "__pydantic_extra__", None)
         object.__setattr__(obj, "__pydantic_private__", None)
         return obj
+
+
+def _named(cls: type[BaseModel], values: tuple[Any, ...], fields: dict[str, Any]) -> dict[str, Any]:
+    """Positional values named by the fields' order, refused as a dataclass refuses them: none dropped or overwritten."""
+    given = len(fields)
+    if len(values) > len(cls.model_fields):
+        raise TypeError(f"{cls.__name__} takes {len(cls.model_fields)} values, {len(values)} given")
+    fields.update(zip(cls.model_fields, values))
+    if len(fields) != given + len(values):
+        raise TypeError(f"{cls.__name__} was given a field both by position and by name")
+    return fields
 
 
 @functools.lru_cache(maxsize=None)

@@ -241,7 +241,6 @@ _DATE_FORMATS = ("%Y-%m-%d", "%d.%m.%Y", "%d/%m/%Y")
 _NUMBER = re.compile(r"^[0-9]+([.,][0-9]+)?$")
 
 
-
 def _sniff_delimiter(first_line: str) -> str:
     # Semicolons are what a European Excel writes (its decimal separator is the comma).
     return ";" if first_line.count(";") > first_line.count(",") else ","

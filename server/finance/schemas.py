@@ -17,8 +17,6 @@ Direction = Literal["in", "out", "both"]
 PaymentKind = Literal["receipt", "payment", "transfer"]
 PaymentStatus = Literal["posted", "cancelled"]
 
-# Amounts leave as decimal strings ("240.00"), never as JSON numbers.
-
 MAX_ALLOCATIONS = 200
 
 

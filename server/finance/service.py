@@ -694,7 +694,6 @@ def reverse_allocation(session: Session, actor: Actor, id: int) -> Allocation:
     alloc.reversed_at = dates.now()
     alloc.reversal_entry_id = reversal.id
     session.flush()
-
     log_change(session, actor, "allocation", alloc.id, "reverse", before, records.snapshot(alloc))
     inv = session.get_one(Invoice, alloc.invoice_id)
     records.change(session, actor, inv, {

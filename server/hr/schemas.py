@@ -19,8 +19,6 @@ RequestKind = Literal["vacation", "sick_leave", "unpaid_leave", "overtime", "adv
 RequestStatus = Literal["pending", "approved", "rejected", "cancelled", "paid"]
 EmployeeStatus = Literal["active", "dismissed", "all"]
 
-# Amounts leave as decimal strings ("240.00"), never as JSON numbers.
-
 
 def _hours_per_day(value: Decimal) -> Decimal:
     if value <= 0:

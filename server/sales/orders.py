@@ -238,7 +238,6 @@ def invoice_order(session: Session, actor: Actor, order_id: int, data: schemas.O
             net=net, tax=tax, total=total))
         ol.qty_invoiced = ol.qty_invoiced + qty
     net, tax, total = totals(inv_lines)
-
     term = session.get(PaymentTerm, order.payment_term_id) if order.payment_term_id else None
     due = due_date_for(session, actor, date, term, None, errors)
     inv = Invoice(

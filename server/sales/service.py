@@ -26,7 +26,7 @@ from ..core.errors import (
 )
 from ..core.hooks import Hook
 from ..core.money import CURRENCIES, Currency
-from ..currency.service import rate_on  # finance owns exchange rates
+from ..currency.service import rate_on  # the currency package owns exchange rates
 from ..db import insert_ids
 from ..ledger.models import JournalEntry
 from ..ledger.service import (

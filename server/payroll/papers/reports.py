@@ -33,11 +33,6 @@ KIND_ORDER = {"earning": 0, "deduction": 1, "contribution": 2}
 ITEM_CODES = ("bonus", "allowance", "deduction")
 
 
-def _hours(value: Decimal) -> Decimal:
-    """Hours as entered, without the column's trailing zeros: 152, 7.5."""
-    return Decimal(format(value.normalize(), "f"))
-
-
 def _ref(run: PayrollRun) -> RunRef:
     return RunRef(run.id, run.number, run.kind, run.status, run.period, run.branch_id)
 
@@ -106,7 +101,7 @@ def register(session: Session, actor: Actor, runs: list[PayrollRun], language: s
             run_id=run.id, run_number=run.number, employee_id=emp.id, number=emp.number, full_name=emp.full_name,
             department=dept.name if dept else "",
             position=str((pos.names or {}).get(language) or pos.name) if pos else "",
-            worked_days=slip.worked_days, worked_hours=_hours(slip.worked_hours),
+            worked_days=slip.worked_days, worked_hours=slip.worked_hours,
             amounts=[r(cells.get(k, ZERO)) for k in keys], gross=r(slip.gross), deductions=r(slip.deductions),
             net=r(slip.net), contributions=r(slip.contributions)))
     totals = RegisterTotals(

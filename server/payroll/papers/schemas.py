@@ -60,7 +60,7 @@ class RegisterRow(Output):
     department: str
     position: str
     worked_days: int
-    worked_hours: NumberText
+    worked_hours: NumberText  # hours as entered, without the column's trailing zeros: 152, 7.5
     amounts: list[Money]
     gross: Money
     deductions: Money
