@@ -432,15 +432,22 @@ def profile_present(prof: ImportProfile) -> dict[str, Any]:
             "version": prof.version}
 
 
+def _refuse_taken_name(session: Session, actor: Actor, kind: str, name: str | None, profile_id: int | None) -> None:
+    """A profile's name is required and unique per kind (case aside), on creation and on a rename alike."""
+    if name is None:
+        raise ValidationFailed(errors=[FieldError("name", "required")])
+    taken = session.scalar(select(ImportProfile.id).where(
+        ImportProfile.company_id == actor.company_id, ImportProfile.kind == kind,
+        func.lower(ImportProfile.name) == name.lower(), ImportProfile.id != (profile_id or 0)))
+    if taken:
+        raise Conflict("duplicate", errors=[FieldError("name", "already_exists")])
+
+
 def save_profile(session: Session, actor: Actor, data: dict[str, Any], profile_id: int | None = None) -> ImportProfile:
     check_profile_columns(data.get("kind") or "clients", data.get("columns") or {})
     _options(session, actor, data.get("options") or {})  # refused here if a reading option is wrong
     if profile_id is None:
-        exists = session.scalar(select(ImportProfile.id).where(
-            ImportProfile.company_id == actor.company_id, ImportProfile.kind == data["kind"],
-            func.lower(ImportProfile.name) == data["name"].lower()))
-        if exists:
-            raise Conflict("duplicate", errors=[FieldError("name", "already_exists")])
+        _refuse_taken_name(session, actor, data["kind"], data["name"], None)
         prof = ImportProfile(company_id=actor.company_id, **data)
         session.add(prof)
         session.flush()
@@ -449,6 +456,8 @@ def save_profile(session: Session, actor: Actor, data: dict[str, Any], profile_i
     prof = session.get(ImportProfile, profile_id)
     if prof is None or prof.company_id != actor.company_id:
         raise NotFound("not_found", params={"entity": "import profile", "id": profile_id})
+    if "name" in data:
+        _refuse_taken_name(session, actor, prof.kind, data["name"], prof.id)
     records.check_version(prof, data.pop("version"), profile_present)
     before = profile_present(prof)
     for k, v in data.items():

@@ -295,8 +295,14 @@ def test_roles_decide_what_may_be_imported(app: Any, api: Any, world: Any, uncha
 def test_profiles_and_imports_refuse_stale_unknown_and_foreign_requests(api: Any, db: Any, unchanged: Any) -> None:
     r = api.post("/api/v1/import-profiles", json={"kind": "clients", "name": "CRM", "columns": {"Cust.": "name"}})
     prof = r.json
+    assert api.post("/api/v1/import-profiles", json={"kind": "clients", "name": "Old CRM"}).status_code == 201
     imp = committed(api, xlsx([["Name"], ["Prey Veng Rice"]]))
     with unchanged():
+        # a rename is held to the creation's rules: a name is required and another profile's (case aside) is taken
+        problem(api.patch(f"/api/v1/import-profiles/{prof['id']}", json={"version": 1, "name": None}), 422,
+                "validation_failed", fields={"name": "required"})
+        problem(api.patch(f"/api/v1/import-profiles/{prof['id']}", json={"version": 1, "name": "old crm"}), 409,
+                "duplicate", fields={"name": "already_exists"})
         problem(api.patch(f"/api/v1/import-profiles/{prof['id']}", json={"version": 99, "name": "X"}), 409,
                 "stale_version")
         problem(api.patch(f"/api/v1/import-profiles/{prof['id']}", json={"version": 1, "columns": {"A": "colour"}}),
